@@ -1,0 +1,257 @@
+/**
+ * Every configuration key the program reads, with its type, default and description.
+ *
+ * This table is the single source of truth: `Pulumi.yaml` declares the same keys (a test keeps the two equal),
+ * the config module applies these defaults when a key is unset (so the program behaves the same under the CLI,
+ * the mocked tests and the offline render), and the README's reference is written from it.
+ *
+ * Keys whose default depends on the environment tier use an empty string as "use the tier default"
+ * (a typed declaration cannot express a per-stack default). Secrets and structured keys are not declared in
+ * `Pulumi.yaml` on purpose: a declared key without a default is required by every stack, and `Pulumi.yaml` has
+ * no object type (see the README's configuration reference).
+ */
+
+export type KeyType = "string" | "boolean" | "integer" | "array";
+
+export interface DeclaredKey {
+    readonly type: KeyType;
+    readonly description: string;
+    /** Absent: the key is required (every stack must set it). */
+    readonly default?: string | boolean | number | string[];
+}
+
+export const DECLARED_KEYS = {
+    environment: {
+        type: "string",
+        default: "",
+        description: "Environment tier: dev, staging or prod. Empty: the stack name, when it is one of those.",
+    },
+    operator: {
+        type: "string",
+        default: "argocd",
+        description: "GitOps operator to install: argocd or flux.",
+    },
+    repoUrl: {
+        type: "string",
+        description: "GitOps repository URL: git@host:org/repo.git, ssh://git@host/org/repo.git or https://host/org/repo.git.",
+    },
+    targetRevision: {
+        type: "string",
+        default: "",
+        description:
+            "Git revision to deploy. Argo CD: a branch, tag or commit. Flux: a branch, tag:<tag> or semver:<range>. Empty: main (Flux prod: the prod branch).",
+    },
+    appPathTemplate: {
+        type: "string",
+        default: "apps/{app}/overlays/{env}",
+        description: "Path of each app's manifests in the repository; {app} and {env} are replaced.",
+    },
+    rootPathTemplate: {
+        type: "string",
+        default: "environments/{env}",
+        description: "Path of the Argo CD app-of-apps root (Application manifests added through Git); {env} is replaced.",
+    },
+    authKind: {
+        type: "string",
+        default: "ssh",
+        description: "Git authentication: ssh (deploy key), https (token) or githubApp.",
+    },
+    sshKnownHosts: {
+        type: "string",
+        default: "",
+        description: "known_hosts lines for the repository host (required with authKind ssh; host keys are pinned, never skipped).",
+    },
+    httpsUsername: {
+        type: "string",
+        default: "git",
+        description: "Username sent with the HTTPS token (authKind https).",
+    },
+    githubAppId: {
+        type: "string",
+        default: "",
+        description: "GitHub App ID (authKind githubApp).",
+    },
+    githubAppInstallationId: {
+        type: "string",
+        default: "",
+        description: "GitHub App installation ID (authKind githubApp).",
+    },
+    githubAppEnterpriseBaseUrl: {
+        type: "string",
+        default: "",
+        description: "GitHub Enterprise API base URL, e.g. https://ghe.example.com/api/v3 (authKind githubApp; empty for github.com).",
+    },
+    credentialScope: {
+        type: "string",
+        default: "repository",
+        description: "Argo CD credential Secret kind: repository (this repository only) or repo-creds (a URL-prefix template).",
+    },
+    credentialUrlPrefix: {
+        type: "string",
+        default: "",
+        description: "URL prefix the repo-creds template matches (credentialScope repo-creds). Empty: the repository owner's prefix.",
+    },
+    destinationServer: {
+        type: "string",
+        default: "https://kubernetes.default.svc",
+        description: "Kubernetes API server the applications deploy to (Argo CD destination).",
+    },
+    extraSourceRepos: {
+        type: "array",
+        default: [],
+        description: "More repository URLs the environment's AppProject may deploy from (never * in prod).",
+    },
+    extraClusterResources: {
+        type: "array",
+        default: [],
+        description: "More cluster-scoped kinds (group/Kind, core group as /Kind) the AppProject allows, beyond the tier's list.",
+    },
+    argocdChartVersion: {
+        type: "string",
+        default: "10.1.1",
+        description: "Version of the argo-cd Helm chart (pinned; a bump is this one change).",
+    },
+    argocdNamespace: {
+        type: "string",
+        default: "argocd",
+        description: "Namespace Argo CD is installed into.",
+    },
+    argocdUrl: {
+        type: "string",
+        default: "",
+        description: "External URL of the Argo CD UI (https://...); used for SSO and notification links.",
+    },
+    fluxChartVersion: {
+        type: "string",
+        default: "2.18.3",
+        description: "Version of the flux2 Helm chart (pinned; a bump is this one change).",
+    },
+    fluxNamespace: {
+        type: "string",
+        default: "flux-system",
+        description: "Namespace Flux is installed into.",
+    },
+    autoSync: {
+        type: "string",
+        default: "",
+        description: "Argo CD automated sync (prune + selfHeal): true or false. Empty: tier default (on in dev/staging, off in prod).",
+    },
+    cascadeDelete: {
+        type: "string",
+        default: "",
+        description:
+            "Resources finalizer on Applications (deleting the stack deletes the workloads): true or false. Empty: tier default (on in dev/staging, off in prod).",
+    },
+    highAvailability: {
+        type: "string",
+        default: "",
+        description: "HA install of the operator (redis-ha, replicas, PDBs): true or false. Empty: tier default (on in prod).",
+    },
+    adminEnabled: {
+        type: "string",
+        default: "",
+        description: "Argo CD local admin account: true or false. Empty: tier default (on in dev only).",
+    },
+    acknowledgeProdOverrides: {
+        type: "boolean",
+        default: false,
+        description: "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled).",
+    },
+    syncWindowSchedule: {
+        type: "string",
+        default: "0 8 * * 1-5",
+        description: "Prod: cron schedule of the window in which automated syncs may run (manual syncs are always allowed).",
+    },
+    syncWindowDuration: {
+        type: "string",
+        default: "10h",
+        description: "Prod: length of the sync window, e.g. 10h or 90m.",
+    },
+    syncWindowTimeZone: {
+        type: "string",
+        default: "UTC",
+        description: "Prod: IANA time zone of the sync window schedule.",
+    },
+    revisionHistoryLimit: {
+        type: "integer",
+        default: 10,
+        description: "Sync history entries each Application keeps.",
+    },
+    retryLimit: {
+        type: "integer",
+        default: 5,
+        description: "Sync retries (with exponential backoff) before an Application sync is marked failed.",
+    },
+    platformAdminGroups: {
+        type: "array",
+        default: [],
+        description: "SSO groups with full rights (Argo CD role:admin; may change GitOps objects in the cluster).",
+    },
+    deployerGroups: {
+        type: "array",
+        default: [],
+        description: "SSO groups that may sync and roll back this environment's applications (required in prod).",
+    },
+    developerGroups: {
+        type: "array",
+        default: [],
+        description: "SSO groups with read-only access to applications and GitOps objects.",
+    },
+    rbacDefaultPolicy: {
+        type: "string",
+        default: "role:readonly",
+        description: "Argo CD policy.default for authenticated users without a matching rule: role:readonly, role:admin, or empty (deny).",
+    },
+    ssoDexConfig: {
+        type: "string",
+        default: "",
+        description: "Argo CD dex.config (YAML text), passed through to argocd-cm. Exclusive with ssoOidcConfig.",
+    },
+    ssoOidcConfig: {
+        type: "string",
+        default: "",
+        description: "Argo CD oidc.config (YAML text), passed through to argocd-cm. Exclusive with ssoDexConfig.",
+    },
+    slackChannel: {
+        type: "string",
+        default: "",
+        description: "Slack channel for this environment's notifications, e.g. deploys-prod. Empty: notifications off.",
+    },
+    slackTriggers: {
+        type: "array",
+        default: [],
+        description: "Events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default.",
+    },
+    fluxInterval: {
+        type: "string",
+        default: "",
+        description: "Flux reconcile interval for Kustomizations, e.g. 5m. Empty: tier default (1m dev, 5m staging, 10m prod).",
+    },
+    fluxMultitenancy: {
+        type: "boolean",
+        default: true,
+        description: "Flux multi-tenancy lockdown: a default service account and no cross-namespace references.",
+    },
+    imageAutomation: {
+        type: "string",
+        default: "",
+        description: "Flux image update automation for apps that declare an image: true or false. Empty: on in dev/staging. Never in prod.",
+    },
+} as const satisfies Record<string, DeclaredKey>;
+
+export type DeclaredKeyName = keyof typeof DECLARED_KEYS;
+
+/** Secret keys: read with getSecret only, never declared (each is needed by one auth mode or feature only). */
+export const SECRET_KEYS = {
+    sshPrivateKey: "SSH private key of the repository deploy key (authKind ssh).",
+    httpsToken: "Access token for HTTPS Git (authKind https).",
+    githubAppPrivateKey: "PEM private key of the GitHub App (authKind githubApp).",
+    slackToken: "Slack bot token (xoxb-...) for notifications (required when slackChannel is set).",
+} as const;
+
+export type SecretKeyName = keyof typeof SECRET_KEYS;
+
+/** Structured keys: objects cannot be declared in Pulumi.yaml, so they are validated by the program and documented in the README. */
+export const STRUCTURED_KEYS = {
+    apps: "The applications: a list of { name, namespace, path?, dependsOn?, image?, semverRange? } (at least one).",
+} as const;
