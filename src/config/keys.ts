@@ -33,7 +33,8 @@ export const DECLARED_KEYS = {
     },
     repoUrl: {
         type: "string",
-        description: "GitOps repository URL: git@host:org/repo.git, ssh://git@host/org/repo.git or https://host/org/repo.git.",
+        description:
+            "GitOps repository URL: git@host:org/repo.git, ssh://git@host/org/repo.git or https://host/org/repo.git.",
     },
     targetRevision: {
         type: "string",
@@ -49,7 +50,8 @@ export const DECLARED_KEYS = {
     rootPathTemplate: {
         type: "string",
         default: "environments/{env}",
-        description: "Path of the Argo CD app-of-apps root (Application manifests added through Git); {env} is replaced.",
+        description:
+            "Path of the Argo CD app-of-apps root (Application manifests added through Git); {env} is replaced.",
     },
     authKind: {
         type: "string",
@@ -59,7 +61,8 @@ export const DECLARED_KEYS = {
     sshKnownHosts: {
         type: "string",
         default: "",
-        description: "known_hosts lines for the repository host (required with authKind ssh; host keys are pinned, never skipped).",
+        description:
+            "known_hosts lines for the repository host (required with authKind ssh; host keys are pinned, never skipped).",
     },
     httpsUsername: {
         type: "string",
@@ -79,17 +82,20 @@ export const DECLARED_KEYS = {
     githubAppEnterpriseBaseUrl: {
         type: "string",
         default: "",
-        description: "GitHub Enterprise API base URL, e.g. https://ghe.example.com/api/v3 (authKind githubApp; empty for github.com).",
+        description:
+            "GitHub Enterprise API base URL, e.g. https://ghe.example.com/api/v3 (authKind githubApp; empty for github.com).",
     },
     credentialScope: {
         type: "string",
         default: "repository",
-        description: "Argo CD credential Secret kind: repository (this repository only) or repo-creds (a URL-prefix template).",
+        description:
+            "Argo CD credential Secret kind: repository (this repository only) or repo-creds (a URL-prefix template).",
     },
     credentialUrlPrefix: {
         type: "string",
         default: "",
-        description: "URL prefix the repo-creds template matches (credentialScope repo-creds). Empty: the repository owner's prefix.",
+        description:
+            "URL prefix the repo-creds template matches (credentialScope repo-creds). Empty: the repository owner's prefix.",
     },
     destinationServer: {
         type: "string",
@@ -104,7 +110,8 @@ export const DECLARED_KEYS = {
     extraClusterResources: {
         type: "array",
         default: [],
-        description: "More cluster-scoped kinds (group/Kind, core group as /Kind) the AppProject allows, beyond the tier's list.",
+        description:
+            "More cluster-scoped kinds (group/Kind, core group as /Kind) the AppProject allows, beyond the tier's list.",
     },
     argocdChartVersion: {
         type: "string",
@@ -134,7 +141,8 @@ export const DECLARED_KEYS = {
     autoSync: {
         type: "string",
         default: "",
-        description: "Argo CD automated sync (prune + selfHeal): true or false. Empty: tier default (on in dev/staging, off in prod).",
+        description:
+            "Argo CD automated sync (prune + selfHeal): true or false. Empty: tier default (on in dev/staging, off in prod).",
     },
     cascadeDelete: {
         type: "string",
@@ -145,7 +153,8 @@ export const DECLARED_KEYS = {
     highAvailability: {
         type: "string",
         default: "",
-        description: "HA install of the operator (redis-ha, replicas, PDBs): true or false. Empty: tier default (on in prod).",
+        description:
+            "HA install of the operator (redis-ha, replicas, PDBs): true or false. Empty: tier default (on in prod).",
     },
     adminEnabled: {
         type: "string",
@@ -155,12 +164,14 @@ export const DECLARED_KEYS = {
     acknowledgeProdOverrides: {
         type: "boolean",
         default: false,
-        description: "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled).",
+        description:
+            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled).",
     },
     syncWindowSchedule: {
         type: "string",
         default: "0 8 * * 1-5",
-        description: "Prod: cron schedule of the window in which automated syncs may run (manual syncs are always allowed).",
+        description:
+            "Prod: cron schedule of the window in which automated syncs may run (manual syncs are always allowed).",
     },
     syncWindowDuration: {
         type: "string",
@@ -200,7 +211,8 @@ export const DECLARED_KEYS = {
     rbacDefaultPolicy: {
         type: "string",
         default: "role:readonly",
-        description: "Argo CD policy.default for authenticated users without a matching rule: role:readonly, role:admin, or empty (deny).",
+        description:
+            "Argo CD policy.default for authenticated users without a matching rule: role:readonly, role:admin, or empty (deny).",
     },
     ssoDexConfig: {
         type: "string",
@@ -220,12 +232,14 @@ export const DECLARED_KEYS = {
     slackTriggers: {
         type: "array",
         default: [],
-        description: "Events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default.",
+        description:
+            "Events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default.",
     },
     fluxInterval: {
         type: "string",
         default: "",
-        description: "Flux reconcile interval for Kustomizations, e.g. 5m. Empty: tier default (1m dev, 5m staging, 10m prod).",
+        description:
+            "Flux reconcile interval for Kustomizations, e.g. 5m. Empty: tier default (1m dev, 5m staging, 10m prod).",
     },
     fluxMultitenancy: {
         type: "boolean",
@@ -235,7 +249,8 @@ export const DECLARED_KEYS = {
     imageAutomation: {
         type: "string",
         default: "",
-        description: "Flux image update automation for apps that declare an image: true or false. Empty: on in dev/staging. Never in prod.",
+        description:
+            "Flux image update automation for apps that declare an image: true or false. Empty: on in dev/staging. Never in prod.",
     },
 } as const satisfies Record<string, DeclaredKey>;
 

@@ -1,0 +1,13 @@
+// gitops-stack: the Pulumi program. Everything is read from this stack's configuration (see README).
+import { main } from "./src/program";
+
+const outputs = main();
+
+export const environment = outputs.environment;
+export const operator = outputs.operator;
+export const namespace = outputs.namespace;
+export const chartVersion = outputs.chartVersion;
+export const repoUrl = outputs.repoUrl;
+export const targetRevision = outputs.targetRevision;
+export const projects = outputs.projects;
+export const applications = outputs.applications;

@@ -1,0 +1,142 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { SlackEvent } from "../config/types";
+import { childOptions, FIXED_NAME } from "../shared/metadata";
+import { ARGOCD_CHART, ARGOCD_CHART_REPO, ARGOCD_RELEASE, NOTIFICATIONS_SECRET } from "./constants";
+import { notificationsValues } from "./notifications";
+
+export interface ArgoCdArgs {
+    /** Namespace the program creates and installs Argo CD into. */
+    namespace: string;
+    /** Exact argo-cd chart version (https://github.com/argoproj/argo-helm/blob/main/charts/argo-cd/Chart.yaml). */
+    chartVersion: string;
+    /** Chart repository. @default the official https://argoproj.github.io/argo-helm */
+    chartRepository?: string;
+    /** HA install: redis-ha, two server/repo-server/applicationset replicas and PDBs (needs at least three nodes). */
+    highAvailability: boolean;
+    /** Keep the local `admin` account (argocd-cm `admin.enabled`). */
+    adminEnabled: boolean;
+    /** External URL of the UI (argocd-cm `url`); needed for SSO callbacks and notification links. */
+    url?: string;
+    /** argocd-cm `dex.config`; enables the Dex deployment. Exclusive with `oidcConfig`. */
+    dexConfig?: string;
+    /** argocd-cm `oidc.config`. Exclusive with `dexConfig`. */
+    oidcConfig?: string;
+    /** known_hosts lines for argocd-ssh-known-hosts-cm; replaces the chart's list so only pinned hosts are trusted. */
+    sshKnownHosts?: string;
+    /** argocd-rbac-cm: `policy.csv` and `policy.default` (https://argo-cd.readthedocs.io/en/stable/operator-manual/rbac/). */
+    rbac: { policyCsv: string; policyDefault: string };
+    /** Slack notifications; absent: the notifications controller is off and no secret exists. */
+    slack?: { token: pulumi.Input<string>; events: readonly SlackEvent[] };
+    /** Labels for the objects the program creates (the chart labels its own). */
+    labels?: Record<string, string>;
+}
+
+/** The chart values for an ArgoCd install, separate so tests and the render can read them whole. */
+export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
+    if (args.dexConfig && args.oidcConfig) {
+        throw new Error("ArgoCd: dexConfig and oidcConfig are exclusive; set only one.");
+    }
+    const cm: Record<string, unknown> = {
+        "admin.enabled": args.adminEnabled,
+        // Annotation tracking (the Argo CD 3 default, stated so a chart bump cannot change it): label tracking
+        // copies the app name into a label other tools also use.
+        "application.resourceTrackingMethod": "annotation",
+        "exec.enabled": false,
+    };
+    if (args.url) cm.url = args.url;
+    if (args.dexConfig) cm["dex.config"] = args.dexConfig;
+    if (args.oidcConfig) cm["oidc.config"] = args.oidcConfig;
+
+    const configs: Record<string, unknown> = {
+        cm,
+        rbac: {
+            "policy.default": args.rbac.policyDefault,
+            "policy.csv": args.rbac.policyCsv,
+            scopes: "[groups]",
+            "policy.matchMode": "glob",
+        },
+    };
+    if (args.sshKnownHosts) configs.ssh = { knownHosts: args.sshKnownHosts + "\n" };
+
+    const ha = args.highAvailability;
+    const replicas = ha ? 2 : 1;
+    const values: Record<string, unknown> = {
+        // CRDs stay when the release is uninstalled, so a destroy never deletes every Application in the cluster.
+        crds: { install: true, keep: true },
+        configs,
+        dex: { enabled: Boolean(args.dexConfig) },
+        notifications: notificationsValues(args.slack?.events, args.url),
+        "redis-ha": { enabled: ha },
+        controller: { replicas: 1, pdb: { enabled: ha } },
+        server: { replicas, pdb: { enabled: ha } },
+        repoServer: { replicas, pdb: { enabled: ha } },
+        applicationSet: { replicas, pdb: { enabled: ha } },
+    };
+    if (args.url) values.global = { domain: new URL(args.url).host };
+    return values;
+}
+
+/**
+ * Argo CD from the official argo-cd Helm chart, pinned, in a namespace of its own.
+ *
+ * Custom resources that need the chart's CRDs must depend on `release` (it finishes only once the CRDs are
+ * established), so one `pulumi up` works on an empty cluster (pulumi-kubernetes #1735, #3176).
+ */
+export class ArgoCd extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+    public readonly chartVersion: pulumi.Output<string>;
+
+    constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:argocd:ArgoCd", name, {}, opts);
+        const values = argoCdValues(args);
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: args.namespace, labels: args.labels } },
+            childOptions(this, opts),
+        );
+
+        const dependsOn: pulumi.Resource[] = [namespace];
+        if (args.slack) {
+            // The chart would create an empty secret; this one carries the token, as a Pulumi secret end to end.
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-notifications-secret`,
+                    {
+                        metadata: {
+                            name: NOTIFICATIONS_SECRET,
+                            namespace: args.namespace,
+                            labels: { ...args.labels, "app.kubernetes.io/part-of": "argocd" },
+                        },
+                        type: "Opaque",
+                        stringData: { "slack-token": pulumi.secret(args.slack.token) },
+                    },
+                    { parent: this, dependsOn: [namespace], ...FIXED_NAME },
+                ),
+            );
+        }
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: ARGOCD_RELEASE,
+                chart: ARGOCD_CHART,
+                version: args.chartVersion,
+                repositoryOpts: { repo: args.chartRepository ?? ARGOCD_CHART_REPO },
+                namespace: args.namespace,
+                values,
+                // An HA install rolls out more pods than Helm's 5-minute default allows on a busy cluster.
+                timeout: 900,
+                maxHistory: 10,
+                cleanupOnFail: true,
+            },
+            { parent: this, dependsOn },
+        );
+
+        this.namespace = namespace.metadata.name;
+        this.chartVersion = this.release.version;
+        this.registerOutputs({ namespace: this.namespace, release: this.release, chartVersion: this.chartVersion });
+    }
+}

@@ -1,0 +1,13 @@
+/** Official argo-helm repository (https://github.com/argoproj/argo-helm). */
+export const ARGOCD_CHART_REPO = "https://argoproj.github.io/argo-helm";
+export const ARGOCD_CHART = "argo-cd";
+/** Helm release name: the chart names its objects after it (argocd-server, argocd-repo-server, ...). */
+export const ARGOCD_RELEASE = "argocd";
+/** Argo CD custom resources are served at this version only (manifests/crds in argoproj/argo-cd). */
+export const ARGOCD_API_VERSION = "argoproj.io/v1alpha1";
+/** The in-cluster API server as Argo CD names it. */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+/** Foreground cascade: deleting the Application deletes its resources first (argo-cd docs: app deletion). */
+export const CASCADE_FINALIZER = "resources-finalizer.argocd.argoproj.io";
+/** Secret the notifications controller reads its service tokens from (`$slack-token`). */
+export const NOTIFICATIONS_SECRET = "argocd-notifications-secret";

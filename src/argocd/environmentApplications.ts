@@ -1,0 +1,133 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../shared/metadata";
+import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
+
+export interface ApplicationSource {
+    /** Application name (Kubernetes name in the Argo CD namespace). */
+    name: string;
+    /** Path of the manifests in the repository. */
+    path: string;
+    /** Namespace the manifests deploy into. */
+    namespace: string;
+}
+
+export interface EnvironmentApplicationsArgs {
+    /** Namespace Argo CD runs in (Applications live there). */
+    namespace: string;
+    /** AppProject of the per-app Applications (never `default`). */
+    project: string;
+    /** AppProject of the app-of-apps root: it may only create Applications in the Argo CD namespace. */
+    rootProject: string;
+    repoUrl: string;
+    /** Branch, tag or commit every Application tracks. */
+    targetRevision: string;
+    /** Destination API server. */
+    destinationServer: string;
+    /** The app-of-apps root: Application manifests added through Git for this environment. */
+    root: { name: string; path: string };
+    apps: readonly ApplicationSource[];
+    /** Automated sync with prune and selfHeal; false: every sync is a person's decision (manual). */
+    autoSync: boolean;
+    /**
+     * The resources finalizer: deleting an Application (or the stack) deletes its workloads. Off: the workloads
+     * stay in the cluster, orphaned, when the Application goes (argo-cd #7860: surprise deletes).
+     */
+    cascadeDelete: boolean;
+    /** Sync retries with exponential backoff. */
+    retryLimit: number;
+    /** @default 10 (Argo CD's own default, made explicit) */
+    revisionHistoryLimit?: number;
+    labels?: Record<string, string>;
+}
+
+/** Options every Application syncs with (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/). */
+export const SYNC_OPTIONS = [
+    "CreateNamespace=true",
+    "PruneLast=true",
+    // Server-side apply: large objects (CRDs such as ApplicationSet's) exceed the client-side annotation limit.
+    "ServerSideApply=true",
+    // Keep the ignored replicas out of the applied patch too, so a sync does not undo the HPA's scaling.
+    "RespectIgnoreDifferences=true",
+];
+
+/**
+ * Replicas that a HorizontalPodAutoscaler scales: the HPA controller runs in kube-controller-manager, so ignoring
+ * that manager's fields ignores exactly the HPA-managed /spec/replicas, and a replicas change made in Git (an app
+ * without HPA) still syncs. A plain jsonPointers /spec/replicas would ignore those too
+ * (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/#ignoring-fields-which-are-not-managed-by-argo-cd).
+ */
+export const HPA_IGNORE_DIFFERENCES = ["Deployment", "StatefulSet"].map((kind) => ({
+    group: "apps",
+    kind,
+    managedFieldsManagers: ["kube-controller-manager"],
+}));
+
+/** The `spec` of one Application. Only fields the user owns: `operation` and `status` belong to Argo CD. */
+export function applicationSpec(
+    args: EnvironmentApplicationsArgs,
+    project: string,
+    source: { path: string; namespace: string },
+): Record<string, unknown> {
+    const syncPolicy: Record<string, unknown> = {
+        syncOptions: [...SYNC_OPTIONS],
+        retry: {
+            limit: args.retryLimit,
+            backoff: { duration: "10s", factor: 2, maxDuration: "5m" },
+        },
+    };
+    if (args.autoSync) syncPolicy.automated = { prune: true, selfHeal: true, allowEmpty: false };
+    return {
+        project,
+        source: { repoURL: args.repoUrl, targetRevision: args.targetRevision, path: source.path },
+        destination: { server: args.destinationServer, namespace: source.namespace },
+        syncPolicy,
+        ignoreDifferences: HPA_IGNORE_DIFFERENCES.map((d) => ({ ...d })),
+        revisionHistoryLimit: args.revisionHistoryLimit ?? 10,
+    };
+}
+
+/**
+ * An environment's Argo CD Applications: one per configured app, each at that app's path for this environment,
+ * plus an app-of-apps root for Applications that teams add through Git.
+ */
+export class EnvironmentApplications extends pulumi.ComponentResource {
+    /** Application names, root first. */
+    public readonly applicationNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: EnvironmentApplicationsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:argocd:EnvironmentApplications", name, {}, opts);
+        for (const project of [args.project, args.rootProject]) {
+            if (project === "default") {
+                throw new pulumi.ResourceError(
+                    `EnvironmentApplications: project "default" is not allowed; pass the environment's AppProject.`,
+                    this,
+                );
+            }
+        }
+        const metadata = (appName: string) => ({
+            name: appName,
+            namespace: args.namespace,
+            labels: args.labels,
+            ...(args.cascadeDelete ? { finalizers: [CASCADE_FINALIZER] } : {}),
+        });
+        const create = (resourceName: string, appName: string, spec: Record<string, unknown>) =>
+            new k8s.apiextensions.CustomResource(
+                resourceName,
+                { apiVersion: ARGOCD_API_VERSION, kind: "Application", metadata: metadata(appName), spec },
+                childOptions(this, opts),
+            );
+
+        const root = create(
+            `${name}-root`,
+            args.root.name,
+            applicationSpec(args, args.rootProject, { path: args.root.path, namespace: args.namespace }),
+        );
+        const apps = args.apps.map((app) =>
+            create(`${name}-${app.name}`, app.name, applicationSpec(args, args.project, app)),
+        );
+
+        this.applicationNames = pulumi.all([root, ...apps].map((a) => a.metadata.name));
+        this.registerOutputs({ applicationNames: this.applicationNames });
+    }
+}

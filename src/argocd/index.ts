@@ -1,0 +1,142 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config/types";
+import { GitOpsAccessControl } from "../shared/accessControl";
+import { commonLabels } from "../shared/metadata";
+import { AppProject } from "./appProject";
+import { ArgoCd } from "./argocd";
+import { EnvironmentApplications } from "./environmentApplications";
+import { subscriptionAnnotations } from "./notifications";
+import { argoPolicyCsv, projectRoles } from "./rbac";
+import { RepositoryCredentials } from "./repositoryCredentials";
+
+export { AppProject, appProjectSpec } from "./appProject";
+export { ArgoCd, argoCdValues } from "./argocd";
+export { EnvironmentApplications, applicationSpec } from "./environmentApplications";
+export { RepositoryCredentials } from "./repositoryCredentials";
+
+/** Argo CD objects that users change GitOps configuration through. */
+export const ARGOCD_GITOPS_RESOURCES = [
+    { apiGroup: "argoproj.io", resources: ["applications", "applicationsets", "appprojects"] },
+];
+
+export interface ArgoCdStackOutputs {
+    operator: "argocd";
+    namespace: pulumi.Output<string>;
+    chartVersion: pulumi.Output<string>;
+    projects: pulumi.Output<string>[];
+    applications: pulumi.Output<string[]>;
+}
+
+/** The Argo CD path of the program: install, credentials, projects, applications and access control. */
+export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
+    const { tier, argocd, repo, access, slack } = config;
+    const labels = commonLabels(tier);
+    const project = tier;
+    const rootProject = `${tier}-bootstrap`;
+
+    const install = new ArgoCd("argocd", {
+        namespace: argocd.namespace,
+        chartVersion: argocd.chartVersion,
+        highAvailability: argocd.highAvailability,
+        adminEnabled: argocd.adminEnabled,
+        url: argocd.url,
+        dexConfig: argocd.dexConfig,
+        oidcConfig: argocd.oidcConfig,
+        sshKnownHosts: repo.auth.kind === "ssh" ? repo.auth.knownHosts : undefined,
+        rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
+        slack: slack && { token: slack.token, events: slack.events },
+        labels,
+    });
+    // Custom resources wait for the release: its CRDs must be established first.
+    const afterInstall = { dependsOn: [install.release] };
+
+    new RepositoryCredentials(
+        "repo",
+        {
+            namespace: install.namespace,
+            url: repo.credentialUrl,
+            scope: repo.credentialScope,
+            auth: repo.auth,
+            secretName: `gitops-repo-${repo.credentialScope}`,
+            labels,
+        },
+        { dependsOn: [install] },
+    );
+
+    const appProject = new AppProject(
+        "project",
+        {
+            namespace: argocd.namespace,
+            projectName: project,
+            description: `${tier} environment applications (managed by gitops-stack, stack ${config.stack})`,
+            sourceRepos: argocd.sourceRepos,
+            destinationServer: argocd.destinationServer,
+            destinationNamespaces: config.apps.map((a) => a.namespace),
+            clusterResourceWhitelist: argocd.clusterResources,
+            roles: projectRoles(access, project),
+            syncWindow: argocd.syncWindow,
+            labels,
+            annotations: subscriptionAnnotations(slack),
+        },
+        afterInstall,
+    );
+    // The root may only create Applications in the Argo CD namespace: an app of the environment project could
+    // otherwise write Secrets (repository credentials) there.
+    const bootstrapProject = new AppProject(
+        "bootstrap-project",
+        {
+            namespace: argocd.namespace,
+            projectName: rootProject,
+            description: `${tier} app-of-apps root: Applications added through Git (managed by gitops-stack)`,
+            sourceRepos: [repo.url],
+            destinationServer: argocd.destinationServer,
+            destinationNamespaces: [argocd.namespace],
+            clusterResourceWhitelist: [],
+            namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],
+            namespaceResourceBlacklist: [],
+            labels,
+        },
+        afterInstall,
+    );
+
+    const applications = new EnvironmentApplications(
+        "apps",
+        {
+            namespace: argocd.namespace,
+            project,
+            rootProject,
+            repoUrl: repo.url,
+            targetRevision: repo.revision,
+            destinationServer: argocd.destinationServer,
+            root: { name: `${tier}-root`, path: argocd.rootPath },
+            apps: config.apps.map((a) => ({ name: `${tier}-${a.name}`, path: a.path, namespace: a.namespace })),
+            autoSync: argocd.autoSync,
+            cascadeDelete: argocd.cascadeDelete,
+            retryLimit: argocd.retryLimit,
+            revisionHistoryLimit: argocd.revisionHistoryLimit,
+            labels,
+        },
+        { dependsOn: [install.release, appProject, bootstrapProject] },
+    );
+
+    new GitOpsAccessControl(
+        "access",
+        {
+            namespace: install.namespace,
+            namePrefix: "gitops-stack-argocd",
+            resources: ARGOCD_GITOPS_RESOURCES,
+            platformGroups: access.platformAdminGroups,
+            readOnlyGroups: [...new Set([...access.developerGroups, ...access.deployerGroups])],
+            labels,
+        },
+        afterInstall,
+    );
+
+    return {
+        operator: "argocd",
+        namespace: install.namespace,
+        chartVersion: install.chartVersion,
+        projects: [appProject.projectName, bootstrapProject.projectName],
+        applications: applications.applicationNames,
+    };
+}

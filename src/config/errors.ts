@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One bad configuration value: the key, what was given (never a secret's value) and what is expected. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly message: string;
+}
+
+/**
+ * Thrown before any resource is registered when a stack's configuration is invalid. It lists every problem at once.
+ * A RunError, so the CLI prints the message without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+        super(
+            [
+                `Invalid configuration for stack "${stack}" (${count}); nothing was created:`,
+                ...problems.map((p) => `  - ${p.key}: ${p.message}`),
+            ].join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, parseStackConfig, type ConfigSource } from "./parse";
+import type { StackConfig } from "./types";
+
+export { ConfigError } from "./errors";
+export { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
+export { PROJECT, parseStackConfig, type ConfigSource } from "./parse";
+export { TIER_DEFAULTS } from "./tiers";
+export * from "./types";
+
+/**
+ * The SDK knows which keys the stack stores encrypted (PULUMI_CONFIG_SECRET_KEYS) but marks the function internal.
+ * Without it we cannot tell, and assume secret rather than refuse a valid stack.
+ */
+const runtimeWithSecrets = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+const isConfigSecret = (key: string): boolean => runtimeWithSecrets.isConfigSecret?.(key) ?? true;
+
+/**
+ * Reads the current stack's configuration from the Pulumi engine, once, and validates all of it.
+ * Secrets are read with getSecret only (they stay Outputs marked secret); nothing else in the program reads config.
+ */
+export function loadConfig(): StackConfig {
+    const config = new pulumi.Config(PROJECT);
+    const source: ConfigSource = {
+        stack: pulumi.getStack(),
+        get: (key) => config.get(key),
+        getSecret: (key) => config.getSecret(key),
+        isSecret: (fullKey) => isConfigSecret(fullKey),
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(`${PROJECT}:`))
+                .map((k) => k.slice(PROJECT.length + 1)),
+    };
+    return parseStackConfig(source);
+}

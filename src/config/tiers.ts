@@ -1,0 +1,78 @@
+import type { GroupKind, SlackEvent, Tier } from "./types";
+
+/** What each environment tier gets when its stack does not say otherwise (the README's per-environment table). */
+export interface TierDefaults {
+    /** Argo CD automated sync with prune and selfHeal. */
+    readonly autoSync: boolean;
+    /** Resources finalizer on Applications: deleting one deletes its workloads. */
+    readonly cascadeDelete: boolean;
+    readonly highAvailability: boolean;
+    readonly adminEnabled: boolean;
+    /**
+     * Cluster-scoped kinds the AppProject allows. Namespace is always there because `CreateNamespace=true`
+     * needs it; outside dev nothing else is.
+     */
+    readonly clusterResources: readonly GroupKind[];
+    readonly slackEvents: readonly SlackEvent[];
+    /** Argo CD Applications: track this branch unless targetRevision says otherwise. */
+    readonly argoRevision: string;
+    /** Flux: prod reconciles a branch that only moves through reviewed PRs (Flux has no manual sync). */
+    readonly fluxRevision: string;
+    readonly fluxInterval: string;
+    /** Flux Kustomizations wait for their workloads to become ready (and report health) before succeeding. */
+    readonly fluxWait: boolean;
+    readonly fluxTimeout: string;
+    readonly imageAutomation: boolean;
+}
+
+const NAMESPACE: GroupKind = { group: "", kind: "Namespace" };
+
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+    dev: {
+        autoSync: true,
+        cascadeDelete: true,
+        highAvailability: false,
+        adminEnabled: true,
+        clusterResources: [
+            NAMESPACE,
+            { group: "rbac.authorization.k8s.io", kind: "ClusterRole" },
+            { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
+            { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
+        ],
+        slackEvents: ["sync-failed", "health-degraded"],
+        argoRevision: "main",
+        fluxRevision: "main",
+        fluxInterval: "1m",
+        fluxWait: false,
+        fluxTimeout: "3m",
+        imageAutomation: true,
+    },
+    staging: {
+        autoSync: true,
+        cascadeDelete: true,
+        highAvailability: false,
+        adminEnabled: false,
+        clusterResources: [NAMESPACE],
+        slackEvents: ["sync-failed", "health-degraded", "deployed"],
+        argoRevision: "main",
+        fluxRevision: "main",
+        fluxInterval: "5m",
+        fluxWait: false,
+        fluxTimeout: "5m",
+        imageAutomation: true,
+    },
+    prod: {
+        autoSync: false,
+        cascadeDelete: false,
+        highAvailability: true,
+        adminEnabled: false,
+        clusterResources: [NAMESPACE],
+        slackEvents: ["sync-failed", "health-degraded", "deployed", "sync-succeeded"],
+        argoRevision: "main",
+        fluxRevision: "prod",
+        fluxInterval: "10m",
+        fluxWait: true,
+        fluxTimeout: "10m",
+        imageAutomation: false,
+    },
+};

@@ -1,0 +1,139 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+export const TIERS = ["dev", "staging", "prod"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const OPERATORS = ["argocd", "flux"] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export const AUTH_KINDS = ["ssh", "https", "githubApp"] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
+/** The notification events a stack can route to Slack (the same names for Argo CD and Flux). */
+export const SLACK_EVENTS = ["sync-succeeded", "sync-failed", "health-degraded", "deployed"] as const;
+export type SlackEvent = (typeof SLACK_EVENTS)[number];
+
+/** A Kubernetes API group and kind, as AppProject whitelists take them ("" is the core group). */
+export interface GroupKind {
+    readonly group: string;
+    readonly kind: string;
+}
+
+export interface SshAuth {
+    readonly kind: "ssh";
+    /** known_hosts lines for the repository host: the host key is pinned, never skipped. */
+    readonly knownHosts: string;
+    readonly privateKey: pulumi.Output<string>;
+}
+
+export interface HttpsAuth {
+    readonly kind: "https";
+    readonly username: string;
+    readonly token: pulumi.Output<string>;
+}
+
+export interface GithubAppAuth {
+    readonly kind: "githubApp";
+    readonly appId: string;
+    readonly installationId: string;
+    readonly enterpriseBaseUrl?: string;
+    readonly privateKey: pulumi.Output<string>;
+}
+
+export type GitAuth = SshAuth | HttpsAuth | GithubAppAuth;
+
+/** How Flux reads a Git revision (`spec.ref` of a GitRepository). */
+export type FluxRef = { readonly branch: string } | { readonly tag: string } | { readonly semver: string };
+
+export interface RepoConfig {
+    readonly url: string;
+    /** Host name of the repository (for known_hosts and messages). */
+    readonly host: string;
+    /** The revision Argo CD Applications track (a branch, tag or commit). */
+    readonly revision: string;
+    /** The same revision in Flux's form. */
+    readonly fluxRef: FluxRef;
+    readonly auth: GitAuth;
+    readonly credentialScope: "repository" | "repo-creds";
+    /** URL prefix of the repo-creds template (equal to `url` for scope `repository`). */
+    readonly credentialUrl: string;
+}
+
+export interface AppConfig {
+    readonly name: string;
+    readonly namespace: string;
+    /** Path of this app's manifests for this environment, relative to the repository root. */
+    readonly path: string;
+    /** Apps (by name) that must be ready before this one (Flux `dependsOn`). */
+    readonly dependsOn: readonly string[];
+    /** Image repository (no tag) for Flux image automation. */
+    readonly image?: string;
+    /** Semver range of tags Flux image automation may move to. */
+    readonly semverRange?: string;
+}
+
+export interface SyncWindowConfig {
+    readonly schedule: string;
+    readonly duration: string;
+    readonly timeZone: string;
+}
+
+export interface ArgoCdConfig {
+    readonly namespace: string;
+    readonly chartVersion: string;
+    readonly url?: string;
+    readonly highAvailability: boolean;
+    readonly adminEnabled: boolean;
+    readonly dexConfig?: string;
+    readonly oidcConfig?: string;
+    readonly autoSync: boolean;
+    readonly cascadeDelete: boolean;
+    readonly revisionHistoryLimit: number;
+    readonly retryLimit: number;
+    /** Prod only: automated syncs run only inside this window; manual syncs always may. */
+    readonly syncWindow?: SyncWindowConfig;
+    readonly destinationServer: string;
+    /** Repositories the environment's AppProject may deploy from (the GitOps repository first). */
+    readonly sourceRepos: readonly string[];
+    /** Cluster-scoped kinds the environment's AppProject may deploy. */
+    readonly clusterResources: readonly GroupKind[];
+    /** Path of the app-of-apps root in the repository. */
+    readonly rootPath: string;
+}
+
+export interface FluxConfig {
+    readonly namespace: string;
+    readonly chartVersion: string;
+    readonly interval: string;
+    readonly multitenancy: boolean;
+    readonly imageAutomation: boolean;
+    readonly highAvailability: boolean;
+}
+
+export interface AccessConfig {
+    readonly platformAdminGroups: readonly string[];
+    readonly deployerGroups: readonly string[];
+    readonly developerGroups: readonly string[];
+    /** Argo CD `policy.default`: role:readonly, role:admin or "" (deny by default). */
+    readonly defaultPolicy: string;
+}
+
+export interface SlackConfig {
+    /** Channel name without the leading '#'. */
+    readonly channel: string;
+    readonly token: pulumi.Output<string>;
+    readonly events: readonly SlackEvent[];
+}
+
+/** Everything a stack is configured with, validated. Built once by `loadConfig`; components never read config. */
+export interface StackConfig {
+    readonly stack: string;
+    readonly tier: Tier;
+    readonly operator: Operator;
+    readonly repo: RepoConfig;
+    readonly apps: readonly AppConfig[];
+    readonly argocd: ArgoCdConfig;
+    readonly flux: FluxConfig;
+    readonly access: AccessConfig;
+    readonly slack?: SlackConfig;
+}

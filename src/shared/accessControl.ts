@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "./metadata";
+
+/** API resources of one group, as RBAC rules take them. */
+export interface ApiResources {
+    apiGroup: string;
+    resources: string[];
+}
+
+export interface GitOpsAccessControlArgs {
+    /** Namespace the operator's GitOps objects live in. */
+    namespace: pulumi.Input<string>;
+    /** Prefix of the Kubernetes names (Role, ClusterRole, bindings), e.g. "gitops-stack-argocd". */
+    namePrefix: string;
+    /** The operator's GitOps objects (explicit groups and resources: no wildcards). */
+    resources: readonly ApiResources[];
+    /** Groups that may create, update and delete them. */
+    platformGroups: readonly string[];
+    /** Groups that may only read them (cluster-wide). */
+    readOnlyGroups: readonly string[];
+    labels?: Record<string, string>;
+}
+
+export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+export const READ_VERBS = ["get", "list", "watch"];
+
+const subjects = (groups: readonly string[]) =>
+    groups.map((name) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name }));
+
+/**
+ * Kubernetes RBAC for who may change GitOps configuration: a Role in the operator namespace for the platform
+ * groups, a read-only ClusterRole for everyone else. A binding exists only when it has groups to bind.
+ */
+export class GitOpsAccessControl extends pulumi.ComponentResource {
+    public readonly roleName: pulumi.Output<string>;
+    public readonly readOnlyClusterRoleName: pulumi.Output<string>;
+
+    constructor(name: string, args: GitOpsAccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:shared:GitOpsAccessControl", name, {}, opts);
+        const rules = (verbs: string[]) =>
+            args.resources.map((r) => ({ apiGroups: [r.apiGroup], resources: [...r.resources], verbs: [...verbs] }));
+        const child = childOptions(this, opts);
+
+        const role = new k8s.rbac.v1.Role(
+            `${name}-platform`,
+            {
+                metadata: { name: `${args.namePrefix}-platform`, namespace: args.namespace, labels: args.labels },
+                rules: rules(WRITE_VERBS),
+            },
+            child,
+        );
+        if (args.platformGroups.length > 0) {
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-platform`,
+                {
+                    metadata: { name: `${args.namePrefix}-platform`, namespace: args.namespace, labels: args.labels },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                    subjects: subjects(args.platformGroups),
+                },
+                child,
+            );
+        }
+
+        const readOnly = new k8s.rbac.v1.ClusterRole(
+            `${name}-readonly`,
+            { metadata: { name: `${args.namePrefix}-readonly`, labels: args.labels }, rules: rules(READ_VERBS) },
+            child,
+        );
+        if (args.readOnlyGroups.length > 0) {
+            new k8s.rbac.v1.ClusterRoleBinding(
+                `${name}-readonly`,
+                {
+                    metadata: { name: `${args.namePrefix}-readonly`, labels: args.labels },
+                    roleRef: {
+                        apiGroup: "rbac.authorization.k8s.io",
+                        kind: "ClusterRole",
+                        name: readOnly.metadata.name,
+                    },
+                    subjects: subjects(args.readOnlyGroups),
+                },
+                child,
+            );
+        }
+
+        this.roleName = role.metadata.name;
+        this.readOnlyClusterRoleName = readOnly.metadata.name;
+        this.registerOutputs({ roleName: this.roleName, readOnlyClusterRoleName: this.readOnlyClusterRoleName });
+    }
+}

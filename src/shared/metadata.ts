@@ -1,0 +1,29 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Tier } from "../config/types";
+
+/** Labels on every object the program creates, so `kubectl get -l app.kubernetes.io/managed-by=gitops-stack` finds them. */
+export function commonLabels(tier: Tier): Record<string, string> {
+    return {
+        "app.kubernetes.io/managed-by": "gitops-stack",
+        "gitops-stack.io/environment": tier,
+    };
+}
+
+/**
+ * Pulumi resource options for objects with a fixed metadata.name: Kubernetes refuses a second object of the same
+ * name, so a replacement must delete the old one first.
+ */
+export const FIXED_NAME = { deleteBeforeReplace: true } as const;
+
+/**
+ * Options for a component's Kubernetes children: parented, and depending on what the component was told to
+ * depend on. Children do not inherit a parent's dependsOn in the engine's state, and destroy orders deletes by
+ * the recorded dependencies: without this, a destroy could remove Argo CD before the Applications whose
+ * finalizers it must process (argo-cd #7860).
+ */
+export function childOptions(
+    parent: pulumi.Resource,
+    opts: pulumi.ComponentResourceOptions | undefined,
+): pulumi.CustomResourceOptions {
+    return { parent, dependsOn: opts?.dependsOn, ...FIXED_NAME };
+}

@@ -1,0 +1,88 @@
+import * as path from "node:path";
+import { PROJECT, SECRET_KEYS } from "../../src/config";
+import { isSecretValue, runProgram, type ProgramRun, type RecordedResource } from "../../src/offline/mockRun";
+import { applyOverrides, readStackFile, type EngineConfig } from "../../src/offline/stackFile";
+import { main, type StackOutputs } from "../../src/program";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const STACKS = ["dev", "staging", "prod"] as const;
+
+/** Test values for every secret key: recognisable, so a test can prove they never leak. */
+export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-4f1c\n-----END OPENSSH PRIVATE KEY-----",
+    httpsToken: "ghp_testtoken4f1c",
+    githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\ntest-app-key-4f1c\n-----END RSA PRIVATE KEY-----",
+    slackToken: "xoxb-test-slack-4f1c",
+};
+
+export interface StackOptions {
+    /** `key=value` overrides, as `pulumi config set key value`. */
+    config?: string[];
+    /** Remove these keys from the stack's configuration. */
+    unset?: string[];
+    /** Secrets to set (default: all TEST_SECRETS); `null` leaves one unset. */
+    secrets?: Partial<Record<keyof typeof SECRET_KEYS, string | null>>;
+}
+
+/** The committed stack file's configuration, with test secrets injected as the CLI would pass secrets. */
+export function stackConfig(stack: string, options: StackOptions = {}): EngineConfig {
+    const base = applyOverrides(readStackFile(ROOT, stack), options.config ?? []);
+    const values = { ...base.values };
+    for (const key of options.unset ?? []) delete values[`${PROJECT}:${key}`];
+    const secretKeys = new Set(base.secretKeys);
+    const secrets = { ...TEST_SECRETS, ...options.secrets };
+    for (const [name, value] of Object.entries(secrets)) {
+        const full = `${PROJECT}:${name}`;
+        if (value === null) {
+            delete values[full];
+            secretKeys.delete(full);
+        } else {
+            values[full] = value;
+            secretKeys.add(full);
+        }
+    }
+    return { values, secretKeys: [...secretKeys] };
+}
+
+/** Runs the real program (src/program main) for a committed stack under Pulumi's mocks. */
+export function runStack(stack: string, options: StackOptions = {}): Promise<ProgramRun<StackOutputs>> {
+    return runProgram(stack, stackConfig(stack, options), main);
+}
+
+/** The error the program throws for a configuration, or a failure if it does not throw. */
+export async function configErrorOf(stack: string, options: StackOptions): Promise<string> {
+    try {
+        await runStack(stack, options);
+    } catch (err) {
+        return (err as Error).message;
+    }
+    throw new Error(`stack ${stack} with ${JSON.stringify(options)} was expected to fail validation`);
+}
+
+/** Strips the engine's secret wrappers (for asserting on values). */
+export function plain(value: unknown): unknown {
+    if (isSecretValue(value)) return plain(value.value);
+    if (Array.isArray(value)) return value.map(plain);
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+
+export const byType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
+
+/** The Kubernetes custom resources of a kind (Application, AppProject, GitRepository...). */
+export function customResources(resources: RecordedResource[], kind: string): Array<Record<string, any>> {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && (r.inputs as { kind?: string }).kind === kind)
+        .map((r) => plain(r.inputs) as Record<string, any>);
+}
+
+export function findOne(resources: RecordedResource[], type: string, name: string): RecordedResource {
+    const found = resources.find((r) => r.type === type && r.name === name);
+    if (!found) {
+        const names = byType(resources, type).map((r) => r.name);
+        throw new Error(`no ${type} named ${name}; found: ${names.join(", ") || "none of that type"}`);
+    }
+    return found;
+}

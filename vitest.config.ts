@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+    test: {
+        include: ["tests/**/*.test.ts"],
+        // Each file runs the whole program under Pulumi's mocks several times; the runtime is global per worker.
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+    },
+});
