@@ -532,6 +532,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     }
     const fluxMultitenancy = bool("fluxMultitenancy");
 
+    const revisionHistoryLimit = int("revisionHistoryLimit", 1, 100);
+    const retryLimit = int("retryLimit", 0, 20);
+
     if (problems.length > 0 || !auth) throw new ConfigError(source.stack, problems);
 
     return {
@@ -558,8 +561,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             oidcConfig,
             autoSync,
             cascadeDelete,
-            revisionHistoryLimit: int("revisionHistoryLimit", 1, 100),
-            retryLimit: int("retryLimit", 0, 20),
+            revisionHistoryLimit,
+            retryLimit,
             syncWindow: isProd ? { schedule: syncSchedule, duration: syncDuration, timeZone: syncTimeZone } : undefined,
             destinationServer,
             sourceRepos: [repoUrl!, ...extraSourceRepos.filter((r) => r !== repoUrl)],

@@ -29,13 +29,16 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
     return pulumi.runtime.isRpcSecret(value);
 }
 
-/** Records every registration with its parent and dependencies; everything else is Pulumi's own mock monitor. */
-class RecordingMonitor extends MockMonitor {
-    readonly records: RecordedResource[] = [];
-
+/**
+ * Records every registration with its parent and dependencies, in front of Pulumi's own mock monitor (which
+ * keeps doing the work: URNs, state, the response to the SDK).
+ */
+function recordRegistrations(monitor: MockMonitor): RecordedResource[] {
+    const records: RecordedResource[] = [];
+    const register = monitor.registerResource.bind(monitor);
     // The request is the engine's gRPC RegisterResourceRequest; the callback hands the response back to the SDK.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    monitor.registerResource = async (req: any, callback: (err: any, response: any) => void) => {
         const base = {
             type: req.getType() as string,
             name: req.getName() as string,
@@ -45,11 +48,12 @@ class RecordingMonitor extends MockMonitor {
             inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
         };
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        await super.registerResource(req, (err: any, response: any) => {
-            if (!err) this.records.push({ urn: response.getUrn(), ...base });
+        await register(req, (err: any, response: any) => {
+            if (!err) records.push({ urn: response.getUrn(), ...base });
             callback(err, response);
         });
-    }
+    };
+    return records;
 }
 
 const mocks: pulumi.runtime.Mocks = {
@@ -75,14 +79,13 @@ async function resolve(value: unknown): Promise<unknown> {
  * returns everything it registered, in registration order. No cluster, CLI or backend is involved.
  */
 export async function runProgram<T>(stack: string, config: EngineConfig, program: () => T): Promise<ProgramRun<T>> {
-    const monitor = new RecordingMonitor(mocks);
-    // setMocks switches on the features a real engine has (secrets, resource references); then use our monitor.
+    // setMocks also switches on the features a real engine has (secrets, resource references).
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
-    pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
+    const records = recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const result = program();
     const outputs = (await resolve(result)) as T;
     // Wait until every registration has reached the monitor.
     await pulumi.runtime.disconnect();
-    return { stack, resources: monitor.records, outputs };
+    return { stack, resources: records, outputs };
 }

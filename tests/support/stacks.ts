@@ -18,6 +18,8 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
 export interface StackOptions {
     /** `key=value` overrides, as `pulumi config set key value`. */
     config?: string[];
+    /** Raw engine values set without the render's key checks (e.g. a misspelt key, as a stack file could have). */
+    raw?: Record<string, string>;
     /** Remove these keys from the stack's configuration. */
     unset?: string[];
     /** Secrets to set (default: all TEST_SECRETS); `null` leaves one unset. */
@@ -27,7 +29,7 @@ export interface StackOptions {
 /** The committed stack file's configuration, with test secrets injected as the CLI would pass secrets. */
 export function stackConfig(stack: string, options: StackOptions = {}): EngineConfig {
     const base = applyOverrides(readStackFile(ROOT, stack), options.config ?? []);
-    const values = { ...base.values };
+    const values = { ...base.values, ...options.raw };
     for (const key of options.unset ?? []) delete values[`${PROJECT}:${key}`];
     const secretKeys = new Set(base.secretKeys);
     const secrets = { ...TEST_SECRETS, ...options.secrets };

@@ -1,0 +1,107 @@
+import YAML from "yaml";
+import { describe, expect, it } from "vitest";
+import { isSecretValue } from "../../src/offline/mockRun";
+import { TEST_SECRETS, byType, customResources, findOne, plain, runStack } from "../support/stacks";
+
+const valuesOf = async (stack: string, config: string[] = []) => {
+    const run = await runStack(stack, { config });
+    return {
+        run,
+        values: plain(findOne(run.resources, "kubernetes:helm.sh/v3:Release", "argocd").inputs.values) as any,
+    };
+};
+
+describe("Slack notifications", () => {
+    it("configures the Slack service with the token from argocd-notifications-secret", async () => {
+        const { run, values } = await valuesOf("dev");
+        expect(values.notifications.enabled).toBe(true);
+        expect(values.notifications.argocdUrl).toBe("https://argocd.dev.acme.example");
+        expect(values.notifications.notifiers).toEqual({ "service.slack": "token: $slack-token\n" });
+        expect(values.notifications.secret).toEqual({ create: false });
+        const secret = findOne(run.resources, "kubernetes:core/v1:Secret", "argocd-notifications-secret");
+        expect(plain(secret.inputs.metadata)).toMatchObject({
+            name: "argocd-notifications-secret",
+            namespace: "argocd",
+        });
+        expect(isSecretValue(secret.inputs.stringData)).toBe(true);
+        expect(plain(secret.inputs.stringData)).toEqual({ "slack-token": TEST_SECRETS.slackToken });
+        expect(JSON.stringify(values)).not.toContain(TEST_SECRETS.slackToken);
+    });
+
+    it("defines templates and triggers for the environment's events, linking to the application", async () => {
+        const { values } = await valuesOf("prod");
+        expect(Object.keys(values.notifications.triggers).sort()).toEqual([
+            "trigger.on-deployed",
+            "trigger.on-health-degraded",
+            "trigger.on-sync-failed",
+            "trigger.on-sync-succeeded",
+        ]);
+        expect(Object.keys(values.notifications.templates).sort()).toEqual([
+            "template.app-deployed",
+            "template.app-health-degraded",
+            "template.app-sync-failed",
+            "template.app-sync-succeeded",
+        ]);
+        const failed = YAML.parse(values.notifications.triggers["trigger.on-sync-failed"]);
+        expect(failed).toEqual([
+            {
+                description: "Application syncing has failed",
+                send: ["app-sync-failed"],
+                when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+            },
+        ]);
+        const deployed = YAML.parse(values.notifications.triggers["trigger.on-deployed"]);
+        expect(deployed[0].oncePer).toBe("app.status.operationState?.syncResult?.revision");
+        const template = YAML.parse(values.notifications.templates["template.app-health-degraded"]);
+        expect(template.message).toContain("{{.context.argocdUrl}}/applications/{{.app.metadata.name}}");
+        expect(JSON.parse(template.slack.attachments)[0].title_link).toBe(
+            "{{.context.argocdUrl}}/applications/{{.app.metadata.name}}",
+        );
+    });
+
+    it("routes each environment to its channel through the AppProject's subscriptions", async () => {
+        const expected: Record<string, Record<string, string>> = {
+            dev: {
+                "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-dev",
+                "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-dev",
+            },
+            staging: {
+                "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-staging",
+                "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-staging",
+                "notifications.argoproj.io/subscribe.on-deployed.slack": "deploys-staging",
+            },
+            prod: {
+                "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-deployed.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-sync-succeeded.slack": "deploys-prod",
+            },
+        };
+        for (const [stack, annotations] of Object.entries(expected)) {
+            const { run } = await valuesOf(stack);
+            const project = customResources(run.resources, "AppProject").find((p) => p.metadata.name === stack)!;
+            expect(project.metadata.annotations).toEqual(annotations);
+        }
+    });
+
+    it("takes the channel and events from config", async () => {
+        const { run, values } = await valuesOf("dev", ["slackChannel=#platform-alerts", 'slackTriggers=["deployed"]']);
+        expect(Object.keys(values.notifications.triggers)).toEqual(["trigger.on-deployed"]);
+        const project = customResources(run.resources, "AppProject").find((p) => p.metadata.name === "dev")!;
+        expect(project.metadata.annotations).toEqual({
+            "notifications.argoproj.io/subscribe.on-deployed.slack": "platform-alerts",
+        });
+    });
+
+    it("is cleanly off without a Slack channel: no notifier, no secret, no annotation", async () => {
+        const { run, values } = await valuesOf("dev", ["slackChannel="]);
+        expect(values.notifications).toEqual({ enabled: false });
+        expect(byType(run.resources, "kubernetes:core/v1:Secret").map((s) => s.name)).toEqual(["repo"]);
+        for (const object of [
+            ...customResources(run.resources, "AppProject"),
+            ...customResources(run.resources, "Application"),
+        ]) {
+            expect(JSON.stringify(object.metadata.annotations ?? {})).not.toContain("notifications.argoproj.io");
+        }
+    });
+});
