@@ -39,6 +39,7 @@ export interface EnvironmentApplicationsArgs {
     /** @default 10 (Argo CD's own default, made explicit) */
     revisionHistoryLimit?: number;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
 }
 
 /** Options every Application syncs with (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/). */
@@ -109,6 +110,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
             name: appName,
             namespace: args.namespace,
             labels: args.labels,
+            annotations: args.annotations,
             ...(args.cascadeDelete ? { finalizers: [CASCADE_FINALIZER] } : {}),
         });
         const create = (resourceName: string, appName: string, spec: Record<string, unknown>) =>

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
 import { GitOpsAccessControl } from "../shared/accessControl";
-import { commonLabels } from "../shared/metadata";
+import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { AppProject } from "./appProject";
 import { ArgoCd } from "./argocd";
 import { EnvironmentApplications } from "./environmentApplications";
@@ -115,6 +115,8 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             retryLimit: argocd.retryLimit,
             revisionHistoryLimit: argocd.revisionHistoryLimit,
             labels,
+            // The policy pack lets prod Applications sync automatically or cascade-delete only with this mark.
+            annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
         },
         { dependsOn: [install.release, appProject, bootstrapProject] },
     );

@@ -579,6 +579,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         },
         access: { platformAdminGroups, deployerGroups, developerGroups, defaultPolicy },
         slack,
+        prodOverridesAcknowledged: isProd && acknowledged,
     };
 }
 

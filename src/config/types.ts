@@ -136,4 +136,6 @@ export interface StackConfig {
     readonly flux: FluxConfig;
     readonly access: AccessConfig;
     readonly slack?: SlackConfig;
+    /** The stack relaxed a prod safety default on purpose (acknowledgeProdOverrides); recorded on prod objects. */
+    readonly prodOverridesAcknowledged: boolean;
 }

@@ -9,6 +9,9 @@ export function commonLabels(tier: Tier): Record<string, string> {
     };
 }
 
+/** Marks prod objects whose stack relaxed a safety default with acknowledgeProdOverrides (read by the policy pack). */
+export const PROD_ACK_ANNOTATION = "gitops-stack.io/prod-overrides-acknowledged";
+
 /**
  * Pulumi resource options for objects with a fixed metadata.name: Kubernetes refuses a second object of the same
  * name, so a replacement must delete the old one first.
