@@ -25,7 +25,8 @@ const { values } = parseArgs({
     options: { iterations: { type: "string", default: "30" }, json: { type: "boolean", default: false } },
 });
 const iterations = Number(values.iterations);
-if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations ${values.iterations}: expected a positive whole number`);
+if (!Number.isInteger(iterations) || iterations < 1)
+    throw new Error(`--iterations ${values.iterations}: expected a positive whole number`);
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
