@@ -22,6 +22,10 @@ export interface TierDefaults {
     /** Flux Kustomizations wait for their workloads to become ready (and report health) before succeeding. */
     readonly fluxWait: boolean;
     readonly fluxTimeout: string;
+    /** Flux Kustomizations: how soon a failed reconciliation is retried (instead of waiting a full interval). */
+    readonly fluxRetryInterval: string;
+    /** Flux Slack Alert: `info` reports every reconciliation event, `error` only failures. */
+    readonly fluxAlertSeverity: "info" | "error";
     readonly imageAutomation: boolean;
 }
 
@@ -45,6 +49,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxInterval: "1m",
         fluxWait: false,
         fluxTimeout: "3m",
+        fluxRetryInterval: "30s",
+        fluxAlertSeverity: "info",
         imageAutomation: true,
     },
     staging: {
@@ -59,6 +65,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxInterval: "5m",
         fluxWait: false,
         fluxTimeout: "5m",
+        fluxRetryInterval: "1m",
+        fluxAlertSeverity: "info",
         imageAutomation: true,
     },
     prod: {
@@ -73,6 +81,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxInterval: "10m",
         fluxWait: true,
         fluxTimeout: "10m",
+        fluxRetryInterval: "2m",
+        fluxAlertSeverity: "error",
         imageAutomation: false,
     },
 };

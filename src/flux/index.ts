@@ -1,17 +1,213 @@
-import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config/types";
+import type * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config/errors";
+import { TIER_DEFAULTS } from "../config/tiers";
+import type { AppConfig, StackConfig } from "../config/types";
+import { GitOpsAccessControl, type ApiResources } from "../shared/accessControl";
+import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
+import { EnvironmentKustomizations } from "./environmentKustomizations";
+import { Flux } from "./flux";
+import { GitCredentials } from "./gitCredentials";
+import { GitSource } from "./gitSource";
+import { automationBranch, ImageAutomation } from "./imageAutomation";
+import { SlackNotifications } from "./notifications";
+import { EnvironmentTenancy } from "./tenancy";
+
+export { FLUX_API_VERSIONS } from "./constants";
+export { EnvironmentKustomizations, kustomizationSpec } from "./environmentKustomizations";
+export { Flux, fluxValues } from "./flux";
+export { fluxGitCredentialData, GitCredentials } from "./gitCredentials";
+export { fluxGitUrl, GitSource, gitRepositorySpec } from "./gitSource";
+export {
+    automationBranch,
+    COMMIT_MESSAGE_TEMPLATE,
+    ImageAutomation,
+    imageUpdateAutomationSpec,
+} from "./imageAutomation";
+export { alertSpec, SlackNotifications, slackProviderSpec } from "./notifications";
+export { EnvironmentTenancy } from "./tenancy";
+
+/** Flux objects that users change GitOps configuration through (explicit: RBAC here never uses wildcards). */
+export const FLUX_GITOPS_RESOURCES: readonly ApiResources[] = [
+    {
+        apiGroup: "source.toolkit.fluxcd.io",
+        resources: ["gitrepositories", "ocirepositories", "helmrepositories", "helmcharts", "buckets"],
+    },
+    { apiGroup: "kustomize.toolkit.fluxcd.io", resources: ["kustomizations"] },
+    { apiGroup: "helm.toolkit.fluxcd.io", resources: ["helmreleases"] },
+    { apiGroup: "notification.toolkit.fluxcd.io", resources: ["providers", "alerts", "receivers"] },
+    {
+        apiGroup: "image.toolkit.fluxcd.io",
+        resources: ["imagerepositories", "imagepolicies", "imageupdateautomations"],
+    },
+];
+
+/** Apps whose image Flux may update: both the image and the range of tags are set. */
+const hasImagePolicy = (app: AppConfig): app is AppConfig & { image: string; semverRange: string } =>
+    app.image !== undefined && app.semverRange !== undefined;
 
 export interface FluxStackOutputs {
     operator: "flux";
+    /** Namespace Flux runs in. */
     namespace: pulumi.Output<string>;
+    /** flux2 chart version installed. */
     chartVersion: pulumi.Output<string>;
+    /** Argo CD AppProjects: Flux has none. */
     projects: pulumi.Output<string>[];
+    /** The environment's Kustomizations, one per app. */
     applications: pulumi.Output<string[]>;
 }
 
-/** Placeholder until the Flux path lands: selecting Flux fails clearly instead of doing nothing. */
+/**
+ * The Flux path of the program: install, Git credentials and source, the environment's namespaces and
+ * impersonated ServiceAccount, one Kustomization per app, Slack alerts, image automation and access control.
+ */
 export function deployFlux(config: StackConfig): FluxStackOutputs {
-    throw new pulumi.RunError(
-        `Stack "${config.stack}": gitops-stack:operator = "flux" is not available yet; expected "argocd".`,
+    const { tier, flux, repo, access, slack } = config;
+    const defaults = TIER_DEFAULTS[tier];
+    const labels = commonLabels(tier);
+    const environment = `gitops-${tier}`;
+    const kustomizationName = (app: string) => `${tier}-${app}`;
+    // Same switch as Argo CD's resources finalizer (off in prod unless acknowledged): whether deleting the stack
+    // deletes the workloads.
+    const cascadeDelete = config.argocd.cascadeDelete;
+    const imageApps = flux.imageAutomation ? config.apps.filter(hasImagePolicy) : [];
+    if (imageApps.length > 0) {
+        // Checked before anything is registered, like the rest of the configuration.
+        try {
+            automationBranch(repo.fluxRef);
+        } catch (err) {
+            const message = `${(err as Error).message}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tier}).`;
+            throw new ConfigError(config.stack, [{ key: "gitops-stack:targetRevision", message }]);
+        }
+    }
+
+    const install = new Flux("flux", {
+        namespace: flux.namespace,
+        chartVersion: flux.chartVersion,
+        multitenancy: flux.multitenancy,
+        imageAutomation: imageApps.length > 0,
+        highAvailability: flux.highAvailability,
+        labels,
+    });
+    // Custom resources wait for the release: its CRDs must be established first, and on destroy the controllers
+    // must still run to process the objects' finalizers.
+    const afterInstall = { dependsOn: [install.release] };
+
+    const credentials = new GitCredentials(
+        "git-credentials",
+        { namespace: install.namespace, secretName: `${environment}-auth`, auth: repo.auth, labels },
+        { dependsOn: [install] },
     );
+
+    const tenancy = new EnvironmentTenancy("tenancy", {
+        fluxNamespace: install.namespace,
+        serviceAccountName: environment,
+        namespaces: config.apps.map((a) => a.namespace),
+        retainNamespaces: !cascadeDelete,
+        labels,
+    });
+
+    // Slack first: the Alert then exists before the first reconciliation, so its failures are reported too.
+    const notifications =
+        slack &&
+        new SlackNotifications(
+            `slack-${tier}`,
+            {
+                namespace: install.namespace,
+                channel: slack.channel,
+                token: slack.token,
+                eventSeverity: defaults.fluxAlertSeverity,
+                eventSources: [
+                    { kind: "GitRepository", name: environment },
+                    ...config.apps.map((a) => ({ kind: "Kustomization", name: kustomizationName(a.name) })),
+                ],
+                eventMetadata: { environment: tier },
+                labels,
+            },
+            afterInstall,
+        );
+    const reported = notifications ? [notifications] : [];
+
+    const source = new GitSource(
+        "git-source",
+        {
+            namespace: install.namespace,
+            repositoryName: environment,
+            url: repo.url,
+            ref: { ...repo.fluxRef },
+            secretName: credentials.secretName,
+            provider: repo.auth.kind === "githubApp" ? "github" : "generic",
+            interval: flux.interval,
+            labels,
+        },
+        { dependsOn: [install.release, credentials, ...reported] },
+    );
+
+    const kustomizations = new EnvironmentKustomizations(
+        "kustomizations",
+        {
+            namespace: install.namespace,
+            sourceName: source.repositoryName,
+            serviceAccountName: tenancy.serviceAccountName,
+            apps: config.apps.map((a) => ({
+                name: kustomizationName(a.name),
+                path: a.path,
+                targetNamespace: a.namespace,
+                dependsOn: a.dependsOn.map(kustomizationName),
+            })),
+            interval: flux.interval,
+            retryInterval: defaults.fluxRetryInterval,
+            timeout: defaults.fluxTimeout,
+            wait: defaults.fluxWait,
+            cascadeDelete,
+            labels,
+            // The policy pack lets prod workloads be deleted with their Kustomization only with this mark.
+            annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+        },
+        // The ServiceAccount and its RoleBindings outlive the Kustomizations on destroy: pruning impersonates them.
+        { dependsOn: [install.release, source, tenancy, ...reported] },
+    );
+
+    if (imageApps.length > 0) {
+        new ImageAutomation(
+            "image-automation",
+            {
+                namespace: install.namespace,
+                automationName: environment,
+                sourceName: source.repositoryName,
+                sourceRef: { ...repo.fluxRef },
+                images: imageApps.map((a) => ({
+                    // The example repository's setter markers name these: {"$imagepolicy": "flux-system:<app>-<env>:tag"}.
+                    name: `${a.name}-${tier}`,
+                    image: a.image,
+                    semverRange: a.semverRange,
+                })),
+                interval: flux.interval,
+                environment: tier,
+                labels,
+            },
+            { dependsOn: [install.release, source] },
+        );
+    }
+
+    new GitOpsAccessControl(
+        "access",
+        {
+            namespace: install.namespace,
+            namePrefix: "gitops-stack-flux",
+            resources: FLUX_GITOPS_RESOURCES,
+            platformGroups: access.platformAdminGroups,
+            readOnlyGroups: [...new Set([...access.developerGroups, ...access.deployerGroups])],
+            labels,
+        },
+        afterInstall,
+    );
+
+    return {
+        operator: "flux",
+        namespace: install.namespace,
+        chartVersion: install.chartVersion,
+        projects: [],
+        applications: kustomizations.kustomizationNames,
+    };
 }

@@ -1,0 +1,39 @@
+/** The fluxcd-community Helm repository (https://github.com/fluxcd-community/helm-charts). */
+export const FLUX_CHART_REPO = "https://fluxcd-community.github.io/helm-charts";
+export const FLUX_CHART = "flux2";
+/** Helm release name. The chart names its controllers itself (source-controller, kustomize-controller, ...). */
+export const FLUX_RELEASE = "flux";
+
+/**
+ * The only API versions the Flux 2.8 CRDs serve; older ones were removed and fail on apply. The schema models
+ * (@kubernetes-models/flux-cd) still ship the removed versions, so nothing else may pick one.
+ */
+export const FLUX_API_VERSIONS = {
+    GitRepository: "source.toolkit.fluxcd.io/v1",
+    Kustomization: "kustomize.toolkit.fluxcd.io/v1",
+    Provider: "notification.toolkit.fluxcd.io/v1beta3",
+    Alert: "notification.toolkit.fluxcd.io/v1beta3",
+    ImageRepository: "image.toolkit.fluxcd.io/v1",
+    ImagePolicy: "image.toolkit.fluxcd.io/v1",
+    ImageUpdateAutomation: "image.toolkit.fluxcd.io/v1",
+} as const;
+
+export type FluxKind = keyof typeof FLUX_API_VERSIONS;
+
+/** Flux's Git reference (GitRepository `spec.ref`): exactly one of branch, tag or semver. */
+export interface GitRef {
+    /** A branch, followed to its newest commit. */
+    branch?: string;
+    /** One tag, fixed. */
+    tag?: string;
+    /** A semver range of tags; the newest matching tag is checked out. */
+    semver?: string;
+}
+
+/** A reference as messages show it: `branch main`, `tag v1.2.0`, `semver >=1.0.0`. */
+export function describeRef(ref: GitRef): string {
+    return Object.entries(ref)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${key} ${value}`)
+        .join(", ");
+}

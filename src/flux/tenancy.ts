@@ -1,0 +1,91 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../shared/metadata";
+
+export interface EnvironmentTenancyArgs {
+    /** Namespace Flux runs in; the environment's ServiceAccount lives there, beside the Kustomizations using it. */
+    fluxNamespace: pulumi.Input<string>;
+    /** Name of the ServiceAccount the environment's Kustomizations impersonate (`spec.serviceAccountName`). */
+    serviceAccountName: string;
+    /**
+     * The namespaces the environment deploys into. The program creates them: the impersonated account has no
+     * cluster-scoped rights, so it could not create them itself.
+     */
+    namespaces: readonly string[];
+    /**
+     * ClusterRole bound, per namespace, to the ServiceAccount. A RoleBinding keeps it namespaced: no cluster-scoped
+     * objects, nothing outside these namespaces.
+     * @default "admin", the built-in role (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles)
+     */
+    clusterRole?: string;
+    /**
+     * Leave the namespaces, and whatever runs in them, in the cluster when the stack is destroyed (prod: a destroy
+     * must not delete workloads by surprise).
+     */
+    retainNamespaces: boolean;
+    /** Labels for every object the component creates (the environment's common labels). */
+    labels?: Record<string, string>;
+}
+
+/**
+ * What an environment may touch when Flux applies its manifests: its namespaces, and a ServiceAccount with `admin`
+ * in each of them and nothing else. Flux impersonates the account, so a manifest in Git cannot reach beyond.
+ */
+export class EnvironmentTenancy extends pulumi.ComponentResource {
+    public readonly serviceAccountName: pulumi.Output<string>;
+    public readonly namespaceNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: EnvironmentTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:flux:EnvironmentTenancy", name, {}, opts);
+        const namespaces = [...new Set(args.namespaces)];
+        if (namespaces.length === 0) {
+            throw new pulumi.ResourceError(
+                `EnvironmentTenancy ${name}: namespaces is empty; expected the namespaces the environment deploys into.`,
+                this,
+            );
+        }
+        const clusterRole = args.clusterRole ?? "admin";
+        const child = childOptions(this, opts);
+
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { name: args.serviceAccountName, namespace: args.fluxNamespace, labels: args.labels },
+                // Only impersonated by kustomize-controller; no pod runs as it, so it needs no token.
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+
+        const created = namespaces.map((namespace) => {
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-${namespace}`,
+                {
+                    metadata: {
+                        name: namespace,
+                        labels: { ...args.labels, "toolkit.fluxcd.io/tenant": args.serviceAccountName },
+                    },
+                },
+                { ...child, retainOnDelete: args.retainNamespaces },
+            );
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-${namespace}-${clusterRole}`,
+                {
+                    metadata: {
+                        name: `${args.serviceAccountName}-${clusterRole}`,
+                        namespace: ns.metadata.name,
+                        labels: args.labels,
+                    },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
+                    subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.fluxNamespace }],
+                },
+                child,
+            );
+            return ns;
+        });
+
+        this.serviceAccountName = account.metadata.name;
+        this.namespaceNames = pulumi.all(created.map((ns) => ns.metadata.name));
+        this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
+    }
+}
