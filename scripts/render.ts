@@ -1,0 +1,69 @@
+/**
+ * Renders a stack offline: runs the program (src/program main) under Pulumi's mock engine with the stack's
+ * configuration and writes every Kubernetes object and Helm release it declares as YAML. No cluster, Pulumi CLI,
+ * backend or secret is needed; secrets are written as the placeholder.
+ *
+ *   npm run render -- --stack <name> [--config key=value ...] [--out <dir>]
+ */
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { describeError, formatSummary, renderStack, writeRender } from "../src/offline/render";
+
+const ROOT = path.resolve(__dirname, "..");
+
+const USAGE = `Usage: npm run render -- --stack <name> [--config key=value ...] [--out <dir>]
+
+Renders every Kubernetes object and Helm release the stack declares to YAML, without a cluster.
+
+  --stack <name>        stack to render (a committed Pulumi.<name>.yaml)
+  --config key=value    override a key for this render, as pulumi config set would (repeatable;
+                        secrets cannot be set here: they are always written as a placeholder)
+  --out <dir>           output directory (default: rendered/<stack>); its previous render is replaced,
+                        a directory that is not a previous render is refused
+  -h, --help            show this help
+
+Exit status: 0 rendered, 1 the stack, a key, a value or the output directory is wrong, 2 bad arguments.
+`;
+
+async function run(): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({
+            options: {
+                stack: { type: "string" },
+                config: { type: "string", multiple: true, default: [] },
+                out: { type: "string" },
+                help: { type: "boolean", short: "h", default: false },
+            },
+            strict: true,
+        }).values;
+    } catch (err) {
+        process.stderr.write(`render: ${(err as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (args.help) {
+        process.stdout.write(USAGE);
+        return 0;
+    }
+    if (!args.stack) {
+        process.stderr.write(`render: --stack is required.\n\n${USAGE}`);
+        return 2;
+    }
+    const render = await renderStack({ root: ROOT, stack: args.stack, config: args.config });
+    const outDir = args.out ?? path.join(ROOT, "rendered", args.stack);
+    writeRender(render, outDir);
+    // As the user wrote it; the default relative to where they are (the repository root under npm run).
+    process.stdout.write(formatSummary(render.summary, args.out ?? path.relative(process.cwd(), outDir)));
+    return 0;
+}
+
+run().then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        const { message } = describeError(err);
+        process.stderr.write(`render: ${message}\n`);
+        process.exitCode = 1;
+    },
+);

@@ -1,0 +1,208 @@
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readRenderDir, RenderError, renderStack, writeRender } from "./render";
+
+export interface RenderDiffOptions {
+    /** The working tree: the repository (or project directory inside it) to render as it is now. */
+    root: string;
+    stack: string;
+    /** Git ref to compare with (a branch, tag or commit), e.g. origin/main in a pull-request pipeline. */
+    base: string;
+    /** `key=value` overrides, applied to both sides. */
+    config?: readonly string[];
+}
+
+/** Rendered files (paths as in Render.files) that only the working tree has, only the base has, or both differently. */
+export interface RenderComparison {
+    added: string[];
+    removed: string[];
+    changed: string[];
+}
+
+export interface RenderDiff {
+    stack: string;
+    base: string;
+    /** The commit `base` resolved to. */
+    commit: string;
+    comparison: RenderComparison;
+    /** Unified diff (git's format, paths a/<file> b/<file>) of every changed and added file. */
+    patch: string;
+}
+
+/** Which files were added, removed or changed between two renders. */
+export function compareRenders(base: Map<string, string>, head: Map<string, string>): RenderComparison {
+    const sorted = (files: Iterable<string>) => [...files].sort();
+    return {
+        added: sorted([...head.keys()].filter((f) => !base.has(f))),
+        removed: sorted([...base.keys()].filter((f) => !head.has(f))),
+        changed: sorted([...head.keys()].filter((f) => base.has(f) && base.get(f) !== head.get(f))),
+    };
+}
+
+function git(cwd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (result.error) throw new RenderError(`git ${args[0]}: ${result.error.message} (is git installed?)`);
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function resolveCommit(root: string, ref: string): string {
+    // A ref starting with "-" would be read as an option.
+    const found = ref.startsWith("-") ? undefined : git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    if (!found || found.status !== 0) {
+        throw new RenderError(
+            `--base ${JSON.stringify(ref)}: not a commit in this repository; expected a branch, tag or commit ` +
+                `(in CI, fetch it first, e.g. git fetch origin main).`,
+        );
+    }
+    return found.stdout.trim();
+}
+
+/** Extracts the project directory at `commit` into `dir` (git archive | tar -x): the repository is not touched. */
+async function extractTree(root: string, commit: string, dir: string): Promise<void> {
+    // The project may sit in a subdirectory of the repository: archive that subtree only.
+    const prefix = git(root, ["rev-parse", "--show-prefix"]).stdout.trim();
+    const treeish = prefix ? `${commit}:${prefix.replace(/\/$/, "")}` : commit;
+    fs.mkdirSync(dir, { recursive: true });
+    await new Promise<void>((resolve, reject) => {
+        const archive = spawn("git", ["archive", "--format=tar", treeish], {
+            cwd: root,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const tar = spawn("tar", ["-x", "-f", "-", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
+        let stderr = "";
+        archive.stderr.on("data", (d) => (stderr += d));
+        tar.stderr.on("data", (d) => (stderr += d));
+        archive.stdout.pipe(tar.stdin);
+        let pending = 2;
+        let failed = false;
+        const done = (what: string) => (code: number | null) => {
+            if (code !== 0 && !failed) {
+                failed = true;
+                reject(
+                    new RenderError(
+                        `extracting ${commit.slice(0, 12)} failed (${what} exit ${code}): ${stderr.trim()}`,
+                    ),
+                );
+            }
+            if (--pending === 0 && !failed) resolve();
+        };
+        archive.on("error", reject);
+        tar.on("error", (err) => reject(new RenderError(`tar: ${err.message} (is tar installed?)`)));
+        archive.on("close", done("git archive"));
+        tar.on("close", done("tar"));
+    });
+}
+
+/**
+ * Renders the stack at `commit` with that commit's own render script and stack file, using this checkout's
+ * node_modules (a base with other dependency versions is rendered with these ones).
+ */
+async function renderAtCommit(options: RenderDiffOptions, commit: string, work: string): Promise<Map<string, string>> {
+    const tree = path.join(work, "tree");
+    await extractTree(options.root, commit, tree);
+    const script = path.join(tree, "scripts", "render.ts");
+    if (!fs.existsSync(script)) {
+        throw new RenderError(
+            `--base ${options.base} (${commit.slice(0, 12)}) has no scripts/render.ts: it predates the offline render, ` +
+                `so there is nothing to compare with; choose a later --base.`,
+        );
+    }
+    fs.symlinkSync(path.join(options.root, "node_modules"), path.join(tree, "node_modules"), "dir");
+    const out = path.join(work, "base");
+    const args = [
+        script,
+        "--stack",
+        options.stack,
+        "--out",
+        out,
+        ...(options.config ?? []).flatMap((c) => ["--config", c]),
+    ];
+    const result = spawnSync(path.join(tree, "node_modules", ".bin", "tsx"), args, { cwd: tree, encoding: "utf8" });
+    if (result.error) throw new RenderError(`rendering --base ${options.base}: ${result.error.message}`);
+    if (result.status !== 0) {
+        throw new RenderError(
+            `rendering stack "${options.stack}" at --base ${options.base} (${commit.slice(0, 12)}) failed:\n` +
+                result.stderr.trim(),
+        );
+    }
+    return readRenderDir(out);
+}
+
+/** git diff --no-index of one file (or of /dev/null for an added one), with a/<file> b/<file> labels. */
+function diffFile(work: string, file: string, added: boolean): string {
+    const from = added ? "/dev/null" : `base/${file}`;
+    const result = git(work, [
+        "diff",
+        "--no-index",
+        "--no-color",
+        "--no-ext-diff",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--",
+        from,
+        `head/${file}`,
+    ]);
+    // Exit 1: the files differ, which is the point.
+    if (result.status !== 1) throw new RenderError(`git diff --no-index ${file}: ${result.stderr.trim()}`);
+    const lines = result.stdout.split("\n");
+    const hunk = lines.findIndex((l) => l.startsWith("@@"));
+    // Only the header names the two directories; the content lines are left alone.
+    for (let i = 0; i < (hunk < 0 ? lines.length : hunk); i++) {
+        lines[i] = lines[i].replace(/(^|\s)([ab])\/(?:base|head)\//g, "$1$2/");
+    }
+    return lines.join("\n");
+}
+
+/**
+ * Renders the stack at `base` and in the working tree and compares them. Nothing is written outside a temporary
+ * directory, which is removed whatever happens (also on SIGINT/SIGTERM).
+ */
+export async function renderDiff(options: RenderDiffOptions): Promise<RenderDiff> {
+    const commit = resolveCommit(options.root, options.base);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-render-diff-"));
+    const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
+    const onSignal = (signal: NodeJS.Signals) => {
+        cleanup();
+        process.kill(process.pid, signal);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+        // The working tree first: a mistake in the change under review is the likelier failure.
+        const head = await renderStack({ root: options.root, stack: options.stack, config: options.config });
+        writeRender(head, path.join(work, "head"));
+        const base = await renderAtCommit(options, commit, work);
+        const comparison = compareRenders(base, head.files);
+        const patch = [
+            ...comparison.changed.map((f) => diffFile(work, f, false)),
+            ...comparison.added.map((f) => diffFile(work, f, true)),
+        ].join("");
+        return { stack: options.stack, base: options.base, commit, comparison, patch };
+    } finally {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+        cleanup();
+    }
+}
+
+export const hasChanges = (c: RenderComparison): boolean => c.added.length + c.removed.length + c.changed.length > 0;
+
+/** The report: one line per added, removed or changed object, counts, then the unified diff. */
+export function formatRenderDiff(diff: RenderDiff): string {
+    const { comparison: c } = diff;
+    const base = `${diff.base} (${diff.commit.slice(0, 12)})`;
+    if (!hasChanges(c)) {
+        return `No changes: stack "${diff.stack}" renders the same at ${base} and in the working tree.\n`;
+    }
+    const lines = [
+        `Render diff for stack "${diff.stack}": ${base} -> working tree`,
+        ...c.changed.map((f) => `  changed  ${f}`),
+        ...c.added.map((f) => `  added    ${f}`),
+        ...c.removed.map((f) => `  removed  ${f}`),
+        `${c.changed.length} changed, ${c.added.length} added, ${c.removed.length} removed.`,
+        "",
+    ];
+    return lines.join("\n") + "\n" + diff.patch;
+}

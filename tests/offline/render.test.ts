@@ -1,0 +1,284 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, PROJECT } from "../../src/config";
+import {
+    RENDER_MARKER,
+    RenderError,
+    formatSummary,
+    readRenderDir,
+    renderConfig,
+    renderStack,
+    writeRender,
+} from "../../src/offline/render";
+import { SECRET_PLACEHOLDER, StackFileError } from "../../src/offline/stackFile";
+import { validateArgoObject } from "../support/schemas";
+import { ROOT, STACKS, TEST_SECRETS, findOne, plain, runStack, stackConfig } from "../support/stacks";
+
+let tmp: string;
+beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-render-test-"));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every file under a directory (marker included), relative path to bytes. */
+function readTree(dir: string): Map<string, Buffer> {
+    const files = new Map<string, Buffer>();
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const full = path.join(entry.parentPath, entry.name);
+        files.set(path.relative(dir, full), fs.readFileSync(full));
+    }
+    return files;
+}
+
+const parsed = (content: string | undefined) => YAML.parse(content ?? "") as Record<string, any>;
+
+// The same for every committed stack today: pinned so a change to what the program declares is a visible diff.
+const OBJECTS_PER_STACK = {
+    AppProject: 2,
+    Application: 4,
+    ClusterRole: 1,
+    ClusterRoleBinding: 1,
+    Namespace: 1,
+    Role: 1,
+    RoleBinding: 1,
+    Secret: 2,
+};
+const EXPECTED_COUNTS: Record<(typeof STACKS)[number], Record<string, number>> = {
+    dev: OBJECTS_PER_STACK,
+    staging: OBJECTS_PER_STACK,
+    prod: OBJECTS_PER_STACK,
+};
+
+describe("render layout", () => {
+    it("writes one file per object under its namespace or _cluster, and the Helm release under _helm", async () => {
+        const render = await renderStack({ root: ROOT, stack: "dev" });
+        expect([...render.files.keys()]).toEqual([
+            "_cluster/clusterrole-gitops-stack-argocd-readonly.yaml",
+            "_cluster/clusterrolebinding-gitops-stack-argocd-readonly.yaml",
+            "_cluster/namespace-argocd.yaml",
+            "_helm/argocd.yaml",
+            "argocd/application-dev-guestbook.yaml",
+            "argocd/application-dev-platform.yaml",
+            "argocd/application-dev-podinfo.yaml",
+            "argocd/application-dev-root.yaml",
+            "argocd/appproject-dev-bootstrap.yaml",
+            "argocd/appproject-dev.yaml",
+            "argocd/role-gitops-stack-argocd-platform.yaml",
+            "argocd/rolebinding-gitops-stack-argocd-platform.yaml",
+            "argocd/secret-argocd-notifications-secret.yaml",
+            "argocd/secret-gitops-repo-repository.yaml",
+        ]);
+    });
+
+    it("starts each object with its URN, then apiVersion, kind and metadata (name, namespace first)", async () => {
+        const render = await renderStack({ root: ROOT, stack: "dev" });
+        const lines = render.files.get("argocd/application-dev-root.yaml")!.split("\n");
+        expect(lines.slice(0, 8)).toEqual([
+            "# Pulumi URN: urn:pulumi:dev::gitops-stack::gitops-stack:argocd:EnvironmentApplications$kubernetes:argoproj.io/v1alpha1:Application::apps-root",
+            "",
+            "apiVersion: argoproj.io/v1alpha1",
+            "kind: Application",
+            "metadata:",
+            "  name: dev-root",
+            "  namespace: argocd",
+            "  finalizers:",
+        ]);
+        // The rest of every map is sorted, so moving a key in the code does not show up as a change.
+        const spec = parsed(render.files.get("argocd/application-dev-root.yaml")).spec;
+        expect(Object.keys(spec)).toEqual([...Object.keys(spec)].sort());
+    });
+
+    it("writes the Helm release with chart, repository, version, namespace and the complete values", async () => {
+        // One after the other: Pulumi's runtime is global to the process.
+        const render = await renderStack({ root: ROOT, stack: "prod" });
+        const run = await runStack("prod");
+        const release = parsed(render.files.get("_helm/argocd.yaml"));
+        expect(Object.keys(release).slice(0, 5)).toEqual(["name", "namespace", "chart", "version", "repositoryOpts"]);
+        expect(Object.keys(release).at(-1)).toBe("values");
+        expect(release).toMatchObject({
+            name: "argocd",
+            namespace: "argocd",
+            chart: "argo-cd",
+            version: "10.1.1",
+            repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" },
+        });
+        expect(release).not.toHaveProperty("compat");
+        const declared = plain(findOne(run.resources, "kubernetes:helm.sh/v3:Release", "argocd").inputs.values);
+        expect(release.values).toEqual(declared);
+    });
+});
+
+describe("render determinism", () => {
+    it.each(STACKS)("%s: two renders are byte-identical, and a re-render replaces the previous one", async (stack) => {
+        const first = path.join(tmp, "first");
+        const second = path.join(tmp, "second");
+        writeRender(await renderStack({ root: ROOT, stack }), first);
+        writeRender(await renderStack({ root: ROOT, stack }), second);
+        const a = readTree(first);
+        expect(a.size).toBeGreaterThan(10);
+        expect(readTree(second)).toEqual(a);
+
+        // Stale files of the previous render go; nothing else is left next to the output (no staging directory).
+        fs.writeFileSync(path.join(first, "argocd", "stale.yaml"), "kind: Stale\n");
+        writeRender(await renderStack({ root: ROOT, stack }), first);
+        expect(readTree(first)).toEqual(a);
+        expect(fs.readdirSync(tmp).sort()).toEqual(["first", "second"]);
+    });
+});
+
+describe("render counts", () => {
+    it.each(STACKS)("%s: exact objects per kind and one Helm release", async (stack) => {
+        const render = await renderStack({ root: ROOT, stack });
+        const run = await runStack(stack);
+        expect(render.summary.objectsByKind).toEqual(EXPECTED_COUNTS[stack]);
+        // Every Kubernetes object the program registers is rendered, none twice.
+        const declared = run.resources.filter(
+            (r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release",
+        );
+        expect(render.summary.objectCount).toBe(declared.length);
+        expect(render.files.size).toBe(declared.length + 1);
+        expect(render.summary.helmReleases).toEqual([
+            {
+                name: "argocd",
+                namespace: "argocd",
+                chart: "argo-cd",
+                version: "10.1.1",
+                repository: "https://argoproj.github.io/argo-helm",
+                file: "_helm/argocd.yaml",
+            },
+        ]);
+    });
+
+    it("summarises objects by kind, releases, secrets and the output directory", async () => {
+        const render = await renderStack({ root: ROOT, stack: "dev" });
+        expect(formatSummary(render.summary, "rendered/dev")).toBe(
+            [
+                'Rendered stack "dev": 13 Kubernetes objects, 1 Helm release.',
+                "  AppProject          2",
+                "  Application         4",
+                "  ClusterRole         1",
+                "  ClusterRoleBinding  1",
+                "  Namespace           1",
+                "  Role                1",
+                "  RoleBinding         1",
+                "  Secret              2",
+                "  Helm release argocd: chart argo-cd 10.1.1 from https://argoproj.github.io/argo-helm, namespace argocd",
+                `Secret values written as ${SECRET_PLACEHOLDER}: 4.`,
+                "Output: rendered/dev",
+                "",
+            ].join("\n"),
+        );
+    });
+});
+
+describe("render secrets", () => {
+    // Every line of every test secret (the SSH key's body, the token...), so a re-wrapped secret is caught too.
+    const secretFragments = Object.values(TEST_SECRETS).flatMap((s) => s.split("\n").filter((l) => l.includes("4f1c")));
+
+    it.each(STACKS)("%s: real secret values never reach a file; the Secrets carry the placeholder", async (stack) => {
+        const render = await renderConfig(stack, stackConfig(stack));
+        for (const [file, content] of render.files) {
+            for (const fragment of secretFragments) expect(content, file).not.toContain(fragment);
+        }
+        const notifications = parsed(render.files.get("argocd/secret-argocd-notifications-secret.yaml"));
+        expect(notifications.stringData).toEqual({ "slack-token": SECRET_PLACEHOLDER });
+        // The whole stringData of the repository Secret is secret: its keys stay, every value is the placeholder.
+        const repo = parsed(
+            [...render.files].find(([f]) => f.startsWith("argocd/secret-gitops-repo-"))?.[1] ?? "not rendered",
+        );
+        const credentialKey = stack === "prod" ? "githubAppPrivateKey" : "sshPrivateKey";
+        expect(repo.stringData[credentialKey]).toBe(SECRET_PLACEHOLDER);
+        expect(new Set(Object.values(repo.stringData))).toEqual(new Set([SECRET_PLACEHOLDER]));
+        expect(render.summary.redactedValues).toBe(1 + Object.keys(repo.stringData).length);
+    });
+
+    it("ignores secrets the environment carries (PULUMI_CONFIG)", async () => {
+        const saved = process.env.PULUMI_CONFIG;
+        process.env.PULUMI_CONFIG = JSON.stringify({ [`${PROJECT}:slackToken`]: "xoxb-from-the-environment-4f1c" });
+        try {
+            const render = await renderStack({ root: ROOT, stack: "dev" });
+            for (const content of render.files.values()) expect(content).not.toContain("from-the-environment");
+        } finally {
+            if (saved === undefined) delete process.env.PULUMI_CONFIG;
+            else process.env.PULUMI_CONFIG = saved;
+        }
+    });
+
+    it("refuses to render a secret's value that a program unwrapped, and names the key, not the value", async () => {
+        const leaky = () => {
+            const token = new pulumi.Config(PROJECT).requireSecret("slackToken");
+            new k8s.core.v1.ConfigMap("leak", {
+                metadata: { name: "leak", namespace: "argocd" },
+                data: { note: pulumi.interpolate`token ${pulumi.unsecret(token)}` },
+            });
+        };
+        const error = await renderConfig("dev", stackConfig("dev"), leaky).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RenderError);
+        expect((error as Error).message).toContain(`secret ${PROJECT}:slackToken`);
+        expect((error as Error).message).not.toContain(TEST_SECRETS.slackToken);
+    });
+});
+
+describe("render errors", () => {
+    const failure = (options: { stack: string; config?: string[] }) =>
+        renderStack({ root: ROOT, ...options }).then(
+            () => {
+                throw new Error("expected the render to fail");
+            },
+            (err: unknown) => err as Error,
+        );
+
+    it("names an unknown stack and the stacks there are", async () => {
+        const error = await failure({ stack: "qa" });
+        expect(error).toBeInstanceOf(StackFileError);
+        expect(error.message).toBe('Unknown stack "qa": no Pulumi.qa.yaml; expected one of dev, prod, staging.');
+    });
+
+    it("names an unknown --config key", async () => {
+        const error = await failure({ stack: "dev", config: ["autoSnyc=false"] });
+        expect(error).toBeInstanceOf(StackFileError);
+        expect(error.message).toContain('--config "autoSnyc": unknown key');
+    });
+
+    it("names the stack, the key and the bad value", async () => {
+        const error = await failure({ stack: "staging", config: ["autoSync=maybe"] });
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(error.message).toContain('Invalid configuration for stack "staging"');
+        expect(error.message).toContain(`${PROJECT}:autoSync: "maybe" is not valid`);
+    });
+
+    it("never replaces a directory that is not a previous render", async () => {
+        const render = await renderStack({ root: ROOT, stack: "dev" });
+        const foreign = path.join(tmp, "foreign");
+        fs.mkdirSync(foreign);
+        fs.writeFileSync(path.join(foreign, "notes.txt"), "mine\n");
+        expect(() => writeRender(render, foreign)).toThrow(RenderError);
+        expect(() => writeRender(render, foreign)).toThrow(/not a previous render \(no \.gitops-stack-render\)/);
+        expect(fs.readdirSync(foreign)).toEqual(["notes.txt"]);
+        expect(fs.readdirSync(tmp)).toEqual(["foreign"]);
+
+        // An empty directory (e.g. made by mkdtemp) is fine, and becomes a render.
+        const empty = path.join(tmp, "empty");
+        fs.mkdirSync(empty);
+        writeRender(render, empty);
+        expect(fs.existsSync(path.join(empty, RENDER_MARKER))).toBe(true);
+        expect(readRenderDir(empty)).toEqual(render.files);
+    });
+});
+
+describe("rendered Argo CD objects", () => {
+    it.each(STACKS)("%s: every Application and AppProject passes the upstream schema", async (stack) => {
+        const render = await renderStack({ root: ROOT, stack });
+        const objects = [...render.files.values()]
+            .map(parsed)
+            .filter((o) => o.kind === "Application" || o.kind === "AppProject");
+        expect(objects).toHaveLength(6);
+        for (const object of objects) await validateArgoObject(object);
+    });
+});

@@ -1,0 +1,54 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RENDER_MARKER } from "../../src/offline/render";
+import { ROOT } from "../support/stacks";
+
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const render = (...args: string[]) => spawnSync(TSX, ["scripts/render.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+let tmp: string;
+beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-render-cli-"));
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("npm run render", () => {
+    it("renders a stack to --out and prints the summary", () => {
+        const out = path.join(tmp, "dev");
+        // execFileSync throws on a non-zero exit.
+        const stdout = execFileSync(TSX, ["scripts/render.ts", "--stack", "dev", "--out", out], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        expect(stdout).toContain('Rendered stack "dev": 13 Kubernetes objects, 1 Helm release.');
+        expect(stdout).toMatch(/^ {2}Application +4$/m);
+        expect(stdout).toContain("Helm release argocd: chart argo-cd 10.1.1");
+        expect(stdout).toContain(`Output: ${out}\n`);
+        expect(fs.existsSync(path.join(out, RENDER_MARKER))).toBe(true);
+        expect(fs.existsSync(path.join(out, "argocd", "application-dev-root.yaml"))).toBe(true);
+        expect(fs.existsSync(path.join(out, "_helm", "argocd.yaml"))).toBe(true);
+    });
+
+    it("reports a bad value on stderr without a stack trace, exits 1 and writes nothing", () => {
+        const out = path.join(tmp, "dev");
+        const result = render("--stack", "dev", "--config", "autoSync=maybe", "--out", out);
+        expect(result.status).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toContain('Invalid configuration for stack "dev"');
+        expect(result.stderr).toContain('gitops-stack:autoSync: "maybe" is not valid');
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        expect(fs.existsSync(out)).toBe(false);
+        expect(fs.readdirSync(tmp)).toEqual([]);
+    });
+
+    it("exits 2 with the usage when --stack is missing", () => {
+        const result = render("--out", path.join(tmp, "x"));
+        expect(result.status).toBe(2);
+        expect(result.stderr).toContain("--stack is required");
+        expect(result.stderr).toContain("Usage: npm run render -- --stack <name>");
+        expect(fs.readdirSync(tmp)).toEqual([]);
+    });
+});
