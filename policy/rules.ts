@@ -93,6 +93,27 @@ export const POLICIES: ResourceValidationPolicy[] = [
                 : undefined,
     ),
     policy(
+        "flux-prod-no-delete-by-surprise",
+        "Prod Flux Kustomizations orphan their workloads on deletion unless the stack acknowledged it (annotation set by the program).",
+        (args, props) => {
+            if (!isKind(args, "kustomize.toolkit.fluxcd.io", "Kustomization") || !isProd(props)) return undefined;
+            // Flux's default, MirrorPrune, deletes the workloads whenever prune is on.
+            const deletionPolicy = props.spec?.deletionPolicy ?? "MirrorPrune";
+            return deletionPolicy !== "Orphan" &&
+                props.metadata?.annotations?.["gitops-stack.io/prod-overrides-acknowledged"] !== "true"
+                ? `Kustomization ${props.metadata?.name} has deletionPolicy ${deletionPolicy}, which deletes prod workloads with it; expected Orphan in prod (or cascadeDelete with acknowledgeProdOverrides).`
+                : undefined;
+        },
+    ),
+    policy(
+        "flux-kustomization-impersonates",
+        "Flux Kustomizations apply as their environment's ServiceAccount, never with the controller's cluster-wide rights.",
+        (args, props) =>
+            isKind(args, "kustomize.toolkit.fluxcd.io", "Kustomization") && !props.spec?.serviceAccountName
+                ? `Kustomization ${props.metadata?.name} sets no serviceAccountName; expected the environment's ServiceAccount (impersonation).`
+                : undefined,
+    ),
+    policy(
         "helm-release-pinned-version",
         "Helm releases pin an exact chart version, so an upgrade is a reviewed change and never a surprise.",
         (args, props) =>

@@ -1,8 +1,9 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { deployArgoCd } from "./argocd";
 import { loadConfig } from "./config";
 import type { StackConfig } from "./config/types";
 import { deployFlux } from "./flux";
+import { sshPublicKey } from "./shared/sshPublicKey";
 
 /** What `pulumi stack output` shows. */
 export interface StackOutputs {
@@ -16,6 +17,11 @@ export interface StackOutputs {
     projects: pulumi.Output<string>[];
     /** Argo CD Applications or Flux Kustomizations. */
     applications: pulumi.Output<string[]>;
+    /**
+     * authKind ssh: the public half of the deploy key (`<type> <base64>`), to register on the Git host. Public by
+     * nature, so not a secret output, although it is derived from one. Undefined when the key cannot be read.
+     */
+    sshPublicKey?: pulumi.Output<string | undefined>;
 }
 
 /** Composes the stack for a validated configuration: the operator chosen in config does the GitOps. */
@@ -30,10 +36,23 @@ export function deploy(config: StackConfig): StackOutputs {
         targetRevision: config.operator === "argocd" ? config.repo.revision : Object.values(config.repo.fluxRef)[0],
         projects: result.projects,
         applications: result.applications,
+        ...(config.repo.auth.kind === "ssh"
+            ? { sshPublicKey: pulumi.unsecret(config.repo.auth.privateKey.apply(sshPublicKey)) }
+            : {}),
     };
 }
 
 /** The program: read and validate all configuration first (nothing is registered if it is wrong), then deploy. */
 export function main(): StackOutputs {
-    return deploy(loadConfig());
+    const config = loadConfig();
+    const notice = ignoredKeysNotice(config);
+    if (notice) void pulumi.log.warn(notice);
+    return deploy(config);
+}
+
+/** The warning for keys the chosen operator does not use (undefined when there are none). */
+export function ignoredKeysNotice(config: StackConfig): string | undefined {
+    if (config.ignoredKeys.length === 0) return undefined;
+    const other = config.operator === "argocd" ? "flux" : "argocd";
+    return `stack "${config.stack}" uses operator ${config.operator}; these keys apply to ${other} only and have no effect: ${config.ignoredKeys.join(", ")}.`;
 }

@@ -38,6 +38,9 @@ export const ARGO_EVENTS: Readonly<Record<SlackEvent, EventSpec>> = {
         color: "#f4c030",
         title: "Health degraded",
     },
+    // The catalog also requires `!time.Parse(app.status.health.lastTransitionTime).Before(...finishedAt)`. Argo CD 3
+    // leaves lastTransitionTime unset unless resource health is persisted, and time.Parse(nil) fails the whole
+    // trigger, so this keeps the condition without it: healthy after a successful sync, once per revision.
     deployed: {
         trigger: "on-deployed",
         template: "app-deployed",

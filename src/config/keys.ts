@@ -148,13 +148,13 @@ export const DECLARED_KEYS = {
         type: "string",
         default: "",
         description:
-            "Resources finalizer on Applications (deleting the stack deletes the workloads): true or false. Empty: tier default (on in dev/staging, off in prod).",
+            "Whether deleting the stack deletes the workloads (Argo CD: resources finalizer on Applications; Flux: Kustomization deletionPolicy Delete, else Orphan): true or false. Empty: tier default (on in dev/staging, off in prod).",
     },
     highAvailability: {
         type: "string",
         default: "",
         description:
-            "HA install of the operator (redis-ha, replicas, PDBs): true or false. Empty: tier default (on in prod).",
+            "HA install of the operator (Argo CD: redis-ha, replicas, PDBs; Flux: reserved controller CPU and memory): true or false. Empty: tier default (on in prod).",
     },
     adminEnabled: {
         type: "string",
@@ -233,7 +233,7 @@ export const DECLARED_KEYS = {
         type: "array",
         default: [],
         description:
-            "Events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default.",
+            "Argo CD events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default. (Flux alerts by tier severity.)",
     },
     fluxInterval: {
         type: "string",
@@ -255,6 +255,36 @@ export const DECLARED_KEYS = {
 } as const satisfies Record<string, DeclaredKey>;
 
 export type DeclaredKeyName = keyof typeof DECLARED_KEYS;
+
+/**
+ * Keys only one operator uses. A stack that sets one of them for the other operator still runs (switching operator
+ * is one config change), and the program warns that the key has no effect.
+ */
+export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly DeclaredKeyName[]>> = {
+    argocd: [
+        "rootPathTemplate",
+        "credentialScope",
+        "credentialUrlPrefix",
+        "destinationServer",
+        "extraSourceRepos",
+        "extraClusterResources",
+        "argocdChartVersion",
+        "argocdNamespace",
+        "argocdUrl",
+        "autoSync",
+        "adminEnabled",
+        "syncWindowSchedule",
+        "syncWindowDuration",
+        "syncWindowTimeZone",
+        "revisionHistoryLimit",
+        "retryLimit",
+        "rbacDefaultPolicy",
+        "ssoDexConfig",
+        "ssoOidcConfig",
+        "slackTriggers",
+    ],
+    flux: ["fluxChartVersion", "fluxNamespace", "fluxInterval", "fluxMultitenancy", "imageAutomation"],
+};
 
 /** Secret keys: read with getSecret only, never declared (each is needed by one auth mode or feature only). */
 export const SECRET_KEYS = {

@@ -1,6 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigProblem } from "./errors";
-import { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS, type DeclaredKeyName, type SecretKeyName } from "./keys";
+import {
+    DECLARED_KEYS,
+    OPERATOR_ONLY_KEYS,
+    SECRET_KEYS,
+    STRUCTURED_KEYS,
+    type DeclaredKeyName,
+    type SecretKeyName,
+} from "./keys";
 import { TIER_DEFAULTS } from "./tiers";
 import {
     AUTH_KINDS,
@@ -11,6 +18,7 @@ import {
     type FluxRef,
     type GitAuth,
     type GroupKind,
+    type Operator,
     type SlackConfig,
     type SlackEvent,
     type StackConfig,
@@ -531,6 +539,20 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         );
     }
     const fluxMultitenancy = bool("fluxMultitenancy");
+    // The automation pushes its commits to the branch the GitRepository tracks; a tag or semver ref has none.
+    if (
+        operator === "flux" &&
+        imageAutomation &&
+        fluxRef !== undefined &&
+        !("branch" in fluxRef) &&
+        apps.some((a) => a.image !== undefined && a.semverRange !== undefined)
+    ) {
+        const tracked = "tag" in fluxRef ? `tag ${fluxRef.tag}` : `semver ${fluxRef.semver}`;
+        problem(
+            "targetRevision",
+            `image automation pushes commits to a branch, but the GitRepository tracks ${tracked}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tier}).`,
+        );
+    }
 
     const revisionHistoryLimit = int("revisionHistoryLimit", 1, 100);
     const retryLimit = int("retryLimit", 0, 20);
@@ -580,7 +602,15 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         access: { platformAdminGroups, deployerGroups, developerGroups, defaultPolicy },
         slack,
         prodOverridesAcknowledged: isProd && acknowledged,
+        ignoredKeys: ignoredKeys(operator, source.keys()),
     };
+}
+
+/** Keys the stack sets that only the other operator reads, in the stack's order. */
+function ignoredKeys(operator: Operator, set: readonly string[]): string[] {
+    const other = OPERATORS.filter((o) => o !== operator);
+    const otherOnly = new Set<string>(other.flatMap((o) => OPERATOR_ONLY_KEYS[o]));
+    return set.filter((k) => otherOnly.has(k));
 }
 
 /** Validates the structured `apps` key: a non-empty list of objects with known fields only. */

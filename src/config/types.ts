@@ -138,4 +138,6 @@ export interface StackConfig {
     readonly slack?: SlackConfig;
     /** The stack relaxed a prod safety default on purpose (acknowledgeProdOverrides); recorded on prod objects. */
     readonly prodOverridesAcknowledged: boolean;
+    /** Keys the stack sets that only the other operator uses (the program warns about them). */
+    readonly ignoredKeys: readonly string[];
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GitAuth } from "../config/types";
 import { childOptions } from "../shared/metadata";
+import { sshPublicKey } from "../shared/sshPublicKey";
 
 export interface GitCredentialsArgs {
     /** Namespace of the GitRepository that uses the Secret (Flux reads `secretRef` from the source's namespace). */
@@ -18,13 +19,20 @@ export interface GitCredentialsArgs {
  * The keys Flux's source-controller reads for each auth kind
  * (https://fluxcd.io/flux/components/source/gitrepositories/#secret-reference). None skips host verification.
  */
-export function fluxGitCredentialData(auth: GitAuth): Record<string, pulumi.Input<string>> {
+export function fluxGitCredentialData(auth: GitAuth): pulumi.Input<Record<string, pulumi.Input<string>>> {
     switch (auth.kind) {
         case "ssh":
-            // `identity.pub` is left out: deriving it means parsing the private key, and source-controller does not
-            // need it (only `flux create secret git` prints it, for registering the deploy key).
-            // known_hosts pins the host key; without it Flux refuses the connection.
-            return { identity: auth.privateKey, known_hosts: auth.knownHosts + "\n" };
+            // known_hosts pins the host key; without it Flux refuses the connection. `identity.pub` (what
+            // `flux create secret git` writes, for registering the deploy key) is derived from the private key when
+            // it is an OpenSSH or unencrypted PEM key; source-controller itself only needs `identity`.
+            return pulumi.output(auth.privateKey).apply((privateKey) => {
+                const publicKey = sshPublicKey(privateKey);
+                return {
+                    identity: privateKey,
+                    ...(publicKey ? { "identity.pub": publicKey + "\n" } : {}),
+                    known_hosts: auth.knownHosts + "\n",
+                };
+            });
         case "https":
             return { username: auth.username, password: auth.token };
         case "githubApp": {

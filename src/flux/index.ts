@@ -1,5 +1,4 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config/errors";
 import { TIER_DEFAULTS } from "../config/tiers";
 import type { AppConfig, StackConfig } from "../config/types";
 import { GitOpsAccessControl, type ApiResources } from "../shared/accessControl";
@@ -8,7 +7,7 @@ import { EnvironmentKustomizations } from "./environmentKustomizations";
 import { Flux } from "./flux";
 import { GitCredentials } from "./gitCredentials";
 import { GitSource } from "./gitSource";
-import { automationBranch, ImageAutomation } from "./imageAutomation";
+import { ImageAutomation } from "./imageAutomation";
 import { SlackNotifications } from "./notifications";
 import { EnvironmentTenancy } from "./tenancy";
 
@@ -71,16 +70,6 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     // deletes the workloads.
     const cascadeDelete = config.argocd.cascadeDelete;
     const imageApps = flux.imageAutomation ? config.apps.filter(hasImagePolicy) : [];
-    if (imageApps.length > 0) {
-        // Checked before anything is registered, like the rest of the configuration.
-        try {
-            automationBranch(repo.fluxRef);
-        } catch (err) {
-            const message = `${(err as Error).message}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tier}).`;
-            throw new ConfigError(config.stack, [{ key: "gitops-stack:targetRevision", message }]);
-        }
-    }
-
     const install = new Flux("flux", {
         namespace: flux.namespace,
         chartVersion: flux.chartVersion,

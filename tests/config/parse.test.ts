@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../src/config";
 import { main } from "../../src/program";
 import { configErrorOf, runStack, stackConfig } from "../support/stacks";
@@ -509,5 +509,36 @@ describe("configuration errors", () => {
 
     it("accepts every committed stack as it is", async () => {
         for (const stack of ["dev", "staging", "prod"]) await expect(runStack(stack)).resolves.toBeDefined();
+    });
+});
+
+describe("keys of the other operator", () => {
+    /** Runs a stack and returns what the program warned (the CLI shows pulumi.log.warn; under mocks it is console.warn). */
+    async function warningsOf(stack: string, config: string[]): Promise<string[]> {
+        const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+        try {
+            await runStack(stack, { config });
+            return warn.mock.calls.map((args) => String(args[0]));
+        } finally {
+            warn.mockRestore();
+        }
+    }
+
+    it("warns, naming the stack and every Argo CD-only key, when a stack switches to Flux", async () => {
+        const warnings = await warningsOf("prod", ["operator=flux"]);
+        expect(warnings).toEqual([
+            'warning: [runtime] stack "prod" uses operator flux; these keys apply to argocd only and have no effect: argocdUrl, ssoOidcConfig, syncWindowSchedule, syncWindowDuration, syncWindowTimeZone.',
+        ]);
+    });
+
+    it("warns about Flux-only keys on an Argo CD stack", async () => {
+        const warnings = await warningsOf("dev", ["fluxInterval=2m", "imageAutomation=false"]);
+        expect(warnings).toEqual([
+            'warning: [runtime] stack "dev" uses operator argocd; these keys apply to flux only and have no effect: fluxInterval, imageAutomation.',
+        ]);
+    });
+
+    it("is silent for the committed stacks as they are", async () => {
+        for (const stack of ["dev", "staging", "prod"]) expect(await warningsOf(stack, [])).toEqual([]);
     });
 });

@@ -27,6 +27,7 @@ const violationsOf = (resources: RecordedResource[]) =>
 
 const APP = "kubernetes:argoproj.io/v1alpha1:Application";
 const PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject";
+const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const prodLabels = { "gitops-stack.io/environment": "prod" };
 
 describe("policy pack", () => {
@@ -41,7 +42,41 @@ describe("policy pack", () => {
         expect(violationsOf(run.resources)).toEqual([]);
     });
 
+    it.each(STACKS)("passes every object of the %s stack with operator=flux", async (stack) => {
+        expect(violationsOf((await runStack(stack, { config: ["operator=flux"] })).resources)).toEqual([]);
+    });
+
+    it("passes Flux prod with acknowledged cascade delete, which the program marks", async () => {
+        const run = await runStack("prod", {
+            config: ["operator=flux", "cascadeDelete=true", "acknowledgeProdOverrides=true"],
+        });
+        const [kustomization] = run.resources.filter((r) => r.type === KUSTOMIZATION);
+        expect((plain(kustomization.inputs) as Record<string, any>).spec.deletionPolicy).toBe("Delete");
+        expect(violationsOf(run.resources)).toEqual([]);
+    });
+
     it.each<[string, string, Record<string, any>, RegExp]>([
+        [
+            "a prod Kustomization that deletes its workloads without acknowledgement",
+            KUSTOMIZATION,
+            {
+                metadata: { name: "k", labels: prodLabels },
+                spec: { serviceAccountName: "sa", deletionPolicy: "Delete" },
+            },
+            /flux-prod-no-delete-by-surprise: Kustomization k has deletionPolicy Delete, which deletes prod workloads/,
+        ],
+        [
+            "a prod Kustomization with Flux's default deletion policy",
+            KUSTOMIZATION,
+            { metadata: { name: "k", labels: prodLabels }, spec: { serviceAccountName: "sa", prune: true } },
+            /Kustomization k has deletionPolicy MirrorPrune/,
+        ],
+        [
+            "a Kustomization without impersonation",
+            KUSTOMIZATION,
+            { metadata: { name: "k" }, spec: { prune: true } },
+            /flux-kustomization-impersonates: Kustomization k sets no serviceAccountName/,
+        ],
         [
             "default project",
             APP,
