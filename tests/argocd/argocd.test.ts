@@ -2,7 +2,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { isSecretValue, type ProgramRun } from "../../src/offline/mockRun";
 import type { StackOutputs } from "../../src/program";
 import { validateArgoObject } from "../support/schemas";
-import { STACKS, TEST_SECRETS, customResources, findOne, plain, runStack } from "../support/stacks";
+import {
+    STACKS,
+    TEST_SECRETS,
+    childrenOf,
+    customResources,
+    findOne,
+    plain,
+    runStack,
+    unparentedObjects,
+} from "../support/stacks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const runs = new Map<string, ProgramRun<StackOutputs>>();
@@ -32,26 +41,20 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
     });
 
     it("parents every Kubernetes object under a gitops-stack component", () => {
-        const components = new Map(
-            run(stack)
-                .resources.filter((r) => !r.custom)
-                .map((r) => [r.urn, r]),
-        );
-        for (const r of run(stack).resources.filter((r) => r.custom)) {
-            expect(components.get(r.parent)?.type, `${r.type} ${r.name}`).toMatch(/^gitops-stack:/);
-        }
-        const byParent = (type: string, name: string) =>
-            run(stack)
-                .resources.filter((r) => r.parent === findOne(run(stack).resources, type, name).urn)
-                .map((r) => r.type)
-                .sort();
+        expect(unparentedObjects(run(stack).resources)).toEqual([]);
+        const byParent = (type: string, name: string) => childrenOf(run(stack).resources, type, name);
         expect(byParent("gitops-stack:argocd:EnvironmentApplications", "apps")).toEqual(
-            Array(4).fill("kubernetes:argoproj.io/v1alpha1:Application"),
+            [
+                `Application apps-${stack}-guestbook`,
+                `Application apps-${stack}-platform`,
+                `Application apps-${stack}-podinfo`,
+                "Application apps-root",
+            ].sort(),
         );
         expect(byParent("gitops-stack:argocd:ArgoCd", "argocd")).toEqual([
-            "kubernetes:core/v1:Namespace",
-            "kubernetes:core/v1:Secret",
-            "kubernetes:helm.sh/v3:Release",
+            "Namespace argocd-namespace",
+            "Release argocd",
+            "Secret argocd-notifications-secret",
         ]);
     });
 

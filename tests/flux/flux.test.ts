@@ -5,7 +5,18 @@ import { POLICIES } from "../../policy/rules";
 import { FLUX_API_VERSIONS } from "../../src/flux/constants";
 import { isSecretValue, type ProgramRun, type RecordedResource } from "../../src/offline/mockRun";
 import type { StackOutputs } from "../../src/program";
-import { ROOT, STACKS, TEST_SECRETS, byType, customResources, findOne, plain, runStack } from "../support/stacks";
+import {
+    ROOT,
+    STACKS,
+    TEST_SECRETS,
+    byType,
+    childrenOf,
+    customResources,
+    findOne,
+    plain,
+    runStack,
+    unparentedObjects,
+} from "../support/stacks";
 import { FLUX_DURATION, validateFluxObject } from "./schema";
 
 const FLUX = "operator=flux";
@@ -60,19 +71,8 @@ describe.each(STACKS)("stack %s: Flux", (stack) => {
     });
 
     it("parents every Kubernetes object under a gitops-stack component", () => {
-        const components = new Map(
-            run(stack)
-                .resources.filter((r) => !r.custom)
-                .map((r) => [r.urn, r]),
-        );
-        for (const r of run(stack).resources.filter((r) => r.custom)) {
-            expect(components.get(r.parent)?.type, `${r.type} ${r.name}`).toMatch(/^gitops-stack:/);
-        }
-        const children = (type: string, name: string) =>
-            run(stack)
-                .resources.filter((r) => r.parent === findOne(run(stack).resources, type, name).urn)
-                .map((r) => `${r.type.split(":").pop()} ${r.name}`)
-                .sort();
+        expect(unparentedObjects(run(stack).resources)).toEqual([]);
+        const children = (type: string, name: string) => childrenOf(run(stack).resources, type, name);
         expect(children("gitops-stack:flux:Flux", "flux")).toEqual(["Namespace flux-namespace", "Release flux"]);
         expect(children("gitops-stack:flux:EnvironmentKustomizations", "kustomizations")).toEqual(
             apps.map((a) => `Kustomization kustomizations-${stack}-${a}`).sort(),

@@ -88,3 +88,20 @@ export function findOne(resources: RecordedResource[], type: string, name: strin
     }
     return found;
 }
+
+/** Custom resources whose parent is not a gitops-stack component (every Kubernetes object should have one). */
+export function unparentedObjects(resources: RecordedResource[]): string[] {
+    const components = new Map(resources.filter((r) => !r.custom).map((r) => [r.urn, r.type]));
+    return resources
+        .filter((r) => r.custom && !components.get(r.parent)?.startsWith("gitops-stack:"))
+        .map((r) => `${r.type} ${r.name}`);
+}
+
+/** The direct children of a component, as `<Kind> <name>`, sorted. */
+export function childrenOf(resources: RecordedResource[], type: string, name: string): string[] {
+    const parent = findOne(resources, type, name).urn;
+    return resources
+        .filter((r) => r.parent === parent)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort();
+}
