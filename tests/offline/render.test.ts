@@ -16,6 +16,7 @@ import {
     writeRender,
 } from "../../src/offline/render";
 import { SECRET_PLACEHOLDER, StackFileError } from "../../src/offline/stackFile";
+import { validateFluxObject } from "../flux/schema";
 import { validateArgoObject } from "../support/schemas";
 import { ROOT, STACKS, TEST_SECRETS, findOne, plain, runStack, stackConfig } from "../support/stacks";
 
@@ -132,7 +133,43 @@ describe("render determinism", () => {
     });
 });
 
+// With operator=flux: dev and staging add image automation (two apps with an image), prod never has it.
+const FLUX_OBJECTS = {
+    Alert: 1,
+    ClusterRole: 1,
+    ClusterRoleBinding: 1,
+    GitRepository: 1,
+    Kustomization: 3,
+    Namespace: 4,
+    Provider: 1,
+    Role: 1,
+    RoleBinding: 4,
+    Secret: 2,
+    ServiceAccount: 1,
+};
+const FLUX_IMAGE_OBJECTS = { ImagePolicy: 2, ImageRepository: 2, ImageUpdateAutomation: 1 };
+const EXPECTED_FLUX_COUNTS: Record<(typeof STACKS)[number], Record<string, number>> = {
+    dev: { ...FLUX_OBJECTS, ...FLUX_IMAGE_OBJECTS },
+    staging: { ...FLUX_OBJECTS, ...FLUX_IMAGE_OBJECTS },
+    prod: FLUX_OBJECTS,
+};
+
 describe("render counts", () => {
+    it.each(STACKS)("%s with operator=flux: exact objects per kind and the flux2 release", async (stack) => {
+        const render = await renderStack({ root: ROOT, stack, config: ["operator=flux"] });
+        expect(render.summary.objectsByKind).toEqual(EXPECTED_FLUX_COUNTS[stack]);
+        expect(render.summary.helmReleases).toEqual([
+            {
+                name: "flux",
+                namespace: "flux-system",
+                chart: "flux2",
+                version: "2.18.3",
+                repository: "https://fluxcd-community.github.io/helm-charts",
+                file: "_helm/flux.yaml",
+            },
+        ]);
+    });
+
     it.each(STACKS)("%s: exact objects per kind and one Helm release", async (stack) => {
         const render = await renderStack({ root: ROOT, stack });
         const run = await runStack(stack);
@@ -280,5 +317,16 @@ describe("rendered Argo CD objects", () => {
             .filter((o) => o.kind === "Application" || o.kind === "AppProject");
         expect(objects).toHaveLength(6);
         for (const object of objects) await validateArgoObject(object);
+    });
+});
+
+describe("rendered Flux objects", () => {
+    it.each(STACKS)("%s with operator=flux: every Flux object passes the upstream schema", async (stack) => {
+        const render = await renderStack({ root: ROOT, stack, config: ["operator=flux"] });
+        const objects = [...render.files.values()]
+            .map(parsed)
+            .filter((o) => typeof o.apiVersion === "string" && o.apiVersion.includes(".toolkit.fluxcd.io/"));
+        expect(objects).toHaveLength(stack === "prod" ? 6 : 11);
+        for (const object of objects) await validateFluxObject(object);
     });
 });
