@@ -74,7 +74,9 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
         namespace: flux.namespace,
         chartVersion: flux.chartVersion,
         multitenancy: flux.multitenancy,
-        imageAutomation: imageApps.length > 0,
+        // The controllers follow the switch, not the apps: removing an app's image then deletes its image objects
+        // while the controllers still run to clear their finalizers (see the README on switching it off).
+        imageAutomation: flux.imageAutomation,
         highAvailability: flux.highAvailability,
         labels,
     });

@@ -116,13 +116,16 @@ describe("switches", () => {
         expect(values(r).imageAutomationController).toEqual({ create: false });
     });
 
-    it("creates nothing for image automation when no app declares an image", async () => {
+    it("creates no image objects when no app declares an image, but keeps the controllers while the switch is on", async () => {
         const r = await runStack("dev", {
             config: [FLUX],
             raw: { "gitops-stack:apps": JSON.stringify([{ name: "platform", namespace: "platform" }]) },
         });
         for (const kind of IMAGE_KINDS) expect(customResources(r.resources, kind)).toEqual([]);
-        expect(values(r).imageReflectionController).toEqual({ create: false });
+        // Removing the last image deletes its objects in an update that keeps the controllers that clear their
+        // finalizers; only imageAutomation=false (a later update) removes the controllers.
+        expect(values(r).imageReflectionController).toEqual({ create: true });
+        expect(values(r).imageAutomationController).toEqual({ create: true });
     });
 
     it("refuses image automation when the environment tracks a tag: there is no branch to push to", async () => {
