@@ -11,3 +11,4 @@ export const repoUrl = outputs.repoUrl;
 export const targetRevision = outputs.targetRevision;
 export const projects = outputs.projects;
 export const applications = outputs.applications;
+export const sshPublicKey = outputs.sshPublicKey;

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SlackEvent } from "../config/types";
 import { childOptions, FIXED_NAME } from "../shared/metadata";
 import { ARGOCD_CHART, ARGOCD_CHART_REPO, ARGOCD_RELEASE, NOTIFICATIONS_SECRET } from "./constants";
 import { notificationsValues } from "./notifications";
@@ -27,10 +26,12 @@ export interface ArgoCdArgs {
     /** argocd-rbac-cm: `policy.csv` and `policy.default` (https://argo-cd.readthedocs.io/en/stable/operator-manual/rbac/). */
     rbac: { policyCsv: string; policyDefault: string };
     /** Slack notifications; absent: the notifications controller is off and no secret exists. */
-    slack?: { token: pulumi.Input<string>; events: readonly SlackEvent[] };
+    slack?: { token: pulumi.Input<string> };
     /** Labels for the objects the program creates (the chart labels its own). */
     labels?: Record<string, string>;
 }
+
+const pdb = (ha: boolean) => (ha ? { enabled: true, minAvailable: 1 } : { enabled: false });
 
 /** The chart values for an ArgoCd install, separate so tests and the render can read them whole. */
 export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
@@ -66,12 +67,14 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         crds: { install: true, keep: true },
         configs,
         dex: { enabled: Boolean(args.dexConfig) },
-        notifications: notificationsValues(args.slack?.events, args.url),
+        notifications: notificationsValues(args.slack !== undefined, args.url),
         "redis-ha": { enabled: ha },
-        controller: { replicas: 1, pdb: { enabled: ha } },
-        server: { replicas, pdb: { enabled: ha } },
-        repoServer: { replicas, pdb: { enabled: ha } },
-        applicationSet: { replicas, pdb: { enabled: ha } },
+        // One application controller (sharding is a separate decision): a PDB could only block node drains.
+        controller: { replicas: 1 },
+        // The chart's PDBs default to minAvailable 0, which protects nothing: keep one of the two replicas up.
+        server: { replicas, pdb: pdb(ha) },
+        repoServer: { replicas, pdb: pdb(ha) },
+        applicationSet: { replicas, pdb: pdb(ha) },
     };
     if (args.url) values.global = { domain: new URL(args.url).host };
     return values;

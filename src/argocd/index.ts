@@ -44,13 +44,13 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         oidcConfig: argocd.oidcConfig,
         sshKnownHosts: repo.auth.kind === "ssh" ? repo.auth.knownHosts : undefined,
         rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
-        slack: slack && { token: slack.token, events: slack.events },
+        slack: slack && { token: slack.token },
         labels,
     });
     // Custom resources wait for the release: its CRDs must be established first.
     const afterInstall = { dependsOn: [install.release] };
 
-    new RepositoryCredentials(
+    const credentials = new RepositoryCredentials(
         "repo",
         {
             namespace: install.namespace,
@@ -118,7 +118,9 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             // The policy pack lets prod Applications sync automatically or cascade-delete only with this mark.
             annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
         },
-        { dependsOn: [install.release, appProject, bootstrapProject] },
+        // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
+        // the Applications go while Argo CD can still read the repository.
+        { dependsOn: [install.release, appProject, bootstrapProject, credentials] },
     );
 
     new GitOpsAccessControl(

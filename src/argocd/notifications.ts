@@ -85,13 +85,14 @@ function trigger(spec: EventSpec): string {
 /**
  * The argo-cd chart's `notifications` values for Slack. The token is not in the values: it lives in
  * argocd-notifications-secret (key slack-token), which the program creates from the Pulumi secret.
+ *
+ * Every event gets its template and trigger in every environment; which of them reach the environment's channel is
+ * decided by the subscriptions (see subscriptionAnnotations), so a team can subscribe one Application to another
+ * event with an annotation of its own.
  */
-export function notificationsValues(
-    events: readonly SlackEvent[] | undefined,
-    argocdUrl: string | undefined,
-): Record<string, unknown> {
-    if (!events) return { enabled: false };
-    const specs = events.map((e) => ARGO_EVENTS[e]);
+export function notificationsValues(enabled: boolean, argocdUrl: string | undefined): Record<string, unknown> {
+    if (!enabled) return { enabled: false };
+    const specs = Object.values(ARGO_EVENTS);
     return {
         enabled: true,
         argocdUrl,

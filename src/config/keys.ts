@@ -165,7 +165,7 @@ export const DECLARED_KEYS = {
         type: "boolean",
         default: false,
         description:
-            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled).",
+            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy role:admin).",
     },
     syncWindowSchedule: {
         type: "string",

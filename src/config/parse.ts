@@ -5,6 +5,7 @@ import {
     OPERATOR_ONLY_KEYS,
     SECRET_KEYS,
     STRUCTURED_KEYS,
+    type DeclaredKey,
     type DeclaredKeyName,
     type SecretKeyName,
 } from "./keys";
@@ -480,6 +481,11 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             "rbacDefaultPolicy",
             `unknown role ${quote(defaultPolicy)}; expected role:readonly, role:admin, or empty to deny by default.`,
         );
+    } else if (isProd && defaultPolicy === "role:admin" && !acknowledged) {
+        problem(
+            "acknowledgeProdOverrides",
+            "stack relaxes a prod safety default: rbacDefaultPolicy=role:admin (every signed-in user may sync and delete prod); expected role:readonly or empty, or acknowledgeProdOverrides=true to accept the risk.",
+        );
     }
     const dexConfig = str("ssoDexConfig") || undefined;
     const oidcConfig = str("ssoOidcConfig") || undefined;
@@ -602,15 +608,30 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         access: { platformAdminGroups, deployerGroups, developerGroups, defaultPolicy },
         slack,
         prodOverridesAcknowledged: isProd && acknowledged,
-        ignoredKeys: ignoredKeys(operator, source.keys()),
+        // The CLI passes Pulumi.yaml's defaults as set keys: only a value other than the default is the stack's own.
+        ignoredKeys: ignoredKeys(
+            operator,
+            source.keys().filter((name) => !isDeclaredDefault(name, source.get(name))),
+        ),
     };
 }
 
-/** Keys the stack sets that only the other operator reads, in the stack's order. */
+/** Whether a raw engine value is the default Pulumi.yaml declares for the key. */
+function isDeclaredDefault(name: string, value: string | undefined): boolean {
+    const declared = (DECLARED_KEYS as Record<string, DeclaredKey>)[name];
+    if (!declared || !("default" in declared) || value === undefined) return false;
+    if (!Array.isArray(declared.default)) return value.trim() === String(declared.default);
+    try {
+        return JSON.stringify(JSON.parse(value)) === JSON.stringify(declared.default);
+    } catch {
+        return false;
+    }
+}
+
+/** Keys the stack sets that only the other operator reads, in the order of OPERATOR_ONLY_KEYS. */
 function ignoredKeys(operator: Operator, set: readonly string[]): string[] {
     const other = OPERATORS.filter((o) => o !== operator);
-    const otherOnly = new Set<string>(other.flatMap((o) => OPERATOR_ONLY_KEYS[o]));
-    return set.filter((k) => otherOnly.has(k));
+    return other.flatMap((o) => OPERATOR_ONLY_KEYS[o]).filter((k) => set.includes(k));
 }
 
 /** Validates the structured `apps` key: a non-empty list of objects with known fields only. */

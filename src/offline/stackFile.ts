@@ -54,6 +54,10 @@ export function readStackFile(root: string, stack: string): EngineConfig {
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
+    // The CLI hands the program every default declared in Pulumi.yaml as if the stack had set it.
+    for (const [name, declared] of Object.entries(DECLARED_KEYS)) {
+        if ("default" in declared) values[`${PROJECT}:${name}`] = engineString(declared.default);
+    }
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         const isSecure = typeof value === "object" && value !== null && "secure" in value;
         values[key] = isSecure ? SECRET_PLACEHOLDER : engineString(value);

@@ -79,6 +79,13 @@ describe("Argo CD RBAC (argocd-rbac-cm)", () => {
         expect(rbacOf(run)["policy.default"]).toBe("");
     });
 
+    it("gives prod role:admin by default only with the acknowledgement", async () => {
+        const run = await runStack("prod", {
+            config: ["rbacDefaultPolicy=role:admin", "acknowledgeProdOverrides=true"],
+        });
+        expect(rbacOf(run)["policy.default"]).toBe("role:admin");
+    });
+
     it("enables the local admin in dev only, unless overridden", async () => {
         expect(cmOf(runs.get("dev")!)["admin.enabled"]).toBe(true);
         expect(cmOf(runs.get("staging")!)["admin.enabled"]).toBe(false);

@@ -230,9 +230,11 @@ describe("per-environment policy", () => {
         const prod = values("prod");
         expect(prod["redis-ha"]).toEqual({ enabled: true });
         for (const component of ["server", "repoServer", "applicationSet"]) {
-            expect(prod[component]).toEqual({ replicas: 2, pdb: { enabled: true } });
+            // A PDB without minAvailable renders minAvailable: 0 in the chart, which lets a drain evict both.
+            expect(prod[component]).toEqual({ replicas: 2, pdb: { enabled: true, minAvailable: 1 } });
         }
-        expect(prod.controller.pdb).toEqual({ enabled: true });
+        // A single application controller: a PDB would only block node drains.
+        expect(prod.controller).toEqual({ replicas: 1 });
         const dev = values("dev");
         expect(dev["redis-ha"]).toEqual({ enabled: false });
         for (const component of ["server", "repoServer", "applicationSet"]) {

@@ -163,6 +163,34 @@ const BAD: Array<[string, string, Parameters<typeof configErrorOf>[1], RegExp[]]
         [/relaxes a prod safety default: adminEnabled=true/],
     ],
     [
+        "prod default role admin, unacknowledged",
+        "prod",
+        { config: ["rbacDefaultPolicy=role:admin"] },
+        [
+            /gitops-stack:acknowledgeProdOverrides: stack relaxes a prod safety default: rbacDefaultPolicy=role:admin \(every signed-in user may sync and delete prod\); expected role:readonly or empty, or acknowledgeProdOverrides=true/,
+        ],
+    ],
+    [
+        "HTTPS user name with a colon",
+        "dev",
+        { config: ["repoUrl=https://github.com/acme/gitops.git", "authKind=https", "httpsUsername=git:bot"] },
+        [/gitops-stack:httpsUsername: "git:bot" is not valid; expected a user name without spaces or colons/],
+    ],
+    [
+        "GitHub Enterprise API URL over http",
+        "prod",
+        { config: ["githubAppEnterpriseBaseUrl=http://ghe.acme.example/api/v3"] },
+        [
+            /gitops-stack:githubAppEnterpriseBaseUrl: "http:\/\/ghe.acme.example\/api\/v3" is not valid; expected an https:\/\/ API base URL/,
+        ],
+    ],
+    [
+        "Flux namespace not a DNS label",
+        "dev",
+        { config: ["fluxNamespace=Flux_System"] },
+        [/gitops-stack:fluxNamespace: "Flux_System" is not valid; expected a namespace name/],
+    ],
+    [
         "bad acknowledgement value",
         "prod",
         { config: ["acknowledgeProdOverrides=yes"] },
@@ -527,7 +555,7 @@ describe("keys of the other operator", () => {
     it("warns, naming the stack and every Argo CD-only key, when a stack switches to Flux", async () => {
         const warnings = await warningsOf("prod", ["operator=flux"]);
         expect(warnings).toEqual([
-            'warning: [runtime] stack "prod" uses operator flux; these keys apply to argocd only and have no effect: argocdUrl, ssoOidcConfig, syncWindowSchedule, syncWindowDuration, syncWindowTimeZone.',
+            'warning: [runtime] stack "prod" uses operator flux; these keys apply to argocd only and have no effect: argocdUrl, syncWindowSchedule, syncWindowDuration, syncWindowTimeZone, ssoOidcConfig.',
         ]);
     });
 
@@ -538,7 +566,14 @@ describe("keys of the other operator", () => {
         ]);
     });
 
-    it("is silent for the committed stacks as they are", async () => {
+    it("is silent for the committed stacks as they are, with every Pulumi.yaml default passed as the CLI does", async () => {
+        // The CLI hands the program each declared default as a set key; only values other than the default count.
+        expect(stackConfig("dev").values).toMatchObject({
+            "gitops-stack:fluxNamespace": "flux-system",
+            "gitops-stack:fluxMultitenancy": "true",
+            "gitops-stack:extraSourceRepos": "[]",
+            "gitops-stack:retryLimit": "5",
+        });
         for (const stack of ["dev", "staging", "prod"]) expect(await warningsOf(stack, [])).toEqual([]);
     });
 });
