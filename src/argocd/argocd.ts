@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions, FIXED_NAME } from "../shared/metadata";
-import { ARGOCD_CHART, ARGOCD_CHART_REPO, ARGOCD_RELEASE, NOTIFICATIONS_SECRET } from "./constants";
+import {
+    ARGOCD_CHART,
+    ARGOCD_CHART_REPO,
+    ARGOCD_RELEASE,
+    NOTIFICATIONS_SECRET,
+    SSO_SECRET,
+    SSO_SECRET_KEY,
+} from "./constants";
 import { notificationsValues } from "./notifications";
 
 export interface ArgoCdArgs {
@@ -21,6 +28,10 @@ export interface ArgoCdArgs {
     dexConfig?: string;
     /** argocd-cm `oidc.config`. Exclusive with `dexConfig`. */
     oidcConfig?: string;
+    /** The SSO client secret, stored in the `argocd-sso` Secret the SSO config refers to (`$argocd-sso:clientSecret`). */
+    ssoClientSecret?: pulumi.Input<string>;
+    /** Keep the whole Helm values secret (the stack stores the SSO config encrypted). */
+    secretValues?: boolean;
     /** known_hosts lines for argocd-ssh-known-hosts-cm; replaces the chart's list so only pinned hosts are trusted. */
     sshKnownHosts?: string;
     /** argocd-rbac-cm: `policy.csv` and `policy.default` (https://argo-cd.readthedocs.io/en/stable/operator-manual/rbac/). */
@@ -121,6 +132,25 @@ export class ArgoCd extends pulumi.ComponentResource {
             );
         }
 
+        if (args.ssoClientSecret !== undefined) {
+            dependsOn.push(
+                new k8s.core.v1.Secret(
+                    `${name}-sso-secret`,
+                    {
+                        metadata: {
+                            name: SSO_SECRET,
+                            namespace: args.namespace,
+                            // Argo CD resolves $<secret>:<key> only in Secrets carrying this label.
+                            labels: { ...args.labels, "app.kubernetes.io/part-of": "argocd" },
+                        },
+                        type: "Opaque",
+                        stringData: { [SSO_SECRET_KEY]: pulumi.secret(args.ssoClientSecret) },
+                    },
+                    { parent: this, dependsOn: [namespace], ...FIXED_NAME },
+                ),
+            );
+        }
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -129,7 +159,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                 version: args.chartVersion,
                 repositoryOpts: { repo: args.chartRepository ?? ARGOCD_CHART_REPO },
                 namespace: args.namespace,
-                values,
+                values: args.secretValues ? pulumi.secret(values) : values,
                 // An HA install rolls out more pods than Helm's 5-minute default allows on a busy cluster.
                 timeout: 900,
                 maxHistory: 10,

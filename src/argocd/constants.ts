@@ -9,5 +9,11 @@ export const ARGOCD_API_VERSION = "argoproj.io/v1alpha1";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 /** Foreground cascade: deleting the Application deletes its resources first (argo-cd docs: app deletion). */
 export const CASCADE_FINALIZER = "resources-finalizer.argocd.argoproj.io";
+/**
+ * Secret holding the SSO client secret; the SSO config refers to it as `$argocd-sso:clientSecret` (Argo CD resolves
+ * `$<secret>:<key>` in secrets labelled app.kubernetes.io/part-of: argocd).
+ */
+export const SSO_SECRET = "argocd-sso";
+export const SSO_SECRET_KEY = "clientSecret";
 /** Secret the notifications controller reads its service tokens from (`$slack-token`). */
 export const NOTIFICATIONS_SECRET = "argocd-notifications-secret";

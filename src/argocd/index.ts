@@ -42,6 +42,8 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         url: argocd.url,
         dexConfig: argocd.dexConfig,
         oidcConfig: argocd.oidcConfig,
+        ssoClientSecret: argocd.ssoClientSecret,
+        secretValues: argocd.ssoConfigIsSecret,
         sshKnownHosts: repo.auth.kind === "ssh" ? repo.auth.knownHosts : undefined,
         rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
         slack: slack && { token: slack.token },

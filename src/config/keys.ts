@@ -292,6 +292,8 @@ export const SECRET_KEYS = {
     httpsToken: "Access token for HTTPS Git (authKind https).",
     githubAppPrivateKey: "PEM private key of the GitHub App (authKind githubApp).",
     slackToken: "Slack bot token (xoxb-...) for notifications (required when slackChannel is set).",
+    ssoClientSecret:
+        "Client secret of the Argo CD SSO application (required when the SSO config refers to $argocd-sso:clientSecret).",
 } as const;
 
 export type SecretKeyName = keyof typeof SECRET_KEYS;

@@ -41,6 +41,8 @@ export interface ConfigSource {
     keys(): string[];
 }
 
+/** How an SSO config refers to the client secret the program stores (see SSO_SECRET in src/argocd). */
+const SSO_SECRET_REF = "$argocd-sso:clientSecret";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
@@ -495,6 +497,35 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             "is set together with ssoDexConfig; expected only one of ssoDexConfig and ssoOidcConfig.",
         );
     }
+    // Client secrets never sit in the SSO config: it goes into the Helm values, the state and every preview.
+    let ssoClientSecret: pulumi.Output<string> | undefined;
+    for (const [name, text] of [
+        ["ssoDexConfig", dexConfig],
+        ["ssoOidcConfig", oidcConfig],
+    ] as const) {
+        if (!text) continue;
+        for (const m of text.matchAll(/\b(clientSecret|client_secret)\s*:\s*["']?([^\s"'#]*)/g)) {
+            const value = m[2];
+            if (value === SSO_SECRET_REF) continue;
+            if (!value.startsWith("$")) {
+                problem(
+                    name,
+                    `holds a ${m[1]} in plain text; expected ${m[1]}: ${SSO_SECRET_REF}, with the value set by pulumi config set --secret ssoClientSecret <value>.`,
+                );
+            } else if (!value.includes(":")) {
+                problem(
+                    name,
+                    `${m[1]} ${quote(value)} refers to a key of argocd-secret, which this program does not fill; expected ${SSO_SECRET_REF} (pulumi config set --secret ssoClientSecret <value>), or $<secret>:<key> of a Secret you manage.`,
+                );
+            }
+        }
+        // Flux has no SSO: the config is then ignored (with a warning), and so is its secret.
+        if (operator === "argocd" && text.includes(SSO_SECRET_REF))
+            ssoClientSecret = secret("ssoClientSecret", `when ${name} refers to ${SSO_SECRET_REF}`);
+    }
+    const ssoConfigIsSecret =
+        (dexConfig !== undefined && source.isSecret(key("ssoDexConfig"))) ||
+        (oidcConfig !== undefined && source.isSecret(key("ssoOidcConfig")));
 
     // Slack: the channel switches notifications on; the token must then be a secret.
     const channel = str("slackChannel");
@@ -587,6 +618,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             adminEnabled,
             dexConfig,
             oidcConfig,
+            ssoClientSecret,
+            ssoConfigIsSecret,
             autoSync,
             cascadeDelete,
             revisionHistoryLimit,

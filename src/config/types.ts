@@ -86,6 +86,10 @@ export interface ArgoCdConfig {
     readonly adminEnabled: boolean;
     readonly dexConfig?: string;
     readonly oidcConfig?: string;
+    /** The SSO client secret, when the SSO config refers to it (`$argocd-sso:clientSecret`). */
+    readonly ssoClientSecret?: pulumi.Output<string>;
+    /** The stack stores the SSO config encrypted: the Helm values that carry it stay secret. */
+    readonly ssoConfigIsSecret: boolean;
     readonly autoSync: boolean;
     readonly cascadeDelete: boolean;
     readonly revisionHistoryLimit: number;

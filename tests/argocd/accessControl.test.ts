@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProgramRun } from "../../src/offline/mockRun";
-import type { StackOutputs } from "../../src/program";
-import { STACKS, byType, configErrorOf, findOne, plain, runStack } from "../support/stacks";
+import { isSecretValue, runProgram, type ProgramRun } from "../../src/offline/mockRun";
+import { main, type StackOutputs } from "../../src/program";
+import { STACKS, TEST_SECRETS, byType, configErrorOf, findOne, plain, runStack, stackConfig } from "../support/stacks";
 
 const runs = new Map<string, ProgramRun<StackOutputs>>();
 beforeAll(async () => {
@@ -109,6 +109,84 @@ describe("Argo CD RBAC (argocd-rbac-cm)", () => {
     it("refuses an empty deployer list in prod", async () => {
         expect(await configErrorOf("prod", { config: ["deployerGroups=[]"] })).toMatch(
             /gitops-stack:deployerGroups: is empty in prod/,
+        );
+    });
+});
+
+describe("SSO client secret", () => {
+    const oidc = (clientSecret: string) =>
+        `ssoOidcConfig=name: Okta\nissuer: https://acme.okta.example\nclientID: argocd\nclientSecret: ${clientSecret}\n`;
+
+    it("keeps it out of the SSO config: a Secret argocd-sso, labelled for Argo CD, made before the release", () => {
+        const staging = runs.get("staging")!;
+        expect(cmOf(staging)["oidc.config"]).toContain("clientSecret: $argocd-sso:clientSecret");
+        const secret = findOne(staging.resources, "kubernetes:core/v1:Secret", "argocd-sso-secret");
+        expect(plain(secret.inputs.metadata)).toMatchObject({
+            name: "argocd-sso",
+            namespace: "argocd",
+            labels: { "app.kubernetes.io/part-of": "argocd" },
+        });
+        expect(isSecretValue(secret.inputs.stringData)).toBe(true);
+        expect(plain(secret.inputs.stringData)).toEqual({ clientSecret: TEST_SECRETS.ssoClientSecret });
+        const release = findOne(staging.resources, "kubernetes:helm.sh/v3:Release", "argocd");
+        expect(release.dependencies).toContain(secret.urn);
+        expect(JSON.stringify(plain(release.inputs))).not.toContain(TEST_SECRETS.ssoClientSecret);
+    });
+
+    it("creates no argocd-sso Secret without a reference to it", () => {
+        expect(runs.get("dev")!.resources.map((r) => r.name)).not.toContain("argocd-sso-secret");
+    });
+
+    it("accepts a reference to a Secret the platform manages itself", async () => {
+        const run = await runStack("staging", { config: [oidc("$okta-oidc:clientSecret")] });
+        expect(run.resources.map((r) => r.name)).not.toContain("argocd-sso-secret");
+        expect(cmOf(run)["oidc.config"]).toContain("clientSecret: $okta-oidc:clientSecret");
+    });
+
+    it.each<[string, string[], Parameters<typeof configErrorOf>[1]["secrets"], RegExp]>([
+        [
+            "a client secret in plain text",
+            [oidc("s3cr3t-value")],
+            undefined,
+            /gitops-stack:ssoOidcConfig: holds a clientSecret in plain text; expected clientSecret: \$argocd-sso:clientSecret, with the value set by pulumi config set --secret ssoClientSecret <value>\./,
+        ],
+        [
+            "a key of argocd-secret, which nothing fills",
+            [oidc("$oidc.okta.clientSecret")],
+            undefined,
+            /gitops-stack:ssoOidcConfig: clientSecret "\$oidc.okta.clientSecret" refers to a key of argocd-secret, which this program does not fill; expected \$argocd-sso:clientSecret/,
+        ],
+        [
+            "the reference without the secret",
+            [],
+            { ssoClientSecret: null },
+            /gitops-stack:ssoClientSecret: is required when ssoOidcConfig refers to \$argocd-sso:clientSecret; set it with: pulumi config set --secret ssoClientSecret <value>\./,
+        ],
+        [
+            "a Dex connector's client secret in plain text",
+            ["ssoOidcConfig=", "ssoDexConfig=connectors:\n- type: github\n  config:\n    clientSecret: abc123\n"],
+            undefined,
+            /gitops-stack:ssoDexConfig: holds a clientSecret in plain text/,
+        ],
+    ])("refuses %s", async (_title, config, secrets, message) => {
+        const error = await configErrorOf("staging", { config, secrets });
+        expect(error).toMatch(message);
+        expect(error).not.toContain("s3cr3t-value");
+    });
+
+    it("is not needed with operator flux, which has no SSO", async () => {
+        const run = await runStack("staging", { config: ["operator=flux"], secrets: { ssoClientSecret: null } });
+        expect(run.resources.map((r) => r.name)).not.toContain("argocd-sso-secret");
+    });
+
+    it("keeps the Helm values secret when the stack stores the SSO config encrypted", async () => {
+        const config = stackConfig("staging");
+        config.secretKeys.push("gitops-stack:ssoOidcConfig");
+        const run = await runProgram("staging", config, main);
+        const release = findOne(run.resources, "kubernetes:helm.sh/v3:Release", "argocd");
+        expect(isSecretValue(release.inputs.values)).toBe(true);
+        expect(isSecretValue(findOne(runs.get("staging")!.resources, release.type, "argocd").inputs.values)).toBe(
+            false,
         );
     });
 });

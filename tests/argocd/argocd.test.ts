@@ -55,6 +55,8 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
             "Namespace argocd-namespace",
             "Release argocd",
             "Secret argocd-notifications-secret",
+            // staging and prod sign in with OIDC, whose client secret the program stores.
+            ...(stack === "dev" ? [] : ["Secret argocd-sso-secret"]),
         ]);
     });
 

@@ -39,7 +39,7 @@ function readTree(dir: string): Map<string, Buffer> {
 
 const parsed = (content: string | undefined) => YAML.parse(content ?? "") as Record<string, any>;
 
-// The same for every committed stack today: pinned so a change to what the program declares is a visible diff.
+// Pinned per committed stack, so a change to what the program declares is a visible diff.
 const OBJECTS_PER_STACK = {
     AppProject: 2,
     Application: 4,
@@ -52,8 +52,9 @@ const OBJECTS_PER_STACK = {
 };
 const EXPECTED_COUNTS: Record<(typeof STACKS)[number], Record<string, number>> = {
     dev: OBJECTS_PER_STACK,
-    staging: OBJECTS_PER_STACK,
-    prod: OBJECTS_PER_STACK,
+    // OIDC sign-in: the argocd-sso Secret with the client secret.
+    staging: { ...OBJECTS_PER_STACK, Secret: 3 },
+    prod: { ...OBJECTS_PER_STACK, Secret: 3 },
 };
 
 describe("render layout", () => {
@@ -232,7 +233,11 @@ describe("render secrets", () => {
         const credentialKey = stack === "prod" ? "githubAppPrivateKey" : "sshPrivateKey";
         expect(repo.stringData[credentialKey]).toBe(SECRET_PLACEHOLDER);
         expect(new Set(Object.values(repo.stringData))).toEqual(new Set([SECRET_PLACEHOLDER]));
-        expect(render.summary.redactedValues).toBe(1 + Object.keys(repo.stringData).length);
+        // staging and prod sign in with OIDC: its client secret is in the argocd-sso Secret, as the placeholder.
+        const sso = render.files.get("argocd/secret-argocd-sso.yaml");
+        if (stack === "dev") expect(sso).toBeUndefined();
+        else expect(parsed(sso).stringData).toEqual({ clientSecret: SECRET_PLACEHOLDER });
+        expect(render.summary.redactedValues).toBe(1 + Object.keys(repo.stringData).length + (sso ? 1 : 0));
     });
 
     it("ignores secrets the environment carries (PULUMI_CONFIG)", async () => {

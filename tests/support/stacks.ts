@@ -13,6 +13,7 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
     httpsToken: "ghp_testtoken4f1c",
     githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\ntest-app-key-4f1c\n-----END RSA PRIVATE KEY-----",
     slackToken: "xoxb-test-slack-4f1c",
+    ssoClientSecret: "test-sso-client-secret-4f1c",
 };
 
 export interface StackOptions {
