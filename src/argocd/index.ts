@@ -4,6 +4,7 @@ import { GitOpsAccessControl } from "../shared/accessControl";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { AppProject } from "./appProject";
 import { ArgoCd } from "./argocd";
+import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
 import { subscriptionAnnotations } from "./notifications";
 import { argoPolicyCsv, projectRoles } from "./rbac";
@@ -11,6 +12,7 @@ import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
 export { ArgoCd, argoCdValues } from "./argocd";
+export { DefaultProjectRestriction, RESTRICTED_DEFAULT_SPEC } from "./defaultProject";
 export { EnvironmentApplications, applicationSpec } from "./environmentApplications";
 export { RepositoryCredentials } from "./repositoryCredentials";
 
@@ -101,6 +103,11 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         afterInstall,
     );
 
+    // Before the root syncs: an Application it adds through Git must not find an open `default` project.
+    const restrictions = argocd.restrictDefaultProject
+        ? [new DefaultProjectRestriction("default-project", { namespace: install.namespace }, afterInstall)]
+        : [];
+
     const applications = new EnvironmentApplications(
         "apps",
         {
@@ -122,7 +129,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
         // the Applications go while Argo CD can still read the repository.
-        { dependsOn: [install.release, appProject, bootstrapProject, credentials] },
+        { dependsOn: [install.release, appProject, bootstrapProject, credentials, ...restrictions] },
     );
 
     new GitOpsAccessControl(

@@ -97,6 +97,12 @@ export const DECLARED_KEYS = {
         description:
             "URL prefix the repo-creds template matches (credentialScope repo-creds). Empty: the repository owner's prefix.",
     },
+    restrictDefaultProject: {
+        type: "boolean",
+        default: true,
+        description:
+            "Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application must use an environment project. false: leave it as Argo CD made it (e.g. other teams still use it).",
+    },
     destinationServer: {
         type: "string",
         default: "https://kubernetes.default.svc",
@@ -263,6 +269,7 @@ export type DeclaredKeyName = keyof typeof DECLARED_KEYS;
 export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly DeclaredKeyName[]>> = {
     argocd: [
         "rootPathTemplate",
+        "restrictDefaultProject",
         "credentialScope",
         "credentialUrlPrefix",
         "destinationServer",

@@ -629,6 +629,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             sourceRepos: [repoUrl!, ...extraSourceRepos.filter((r) => r !== repoUrl)],
             clusterResources,
             rootPath: fill(rootTemplate, ""),
+            restrictDefaultProject: bool("restrictDefaultProject"),
         },
         flux: {
             namespace: fluxNamespace,

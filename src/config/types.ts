@@ -101,6 +101,8 @@ export interface ArgoCdConfig {
     readonly sourceRepos: readonly string[];
     /** Cluster-scoped kinds the environment's AppProject may deploy. */
     readonly clusterResources: readonly GroupKind[];
+    /** Empty the built-in `default` AppProject, so Applications added through Git cannot bypass the environment's. */
+    readonly restrictDefaultProject: boolean;
     /** Path of the app-of-apps root in the repository. */
     readonly rootPath: string;
 }

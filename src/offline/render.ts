@@ -113,8 +113,12 @@ export async function renderConfig(
         // Without metadata.name the provider auto-names the object (name plus a random suffix) at apply time.
         const name = typeof metadata.name === "string" ? metadata.name : resource.name;
         const namespace = typeof metadata.namespace === "string" ? metadata.namespace : CLUSTER_DIR;
-        objectsByKind[kind] = (objectsByKind[kind] ?? 0) + 1;
-        add(`${safe(namespace)}/${safe(kind.toLowerCase())}-${safe(name)}.yaml`, resource, document, OBJECT_ORDER);
+        // A Patch resource (server-side apply of some fields of an object someone else owns) says so in its name.
+        const patch = resource.type.endsWith(`:${kind}Patch`);
+        const label = patch ? `${kind} patch` : kind;
+        objectsByKind[label] = (objectsByKind[label] ?? 0) + 1;
+        const file = `${safe(namespace)}/${safe(kind.toLowerCase())}-${safe(name)}${patch ? ".patch" : ""}.yaml`;
+        add(file, resource, document, OBJECT_ORDER);
     }
 
     const sorted = new Map([...files].sort(([a], [b]) => compare(a, b)));

@@ -63,7 +63,8 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
     it("orders every custom resource after the release that installs its CRD, so destroy removes them first", () => {
         const release = findOne(run(stack).resources, RELEASE, "argocd");
         const crs = run(stack).resources.filter((r) => r.type.startsWith("kubernetes:argoproj.io/"));
-        expect(crs).toHaveLength(6);
+        // Two AppProjects, four Applications, and the patch that empties the default project.
+        expect(crs).toHaveLength(7);
         for (const cr of crs) {
             expect(cr.dependencies, `${cr.type} ${cr.name}`).toContain(release.urn);
             expect((cr.inputs.metadata as any).namespace, `${cr.name} has an explicit namespace`).toBe("argocd");
@@ -180,8 +181,35 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
 
     it("passes the upstream Argo CD schema for every Application and AppProject", async () => {
         const objects = [...applications(stack), ...customResources(run(stack).resources, "AppProject")];
-        expect(objects).toHaveLength(6);
+        expect(objects).toHaveLength(7);
         for (const object of objects) await validateArgoObject(object);
+    });
+});
+
+describe("the built-in default project", () => {
+    const PATCH = "kubernetes:argoproj.io/v1alpha1:AppProjectPatch";
+
+    it.each(STACKS)("%s: is emptied by a server-side-apply patch before the Applications exist", (stack) => {
+        const patch = findOne(run(stack).resources, PATCH, "default-project");
+        expect(plain(patch.inputs)).toEqual({
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "AppProject",
+            metadata: { name: "default", namespace: "argocd", annotations: { "pulumi.com/patchForce": "true" } },
+            spec: {
+                description: "Restricted by gitops-stack: Applications belong to an environment's AppProject.",
+                sourceRepos: [],
+                destinations: [],
+                clusterResourceWhitelist: [],
+            },
+        });
+        for (const app of run(stack).resources.filter((r) => r.type.endsWith(":Application"))) {
+            expect(app.dependencies, app.name).toContain(patch.urn);
+        }
+    });
+
+    it("is left alone with restrictDefaultProject=false", async () => {
+        const r = await runStack("dev", { config: ["restrictDefaultProject=false"] });
+        expect(r.resources.filter((x) => x.type === PATCH)).toEqual([]);
     });
 });
 

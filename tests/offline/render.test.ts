@@ -42,6 +42,8 @@ const parsed = (content: string | undefined) => YAML.parse(content ?? "") as Rec
 // Pinned per committed stack, so a change to what the program declares is a visible diff.
 const OBJECTS_PER_STACK = {
     AppProject: 2,
+    // The built-in default project, emptied (restrictDefaultProject).
+    "AppProject patch": 1,
     Application: 4,
     ClusterRole: 1,
     ClusterRoleBinding: 1,
@@ -69,6 +71,7 @@ describe("render layout", () => {
             "argocd/application-dev-platform.yaml",
             "argocd/application-dev-podinfo.yaml",
             "argocd/application-dev-root.yaml",
+            "argocd/appproject-default.patch.yaml",
             "argocd/appproject-dev-bootstrap.yaml",
             "argocd/appproject-dev.yaml",
             "argocd/role-gitops-stack-argocd-platform.yaml",
@@ -197,8 +200,9 @@ describe("render counts", () => {
         const render = await renderStack({ root: ROOT, stack: "dev" });
         expect(formatSummary(render.summary, "rendered/dev")).toBe(
             [
-                'Rendered stack "dev": 13 Kubernetes objects, 1 Helm release.',
+                'Rendered stack "dev": 14 Kubernetes objects, 1 Helm release.',
                 "  AppProject          2",
+                "  AppProject patch    1",
                 "  Application         4",
                 "  ClusterRole         1",
                 "  ClusterRoleBinding  1",
@@ -320,7 +324,7 @@ describe("rendered Argo CD objects", () => {
         const objects = [...render.files.values()]
             .map(parsed)
             .filter((o) => o.kind === "Application" || o.kind === "AppProject");
-        expect(objects).toHaveLength(6);
+        expect(objects).toHaveLength(7);
         for (const object of objects) await validateArgoObject(object);
     });
 });

@@ -23,7 +23,7 @@ describe("npm run render", () => {
             cwd: ROOT,
             encoding: "utf8",
         });
-        expect(stdout).toContain('Rendered stack "dev": 13 Kubernetes objects, 1 Helm release.');
+        expect(stdout).toContain('Rendered stack "dev": 14 Kubernetes objects, 1 Helm release.');
         expect(stdout).toMatch(/^ {2}Application +4$/m);
         expect(stdout).toContain("Helm release argocd: chart argo-cd 10.1.1");
         expect(stdout).toContain(`Output: ${out}\n`);
