@@ -217,6 +217,38 @@ describe("gitops-repo", () => {
     });
 });
 
+describe("across environments", () => {
+    const stacks = ["dev", "staging", "prod"].map(readStack);
+    const appNames = [...new Set(stacks.flatMap((s) => s.apps.map((a) => a.name)))];
+
+    it("gives each app its own namespace per environment, in the stack and in the built overlay", () => {
+        for (const name of appNames) {
+            const namespaces = stacks.map((s) => {
+                const app = s.apps.find((a) => a.name === name)!;
+                const built = new Set(
+                    build(s.appPath(app))
+                        .map((o) => o.metadata.namespace)
+                        .filter(Boolean),
+                );
+                expect([...built], `${name} (${s.env})`).toEqual([app.namespace]);
+                return app.namespace;
+            });
+            expect(new Set(namespaces).size, `${name}: ${namespaces.join(", ")}`).toBe(3);
+        }
+    });
+
+    it("runs a different image tag in each environment for every workload", () => {
+        for (const name of appNames.filter((n) => n in WORKLOADS)) {
+            const images = stacks.map((s) => {
+                const app = s.apps.find((a) => a.name === name)!;
+                const deployment = build(s.appPath(app)).find((o) => o.kind === "Deployment")!;
+                return deployment.spec.template.spec.containers[0].image as string;
+            });
+            expect(new Set(images).size, `${name}: ${images.join(", ")}`).toBe(3);
+        }
+    });
+});
+
 describe.each(STACK_NAMES)("stack %s", (stackName) => {
     const stack = readStack(stackName);
     const { env } = stack;

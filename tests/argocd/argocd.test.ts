@@ -86,7 +86,10 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
                 targetRevision: "main",
                 path: `apps/${name}/overlays/${stack}`,
             });
-            expect(app.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: name });
+            expect(app.spec.destination).toEqual({
+                server: "https://kubernetes.default.svc",
+                namespace: `${name}-${stack}`,
+            });
         }
     });
 
@@ -133,9 +136,9 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
     it("restricts the environment project to explicit destinations, no quota objects, orphan warnings and roles", () => {
         const p = project(stack).spec;
         expect(p.destinations).toEqual(
-            ["platform", "guestbook", "podinfo"].map((namespace) => ({
+            ["platform", "guestbook", "podinfo"].map((app) => ({
                 server: "https://kubernetes.default.svc",
-                namespace,
+                namespace: `${app}-${stack}`,
             })),
         );
         expect(p.namespaceResourceBlacklist).toEqual([

@@ -18,8 +18,8 @@ const apps = ["platform", "guestbook", "podinfo"];
 describe.each(STACKS)("stack %s: tenancy", (stack) => {
     it("creates the app namespaces, labelled, since the impersonated account cannot", () => {
         for (const app of apps) {
-            expect(inputs(stack, "kubernetes:core/v1:Namespace", `tenancy-${app}`).metadata).toEqual({
-                name: app,
+            expect(inputs(stack, "kubernetes:core/v1:Namespace", `tenancy-${app}-${stack}`).metadata).toEqual({
+                name: `${app}-${stack}`,
                 labels: {
                     "app.kubernetes.io/managed-by": "gitops-stack",
                     "gitops-stack.io/environment": stack,
@@ -38,8 +38,8 @@ describe.each(STACKS)("stack %s: tenancy", (stack) => {
 
     it("binds it to the built-in admin role in each app namespace, and nowhere cluster-wide", () => {
         for (const app of apps) {
-            expect(inputs(stack, `${RBAC}:RoleBinding`, `tenancy-${app}-admin`)).toMatchObject({
-                metadata: { name: `gitops-${stack}-admin`, namespace: app },
+            expect(inputs(stack, `${RBAC}:RoleBinding`, `tenancy-${app}-${stack}-admin`)).toMatchObject({
+                metadata: { name: `gitops-${stack}-admin`, namespace: `${app}-${stack}` },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
                 subjects: [{ kind: "ServiceAccount", name: `gitops-${stack}`, namespace: "flux-system" }],
             });

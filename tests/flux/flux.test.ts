@@ -86,8 +86,8 @@ describe.each(STACKS)("stack %s: Flux", (stack) => {
         ]);
         expect(children("gitops-stack:flux:EnvironmentTenancy", "tenancy")).toEqual(
             [
-                ...apps.map((a) => `Namespace tenancy-${a}`),
-                ...apps.map((a) => `RoleBinding tenancy-${a}-admin`),
+                ...apps.map((a) => `Namespace tenancy-${a}-${stack}`),
+                ...apps.map((a) => `RoleBinding tenancy-${a}-${stack}-admin`),
                 "ServiceAccount tenancy-sa",
             ].sort(),
         );
@@ -155,7 +155,8 @@ describe.each(STACKS)("stack %s: Flux", (stack) => {
             expect(k.spec).toMatchObject({
                 sourceRef: { kind: "GitRepository", name: `gitops-${stack}` },
                 path: `./apps/${app}/overlays/${stack}`,
-                targetNamespace: app,
+                // Each environment's namespaces carry its name (the example repository's overlays set the same).
+                targetNamespace: `${app}-${stack}`,
                 prune: true,
             });
             // The path exists in the example GitOps repository the stacks point at.
@@ -347,7 +348,7 @@ describe("overrides", () => {
         const binding = findOne(
             r.resources,
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-            "tenancy-podinfo-admin",
+            "tenancy-podinfo-staging-admin",
         );
         expect((plain(binding.inputs) as any).subjects).toEqual([
             { kind: "ServiceAccount", name: "gitops-staging", namespace: "gitops" },
