@@ -504,9 +504,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         ["ssoOidcConfig", oidcConfig],
     ] as const) {
         if (!text) continue;
-        for (const m of text.matchAll(/\b(clientSecret|client_secret)\s*:\s*["']?([^\s"'#]*)/g)) {
+        for (const m of text.matchAll(/\b(clientSecret|client_secret)[ \t]*:[ \t]*["']?([^\s"'#]*)/g)) {
             const value = m[2];
-            if (value === SSO_SECRET_REF) continue;
+            if (value === SSO_SECRET_REF || value === "") continue;
             if (!value.startsWith("$")) {
                 problem(
                     name,
