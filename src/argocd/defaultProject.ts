@@ -20,8 +20,11 @@ export const RESTRICTED_DEFAULT_SPEC = {
  * Empties Argo CD's built-in `default` AppProject, which Argo CD creates allowing every repository, destination and
  * cluster-scoped kind. Otherwise an Application added through Git under the app-of-apps root could name
  * `project: default` and bypass the environment's project. A server-side-apply patch, not an object of the stack:
- * Argo CD owns the project (it recreates it when missing), the stack owns only these fields, and releases them on
- * destroy.
+ * argocd-server creates the project at startup when it is missing (never resets it), the stack owns only these fields.
+ *
+ * Retained on delete: giving the fields up would leave the project without a `spec`, which the CRD requires, so the
+ * delete would fail; and it would not restore Argo CD's defaults anyway. Destroying the stack or turning the switch
+ * off leaves the project empty (the README shows how to reopen it).
  */
 export class DefaultProjectRestriction extends pulumi.ComponentResource {
     constructor(name: string, args: DefaultProjectRestrictionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -39,7 +42,7 @@ export class DefaultProjectRestriction extends pulumi.ComponentResource {
                 },
                 spec: RESTRICTED_DEFAULT_SPEC,
             },
-            childOptions(this, opts),
+            { ...childOptions(this, opts), retainOnDelete: true },
         );
         this.registerOutputs({});
     }

@@ -101,7 +101,7 @@ export const DECLARED_KEYS = {
         type: "boolean",
         default: true,
         description:
-            "Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application must use an environment project. false: leave it as Argo CD made it (e.g. other teams still use it).",
+            "Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application must use an environment project. false: do not touch it (a project emptied before stays empty: see the README).",
     },
     destinationServer: {
         type: "string",

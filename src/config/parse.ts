@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
 import { ConfigError, type ConfigProblem } from "./errors";
 import {
     DECLARED_KEYS,
@@ -42,7 +43,8 @@ export interface ConfigSource {
 }
 
 /** How an SSO config refers to the client secret the program stores (see SSO_SECRET in src/argocd). */
-const SSO_SECRET_REF = "$argocd-sso:clientSecret";
+const SSO_SECRET_PREFIX = "$argocd-sso:";
+const SSO_SECRET_REF = `${SSO_SECRET_PREFIX}clientSecret`;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
@@ -504,23 +506,31 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         ["ssoOidcConfig", oidcConfig],
     ] as const) {
         if (!text) continue;
-        for (const m of text.matchAll(/\b(clientSecret|client_secret)[ \t]*:[ \t]*["']?([^\s"'#]*)/g)) {
-            const value = m[2];
-            if (value === SSO_SECRET_REF || value === "") continue;
-            if (!value.startsWith("$")) {
-                problem(
-                    name,
-                    `holds a ${m[1]} in plain text; expected ${m[1]}: ${SSO_SECRET_REF}, with the value set by pulumi config set --secret ssoClientSecret <value>.`,
-                );
-            } else if (!value.includes(":")) {
-                problem(
-                    name,
-                    `${m[1]} ${quote(value)} refers to a key of argocd-secret, which this program does not fill; expected ${SSO_SECRET_REF} (pulumi config set --secret ssoClientSecret <value>), or $<secret>:<key> of a Secret you manage.`,
-                );
-            }
+        const sso = checkSsoConfig(text);
+        if (sso.invalidYaml) {
+            problem(
+                name,
+                `is not valid YAML (${sso.invalidYaml}); expected the ${name === "ssoDexConfig" ? "dex.config" : "oidc.config"} text Argo CD reads.`,
+            );
+            continue;
         }
+        for (const field of sso.plainText)
+            problem(
+                name,
+                `holds a ${field} in plain text; expected ${field}: ${SSO_SECRET_REF}, with the value set by pulumi config set --secret ssoClientSecret <value>.`,
+            );
+        for (const [field, value] of sso.argocdSecretKeys)
+            problem(
+                name,
+                `${field} ${quote(value)} refers to a key of argocd-secret, which this program does not fill; expected ${SSO_SECRET_REF} (pulumi config set --secret ssoClientSecret <value>), or $<secret>:<key> of a Secret you manage (labelled app.kubernetes.io/part-of: argocd, in the Argo CD namespace).`,
+            );
+        for (const value of sso.otherSsoKeys)
+            problem(
+                name,
+                `refers to ${quote(value)}; the argocd-sso Secret holds only clientSecret: expected ${SSO_SECRET_REF}.`,
+            );
         // Flux has no SSO: the config is then ignored (with a warning), and so is its secret.
-        if (operator === "argocd" && text.includes(SSO_SECRET_REF))
+        if (operator === "argocd" && sso.usesSsoSecret)
             ssoClientSecret = secret("ssoClientSecret", `when ${name} refers to ${SSO_SECRET_REF}`);
     }
     const ssoConfigIsSecret =
@@ -648,6 +658,56 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             source.keys().filter((name) => !isDeclaredDefault(name, source.get(name))),
         ),
     };
+}
+
+interface SsoConfigCheck {
+    /** The parser's message when the text is not YAML. */
+    readonly invalidYaml?: string;
+    /** Client-secret fields holding a literal value. */
+    readonly plainText: string[];
+    /** Client-secret fields naming a key of argocd-secret (`$key`), with the reference. */
+    readonly argocdSecretKeys: Array<[string, string]>;
+    /** References to the argocd-sso Secret other than its one key. */
+    readonly otherSsoKeys: string[];
+    /** Some value is the reference to the client secret the program stores. */
+    readonly usesSsoSecret: boolean;
+}
+
+const CLIENT_SECRET_FIELDS = ["clientSecret", "client_secret"];
+
+/** Reads an SSO config (dex.config or oidc.config YAML) for client secrets and references to Secrets. */
+function checkSsoConfig(text: string): SsoConfigCheck {
+    const result = {
+        plainText: [] as string[],
+        argocdSecretKeys: [] as Array<[string, string]>,
+        otherSsoKeys: [] as string[],
+        usesSsoSecret: false,
+    };
+    let doc: unknown;
+    try {
+        doc = YAML.parse(text);
+    } catch (err) {
+        return { ...result, invalidYaml: (err as Error).message.split("\n")[0] };
+    }
+    const visit = (value: unknown, field: string | undefined): void => {
+        if (Array.isArray(value)) return value.forEach((v) => visit(v, undefined));
+        if (value !== null && typeof value === "object") {
+            for (const [k, v] of Object.entries(value)) visit(v, k);
+            return;
+        }
+        if (typeof value === "string" && value.startsWith(SSO_SECRET_PREFIX)) {
+            if (value === SSO_SECRET_REF) result.usesSsoSecret = true;
+            else result.otherSsoKeys.push(value);
+            return;
+        }
+        if (field === undefined || !CLIENT_SECRET_FIELDS.includes(field)) return;
+        // An empty secret is a public client (PKCE): nothing to keep secret.
+        if (value === null || value === "") return;
+        if (typeof value !== "string" || !value.startsWith("$")) result.plainText.push(field);
+        else if (!value.includes(":")) result.argocdSecretKeys.push([field, value]);
+    };
+    visit(doc, undefined);
+    return result;
 }
 
 /** Whether a raw engine value is the default Pulumi.yaml declares for the key. */

@@ -15,6 +15,8 @@ export interface RecordedResource {
     dependencies: string[];
     /** Inputs; secret values are wrapped as the engine receives them (see isSecretValue). */
     inputs: Record<string, unknown>;
+    /** The resource stays in the cluster when it leaves the stack (resource option retainOnDelete). */
+    retainOnDelete: boolean;
 }
 
 export interface ProgramRun<T> {
@@ -46,6 +48,7 @@ function recordRegistrations(monitor: MockMonitor): RecordedResource[] {
             parent: req.getParent() as string,
             dependencies: [...(req.getDependenciesList() as string[])].sort(),
             inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
+            retainOnDelete: req.getRetainondelete() as boolean,
         };
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         await register(req, (err: any, response: any) => {

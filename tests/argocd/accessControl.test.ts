@@ -163,6 +163,24 @@ describe("SSO client secret", () => {
             /gitops-stack:ssoClientSecret: is required when ssoOidcConfig refers to \$argocd-sso:clientSecret; set it with: pulumi config set --secret ssoClientSecret <value>\./,
         ],
         [
+            "a client secret in plain text, written as JSON",
+            ['ssoOidcConfig={"name": "Okta", "issuer": "https://acme.okta.example", "clientSecret": "s3cr3t-value"}'],
+            undefined,
+            /gitops-stack:ssoOidcConfig: holds a clientSecret in plain text/,
+        ],
+        [
+            "another key of the argocd-sso Secret",
+            [oidc("$argocd-sso:clientsecret")],
+            undefined,
+            /gitops-stack:ssoOidcConfig: refers to "\$argocd-sso:clientsecret"; the argocd-sso Secret holds only clientSecret: expected \$argocd-sso:clientSecret\./,
+        ],
+        [
+            "an SSO config that is not YAML",
+            ["ssoOidcConfig=name: [Okta"],
+            undefined,
+            /gitops-stack:ssoOidcConfig: is not valid YAML \(.+\); expected the oidc.config text Argo CD reads\./,
+        ],
+        [
             "a Dex connector's client secret in plain text",
             ["ssoOidcConfig=", "ssoDexConfig=connectors:\n- type: github\n  config:\n    clientSecret: abc123\n"],
             undefined,
@@ -172,6 +190,15 @@ describe("SSO client secret", () => {
         const error = await configErrorOf("staging", { config, secrets });
         expect(error).toMatch(message);
         expect(error).not.toContain("s3cr3t-value");
+    });
+
+    it("accepts a public client (empty secret), comments, and a tagged reference", async () => {
+        const config =
+            "ssoOidcConfig=name: Okta\nissuer: https://acme.okta.example\nclientID: cli\n" +
+            "# clientSecret: rotate yearly\nclientSecret: ''\ncliClientSecret: !!str $argocd-sso:clientSecret\n";
+        const run = await runStack("staging", { config: [config] });
+        expect(cmOf(run)["oidc.config"]).toContain("# clientSecret: rotate yearly");
+        expect(run.resources.map((r) => r.name)).toContain("argocd-sso-secret");
     });
 
     it("is not needed with operator flux, which has no SSO", async () => {

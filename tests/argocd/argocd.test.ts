@@ -208,6 +208,13 @@ describe("the built-in default project", () => {
         for (const app of run(stack).resources.filter((r) => r.type.endsWith(":Application"))) {
             expect(app.dependencies, app.name).toContain(patch.urn);
         }
+        // Releasing the fields would leave the project without its required spec: the patch stays on delete.
+        expect(patch.retainOnDelete).toBe(true);
+        expect(
+            run(stack)
+                .resources.filter((r) => r.retainOnDelete)
+                .map((r) => r.name),
+        ).toEqual(["default-project"]);
     });
 
     it("is left alone with restrictDefaultProject=false", async () => {
