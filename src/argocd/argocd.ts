@@ -112,44 +112,31 @@ export class ArgoCd extends pulumi.ComponentResource {
             childOptions(this, opts),
         );
 
-        const dependsOn: pulumi.Resource[] = [namespace];
-        if (args.slack) {
-            // The chart would create an empty secret; this one carries the token, as a Pulumi secret end to end.
-            dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-notifications-secret`,
-                    {
-                        metadata: {
-                            name: NOTIFICATIONS_SECRET,
-                            namespace: args.namespace,
-                            labels: { ...args.labels, "app.kubernetes.io/part-of": "argocd" },
-                        },
-                        type: "Opaque",
-                        stringData: { "slack-token": pulumi.secret(args.slack.token) },
+        /** A Secret Argo CD reads (label app.kubernetes.io/part-of: argocd), its values Pulumi secrets end to end. */
+        const argoSecret = (suffix: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
+            new k8s.core.v1.Secret(
+                `${name}-${suffix}`,
+                {
+                    metadata: {
+                        name: secretName,
+                        namespace: args.namespace,
+                        labels: { ...args.labels, "app.kubernetes.io/part-of": "argocd" },
                     },
-                    { parent: this, dependsOn: [namespace], ...FIXED_NAME },
-                ),
+                    type: "Opaque",
+                    stringData: pulumi.secret(data),
+                },
+                { parent: this, dependsOn: [namespace], ...FIXED_NAME },
             );
-        }
 
-        if (args.ssoClientSecret !== undefined) {
+        const dependsOn: pulumi.Resource[] = [namespace];
+        // The chart would create an empty notifications secret; this one carries the token.
+        if (args.slack)
             dependsOn.push(
-                new k8s.core.v1.Secret(
-                    `${name}-sso-secret`,
-                    {
-                        metadata: {
-                            name: SSO_SECRET,
-                            namespace: args.namespace,
-                            // Argo CD resolves $<secret>:<key> only in Secrets carrying this label.
-                            labels: { ...args.labels, "app.kubernetes.io/part-of": "argocd" },
-                        },
-                        type: "Opaque",
-                        stringData: { [SSO_SECRET_KEY]: pulumi.secret(args.ssoClientSecret) },
-                    },
-                    { parent: this, dependsOn: [namespace], ...FIXED_NAME },
-                ),
+                argoSecret("notifications-secret", NOTIFICATIONS_SECRET, { "slack-token": args.slack.token }),
             );
-        }
+        // Argo CD resolves $argocd-sso:clientSecret in the SSO config from this one (labelled Secrets only).
+        if (args.ssoClientSecret !== undefined)
+            dependsOn.push(argoSecret("sso-secret", SSO_SECRET, { [SSO_SECRET_KEY]: args.ssoClientSecret }));
 
         this.release = new k8s.helm.v3.Release(
             name,
