@@ -18,6 +18,9 @@ const apps = ["platform", "guestbook", "podinfo"];
 describe.each(STACKS)("stack %s: tenancy", (stack) => {
     it("creates the app namespaces, labelled, since the impersonated account cannot", () => {
         for (const app of apps) {
+            // Prod keeps them, and their workloads, when the stack is destroyed (cascadeDelete off).
+            const ns = findOne(run(stack).resources, "kubernetes:core/v1:Namespace", `tenancy-${app}-${stack}`);
+            expect(ns.retainOnDelete, `${app}-${stack}`).toBe(stack === "prod");
             expect(inputs(stack, "kubernetes:core/v1:Namespace", `tenancy-${app}-${stack}`).metadata).toEqual({
                 name: `${app}-${stack}`,
                 labels: {
