@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
-import { GitOpsAccessControl } from "../shared/accessControl";
+import { GitOpsAccessControl, readOnlyGroups } from "../shared/accessControl";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { AppProject } from "./appProject";
 import { ArgoCd } from "./argocd";
@@ -139,7 +139,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             namePrefix: "gitops-stack-argocd",
             resources: ARGOCD_GITOPS_RESOURCES,
             platformGroups: access.platformAdminGroups,
-            readOnlyGroups: [...new Set([...access.developerGroups, ...access.deployerGroups])],
+            readOnlyGroups: readOnlyGroups(access),
             labels,
         },
         afterInstall,

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { TIER_DEFAULTS } from "../config/tiers";
 import type { AppConfig, StackConfig } from "../config/types";
-import { GitOpsAccessControl, type ApiResources } from "../shared/accessControl";
+import { GitOpsAccessControl, readOnlyGroups, type ApiResources } from "../shared/accessControl";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { EnvironmentKustomizations } from "./environmentKustomizations";
 import { Flux } from "./flux";
@@ -188,7 +188,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             namePrefix: "gitops-stack-flux",
             resources: FLUX_GITOPS_RESOURCES,
             platformGroups: access.platformAdminGroups,
-            readOnlyGroups: [...new Set([...access.developerGroups, ...access.deployerGroups])],
+            readOnlyGroups: readOnlyGroups(access),
             labels,
         },
         afterInstall,

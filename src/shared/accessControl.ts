@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AccessConfig } from "../config/types";
 import { childOptions } from "./metadata";
 
 /** API resources of one group, as RBAC rules take them. */
@@ -20,6 +21,11 @@ export interface GitOpsAccessControlArgs {
     /** Groups that may only read them (cluster-wide). */
     readOnlyGroups: readonly string[];
     labels?: Record<string, string>;
+}
+
+/** Who reads GitOps objects in the cluster: developers, and deployers (who act through the operator, not kubectl). */
+export function readOnlyGroups(access: AccessConfig): string[] {
+    return [...new Set([...access.developerGroups, ...access.deployerGroups])];
 }
 
 export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
