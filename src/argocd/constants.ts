@@ -15,5 +15,7 @@ export const CASCADE_FINALIZER = "resources-finalizer.argocd.argoproj.io";
  */
 export const SSO_SECRET = "argocd-sso";
 export const SSO_SECRET_KEY = "clientSecret";
+/** How an SSO config refers to the client secret (validated in src/config). */
+export const SSO_SECRET_REF = `$${SSO_SECRET}:${SSO_SECRET_KEY}`;
 /** Secret the notifications controller reads its service tokens from (`$slack-token`). */
 export const NOTIFICATIONS_SECRET = "argocd-notifications-secret";

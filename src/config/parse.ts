@@ -1,5 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { SSO_SECRET, SSO_SECRET_REF } from "../argocd/constants";
+import { describeRef } from "../flux/constants";
 import { ConfigError, type ConfigProblem } from "./errors";
 import {
     DECLARED_KEYS,
@@ -42,9 +44,8 @@ export interface ConfigSource {
     keys(): string[];
 }
 
-/** How an SSO config refers to the client secret the program stores (see SSO_SECRET in src/argocd). */
-const SSO_SECRET_PREFIX = "$argocd-sso:";
-const SSO_SECRET_REF = `${SSO_SECRET_PREFIX}clientSecret`;
+/** Any reference into the Secret the program stores the SSO client secret in. */
+const SSO_SECRET_PREFIX = `$${SSO_SECRET}:`;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
@@ -594,10 +595,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         !("branch" in fluxRef) &&
         apps.some((a) => a.image !== undefined && a.semverRange !== undefined)
     ) {
-        const tracked = "tag" in fluxRef ? `tag ${fluxRef.tag}` : `semver ${fluxRef.semver}`;
         problem(
             "targetRevision",
-            `image automation pushes commits to a branch, but the GitRepository tracks ${tracked}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tier}).`,
+            `image automation pushes commits to a branch, but the GitRepository tracks ${describeRef(fluxRef)}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tier}).`,
         );
     }
 
