@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes parts the cluster tests run, from the Go module proxy, into a cache keyed by version:
+#   $GITOPS_STACK_CACHE/bin/<tool>-<version> (default cache: ~/.cache/gitops-stack).
+# Nothing is downloaded from websites: Go modules come from the module proxy, etcd from Debian's etcd-server.
+# A warm cache builds nothing. Usage: scripts/cluster/build.sh [component...]  (default: all)
+#   components: etcd kubernetes kwok controller-gen
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=versions.sh
+. "$here/versions.sh"
+
+mkdir -p "$CLUSTER_BIN" "$CLUSTER_CACHE/src"
+export GOFLAGS="-mod=mod -buildvcs=false"
+export CGO_ENABLED=0
+
+log() { echo "cluster-build: $*" >&2; }
+
+# A throwaway module that requires the upstream main module, so its commands build as dependencies.
+# $1 dir, $2 module@version, then extra `go mod edit` arguments (replace lines).
+wrapper_module() {
+    local dir="$1" modver="$2"
+    shift 2
+    rm -rf "$dir" && mkdir -p "$dir"
+    (
+        cd "$dir"
+        go mod init "gitops-stack.local/build/$(basename "$dir")" >/dev/null 2>&1
+        go mod edit -require "$modver" "$@"
+    )
+}
+
+# Turns the upstream go.mod's `X => ./staging/src/X` lines into `X => X <staging version>` replaces.
+staging_replaces() {
+    local gomod="$1" staging_version="$2"
+    sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/k8s\.io/[a-z0-9-]*$#\1#p' "$gomod" |
+        while read -r m; do printf -- '-replace=%s=%s@%s\n' "$m" "$m" "$staging_version"; done
+}
+
+build_kubernetes() {
+    local v="$KUBERNETES_VERSION" want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0
+    for b in "${want[@]}"; do [ -x "$CLUSTER_BIN/$b-$v" ] || missing=1; done
+    [ "$missing" = 0 ] && { log "kubernetes $v: cached"; return; }
+    log "kubernetes $v: building ${want[*]} (cold: about 25 min on 2 cores)"
+    local gomod dir="$CLUSTER_CACHE/src/kubernetes-$v"
+    gomod="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+    local staging="v0.${v#v1.}"
+    mapfile -t reps < <(staging_replaces "$gomod" "$staging")
+    wrapper_module "$dir" "k8s.io/kubernetes@$v" "${reps[@]}"
+    (
+        cd "$dir"
+        for b in "${want[@]}"; do go get "k8s.io/kubernetes/cmd/$b@$v"; done
+        for b in "${want[@]}"; do
+            go build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/$b-$v.tmp" "k8s.io/kubernetes/cmd/$b"
+            mv "$CLUSTER_BIN/$b-$v.tmp" "$CLUSTER_BIN/$b-$v"
+        done
+    )
+}
+
+# go install-able tools: $1 name, $2 package path, $3 version.
+build_tool() {
+    local name="$1" pkg="$2" v="$3"
+    [ -x "$CLUSTER_BIN/$name-$v" ] && { log "$name $v: cached"; return; }
+    log "$name $v: building $pkg"
+    local gobin="$CLUSTER_CACHE/src/gobin-$name-$v"
+    rm -rf "$gobin"
+    GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "$pkg@$v"
+    mv "$gobin/$(basename "$pkg")" "$CLUSTER_BIN/$name-$v"
+    rm -rf "$gobin"
+}
+
+build_etcd() {
+    if command -v etcd >/dev/null 2>&1; then log "etcd: $(command -v etcd)"; return; fi
+    log "etcd: installing Debian's etcd-server"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+        # The package starts a system etcd on 2379; the tests run their own on other ports.
+        (systemctl stop etcd 2>/dev/null || service etcd stop 2>/dev/null || pkill -x etcd) >/dev/null 2>&1 || true
+    else
+        log "etcd: not installed and not root; install Debian's etcd-server"
+        return 1
+    fi
+}
+
+components=("$@")
+[ ${#components[@]} -eq 0 ] && components=(etcd kubernetes kwok controller-gen)
+for c in "${components[@]}"; do
+    case "$c" in
+    etcd) build_etcd ;;
+    kubernetes) build_kubernetes ;;
+    kwok) build_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" ;;
+    controller-gen) build_tool controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_GEN_VERSION" ;;
+    *) log "unknown component $c" && exit 2 ;;
+    esac
+done

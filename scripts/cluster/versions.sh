@@ -1,0 +1,11 @@
+# Versions of the real Kubernetes parts the cluster tests build (the cache is keyed by them).
+# shellcheck shell=bash
+export CLUSTER_CACHE="${GITOPS_STACK_CACHE:-${HOME:-/tmp}/.cache/gitops-stack}"
+export CLUSTER_BIN="$CLUSTER_CACHE/bin"
+export KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.37.2}"
+export KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+export CONTROLLER_GEN_VERSION="${CONTROLLER_GEN_VERSION:-v0.23.0}"
+# Flux 2.8.5 (flux2 chart 2.18.3) controllers.
+export FLUX_SOURCE_CONTROLLER_VERSION="${FLUX_SOURCE_CONTROLLER_VERSION:-v1.8.2}"
+export FLUX_KUSTOMIZE_CONTROLLER_VERSION="${FLUX_KUSTOMIZE_CONTROLLER_VERSION:-v1.8.2}"
+export FLUX_NOTIFICATION_CONTROLLER_VERSION="${FLUX_NOTIFICATION_CONTROLLER_VERSION:-v1.8.2}"
