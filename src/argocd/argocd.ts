@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { mirrorImage, releaseChart, type ChartRepository } from "../shared/chartSource";
 import { childOptions, FIXED_NAME } from "../shared/metadata";
 import {
     ARGOCD_CHART,
     ARGOCD_CHART_REPO,
+    ARGOCD_IMAGES,
     ARGOCD_RELEASE,
     NOTIFICATIONS_SECRET,
     SSO_SECRET,
@@ -16,8 +18,14 @@ export interface ArgoCdArgs {
     namespace: string;
     /** Exact argo-cd chart version (https://github.com/argoproj/argo-helm/blob/main/charts/argo-cd/Chart.yaml). */
     chartVersion: string;
-    /** Chart repository. @default the official https://argoproj.github.io/argo-helm */
-    chartRepository?: string;
+    /** Where the chart comes from (a mirror, an OCI registry, a local directory). @default the official argo-helm repository */
+    chartRepository?: ChartRepository;
+    /**
+     * Registry every Argo CD image is pulled from instead of the chart's (quay.io, ghcr.io, ...), path kept:
+     * `registry.internal/mirror` pulls quay.io/argoproj/argocd as registry.internal/mirror/argoproj/argocd.
+     * @default the chart's own registries
+     */
+    imageRegistry?: string;
     /** HA install: redis-ha, two server/repo-server/applicationset replicas and PDBs (needs at least three nodes). */
     highAvailability: boolean;
     /** Keep the local `admin` account (argocd-cm `admin.enabled`). */
@@ -87,7 +95,25 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         repoServer: { replicas, pdb: pdb(ha) },
         applicationSet: { replicas, pdb: pdb(ha) },
     };
-    if (args.url) values.global = { domain: new URL(args.url).host };
+    const global: Record<string, unknown> = {};
+    if (args.url) global.domain = new URL(args.url).host;
+    if (args.imageRegistry) {
+        const image = (repository: string) => ({ repository: mirrorImage(repository, args.imageRegistry) });
+        global.image = image(ARGOCD_IMAGES.argocd);
+        values.dex = { ...(values.dex as object), image: image(ARGOCD_IMAGES.dex) };
+        values.redis = {
+            image: image(ARGOCD_IMAGES.redis),
+            exporter: { image: image(ARGOCD_IMAGES.redisExporter) },
+        };
+        values["redis-ha"] = {
+            ...(values["redis-ha"] as object),
+            image: image(ARGOCD_IMAGES.redis),
+            haproxy: { image: image(ARGOCD_IMAGES.haproxy) },
+            // The redis-ha subchart names its exporter image as one string.
+            exporter: { image: mirrorImage(ARGOCD_IMAGES.redisExporter, args.imageRegistry) },
+        };
+    }
+    if (Object.keys(global).length > 0) values.global = global;
     return values;
 }
 
@@ -142,9 +168,11 @@ export class ArgoCd extends pulumi.ComponentResource {
             name,
             {
                 name: ARGOCD_RELEASE,
-                chart: ARGOCD_CHART,
-                version: args.chartVersion,
-                repositoryOpts: { repo: args.chartRepository ?? ARGOCD_CHART_REPO },
+                ...releaseChart(
+                    ARGOCD_CHART,
+                    args.chartVersion,
+                    args.chartRepository ?? { kind: "https", url: ARGOCD_CHART_REPO },
+                ),
                 namespace: args.namespace,
                 values: args.secretValues ? pulumi.secret(values) : values,
                 // An HA install rolls out more pods than Helm's 5-minute default allows on a busy cluster.

@@ -1,6 +1,17 @@
 /** Official argo-helm repository (https://github.com/argoproj/argo-helm). */
 export const ARGOCD_CHART_REPO = "https://argoproj.github.io/argo-helm";
 export const ARGOCD_CHART = "argo-cd";
+/**
+ * The images the argo-cd chart (10.1.x) pulls by default (charts/argo-cd/values.yaml and its redis-ha subchart),
+ * so `imageRegistry` can move every one of them to a mirror.
+ */
+export const ARGOCD_IMAGES = {
+    argocd: "quay.io/argoproj/argocd",
+    dex: "ghcr.io/dexidp/dex",
+    redis: "ecr-public.aws.com/docker/library/redis",
+    redisExporter: "ghcr.io/oliver006/redis_exporter",
+    haproxy: "ecr-public.aws.com/docker/library/haproxy",
+} as const;
 /** Helm release name: the chart names its objects after it (argocd-server, argocd-repo-server, ...). */
 export const ARGOCD_RELEASE = "argocd";
 /** Argo CD custom resources are served at this version only (manifests/crds in argoproj/argo-cd). */

@@ -3,6 +3,19 @@ export const FLUX_CHART_REPO = "https://fluxcd-community.github.io/helm-charts";
 export const FLUX_CHART = "flux2";
 /** Helm release name. The chart names its controllers itself (source-controller, kustomize-controller, ...). */
 export const FLUX_RELEASE = "flux";
+/**
+ * The flux2 chart's (2.18.x) value blocks and the image each pulls by default (charts/flux2/values.yaml), so
+ * `imageRegistry` can move every one of them to a mirror.
+ */
+export const FLUX_CONTROLLER_IMAGES = {
+    cli: "ghcr.io/fluxcd/flux-cli",
+    helmController: "ghcr.io/fluxcd/helm-controller",
+    imageAutomationController: "ghcr.io/fluxcd/image-automation-controller",
+    imageReflectionController: "ghcr.io/fluxcd/image-reflector-controller",
+    kustomizeController: "ghcr.io/fluxcd/kustomize-controller",
+    notificationController: "ghcr.io/fluxcd/notification-controller",
+    sourceController: "ghcr.io/fluxcd/source-controller",
+} as const;
 
 /**
  * The only API versions the Flux 2.8 CRDs serve; older ones were removed and fail on apply. The schema models

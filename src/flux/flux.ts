@@ -1,15 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { mirrorImage, releaseChart, type ChartRepository } from "../shared/chartSource";
 import { childOptions } from "../shared/metadata";
-import { FLUX_CHART, FLUX_CHART_REPO, FLUX_RELEASE } from "./constants";
+import { FLUX_CHART, FLUX_CHART_REPO, FLUX_CONTROLLER_IMAGES, FLUX_RELEASE } from "./constants";
 
 export interface FluxArgs {
     /** Namespace the program creates and installs Flux into; the program's Flux objects live there too. */
     namespace: string;
     /** Exact flux2 chart version (https://github.com/fluxcd-community/helm-charts/blob/main/charts/flux2/Chart.yaml). */
     chartVersion: string;
-    /** Chart repository. @default the fluxcd-community repository https://fluxcd-community.github.io/helm-charts */
-    chartRepository?: string;
+    /** Where the chart comes from (a mirror, an OCI registry, a local directory). @default the fluxcd-community repository */
+    chartRepository?: ChartRepository;
+    /**
+     * Registry every Flux image is pulled from instead of ghcr.io, path kept: `registry.internal/mirror` pulls
+     * ghcr.io/fluxcd/source-controller as registry.internal/mirror/fluxcd/source-controller.
+     * @default the chart's own (ghcr.io/fluxcd)
+     */
+    imageRegistry?: string;
     /**
      * Multi-tenancy lockdown (https://fluxcd.io/flux/installation/configuration/multitenancy/): no cross-namespace
      * references, Kustomizations without `serviceAccountName` impersonate the powerless `default` account of their
@@ -51,10 +58,14 @@ export function fluxValues(args: FluxArgs): Record<string, unknown> {
         imageReflectionController: { create: args.imageAutomation },
         imageAutomationController: { create: args.imageAutomation },
     };
+    const controller = (key: string) => values[key] as Record<string, unknown> | undefined;
     if (args.highAvailability) {
-        values.sourceController = RESERVED;
-        values.kustomizeController = RESERVED;
-        values.notificationController = RESERVED;
+        for (const key of ["sourceController", "kustomizeController", "notificationController"])
+            values[key] = { ...controller(key), ...RESERVED };
+    }
+    if (args.imageRegistry) {
+        for (const [key, image] of Object.entries(FLUX_CONTROLLER_IMAGES))
+            values[key] = { ...controller(key), image: mirrorImage(image, args.imageRegistry) };
     }
     return values;
 }
@@ -85,9 +96,11 @@ export class Flux extends pulumi.ComponentResource {
             name,
             {
                 name: FLUX_RELEASE,
-                chart: FLUX_CHART,
-                version: args.chartVersion,
-                repositoryOpts: { repo: args.chartRepository ?? FLUX_CHART_REPO },
+                ...releaseChart(
+                    FLUX_CHART,
+                    args.chartVersion,
+                    args.chartRepository ?? { kind: "https", url: FLUX_CHART_REPO },
+                ),
                 namespace: args.namespace,
                 values,
                 // Six controller images on a fresh node can take longer than Helm's 5-minute default.

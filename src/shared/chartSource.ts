@@ -1,0 +1,46 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+/**
+ * Where a Helm chart comes from. Air-gapped clusters mirror the public chart repositories (issue 9): an https
+ * chart repository, an OCI registry, or a chart directory next to the program.
+ */
+export type ChartRepository =
+    /** A classic chart repository (index.yaml), e.g. https://argoproj.github.io/argo-helm or a mirror of it. */
+    | { readonly kind: "https"; readonly url: string }
+    /** An OCI registry path holding the chart, without the chart name: oci://ghcr.io/argoproj/argo-helm. */
+    | { readonly kind: "oci"; readonly url: string }
+    /** A chart directory on the machine that runs Pulumi (absolute, or relative to the project directory). */
+    | { readonly kind: "local"; readonly path: string };
+
+type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts">;
+
+/**
+ * The chart fields of a helm.v3.Release for a chart from `repository`. Helm ignores `version` for a chart
+ * directory, so config validation compares the directory's Chart.yaml with the pinned version before anything runs.
+ */
+export function releaseChart(chart: string, version: string, repository: ChartRepository): ReleaseChart {
+    switch (repository.kind) {
+        case "https":
+            return { chart, version, repositoryOpts: { repo: repository.url } };
+        case "oci":
+            // Helm addresses an OCI chart by its full reference; a repositoryOpts.repo would be ignored.
+            return { chart: `${repository.url.replace(/\/+$/, "")}/${chart}`, version };
+        case "local":
+            return { chart: repository.path, version };
+    }
+}
+
+/**
+ * An image reference moved to a mirror registry: the original registry host is replaced by `registry` and the
+ * path is kept (quay.io/argoproj/argocd -> registry.internal:5000/mirror/argoproj/argocd), the layout registry
+ * mirrors (`crane copy`, Harbor replication, `skopeo sync --scoped`) produce. Without a registry: unchanged.
+ */
+export function mirrorImage(image: string, registry: string | undefined): string {
+    if (!registry) return image;
+    const [first, ...rest] = image.split("/");
+    // A first component with a dot or a port, or localhost, is a registry host (the Docker reference grammar);
+    // otherwise the image is on Docker Hub and the whole name is its path.
+    const hasHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+    const path = hasHost ? rest.join("/") : image;
+    return `${registry.replace(/\/+$/, "")}/${path}`;
+}
