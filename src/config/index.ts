@@ -1,10 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, parseStackConfig, type ConfigSource } from "./parse";
+import { PROJECT } from "./constants";
+import { parseStackConfig } from "./parse";
+import type { ConfigSource } from "./source";
 import type { StackConfig } from "./types";
 
 export { ConfigError } from "./errors";
 export { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
-export { PROJECT, parseStackConfig, type ConfigSource } from "./parse";
+export { PROJECT, SSO_SECRET, SSO_SECRET_KEY, SSO_SECRET_REF, describeRef, type GitRef } from "./constants";
+export { parseStackConfig } from "./parse";
+export type { ConfigSource } from "./source";
 export { TIER_DEFAULTS } from "./tiers";
 export * from "./types";
 

@@ -1,0 +1,38 @@
+import type { DeclaredKeyName } from "../keys";
+import type { AccessConfig } from "../types";
+import { quote, type ConfigInput } from "./context";
+
+const GROUP_NAME = /^[A-Za-z0-9_][A-Za-z0-9._:@/+-]*$/;
+
+/** Access control: one set of group names for Argo CD RBAC, project roles and Kubernetes RBAC. */
+export function validateAccess(input: ConfigInput, isProd: boolean): AccessConfig {
+    const groups = (name: DeclaredKeyName): string[] => {
+        const values = input.list(name);
+        for (const g of values) {
+            if (!GROUP_NAME.test(g)) {
+                input.problem(
+                    name,
+                    `group ${quote(g)} is malformed; expected an SSO group name of letters, digits and . _ : @ / + - (no spaces or commas).`,
+                );
+            }
+        }
+        return values;
+    };
+    const platformAdminGroups = groups("platformAdminGroups");
+    const deployerGroups = groups("deployerGroups");
+    const developerGroups = groups("developerGroups");
+    if (isProd && deployerGroups.length === 0) {
+        input.problem(
+            "deployerGroups",
+            "is empty in prod; expected at least one SSO group allowed to sync prod (e.g. [acme:release-managers]).",
+        );
+    }
+    const defaultPolicy = input.str("rbacDefaultPolicy");
+    if (!["", "role:readonly", "role:admin"].includes(defaultPolicy)) {
+        input.problem(
+            "rbacDefaultPolicy",
+            `unknown role ${quote(defaultPolicy)}; expected role:readonly, role:admin, or empty to deny by default.`,
+        );
+    }
+    return { platformAdminGroups, deployerGroups, developerGroups, defaultPolicy };
+}

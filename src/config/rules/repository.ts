@@ -1,0 +1,217 @@
+import { describeRef } from "../constants";
+import type { TierDefaults } from "../tiers";
+import { AUTH_KINDS, type FluxRef, type GitAuth, type Operator } from "../types";
+import { quote, type ConfigInput } from "./context";
+
+const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
+const SEMVER_COMPARATOR = /^(>=|<=|>|<|=|~|\^)?v?\d+(\.(\d+|x|\*)){0,2}(-[0-9A-Za-z.-]+)?$/;
+const KNOWN_HOST_LINE =
+    /^(\S+)\s+(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(\s.*)?$/;
+
+export interface ParsedRepoUrl {
+    readonly scheme: "ssh" | "https";
+    readonly host: string;
+    readonly port?: string;
+    readonly path: string;
+}
+
+/** Parses the Git URL forms Argo CD and Flux both accept. http:// is refused: credentials would travel in clear. */
+export function parseRepoUrl(url: string): ParsedRepoUrl | undefined {
+    const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):([A-Za-z0-9._~/-]+)$/.exec(url);
+    if (scp && !scp[2].startsWith("/")) return { scheme: "ssh", host: scp[1], path: scp[2] };
+    const ssh = /^ssh:\/\/[A-Za-z0-9._-]+@([A-Za-z0-9.-]+)(?::(\d+))?\/([A-Za-z0-9._~/-]+)$/.exec(url);
+    if (ssh) return { scheme: "ssh", host: ssh[1], port: ssh[2], path: ssh[3] };
+    const https = /^https:\/\/([A-Za-z0-9.-]+)(?::(\d+))?\/([A-Za-z0-9._~/-]+)$/.exec(url);
+    if (https) return { scheme: "https", host: https[1], port: https[2], path: https[3] };
+    return undefined;
+}
+
+export function isGitRevision(revision: string): boolean {
+    return GIT_REVISION.test(revision);
+}
+
+/** Flux's ref forms. Argo CD's targetRevision is the same text without a prefix. */
+export function parseFluxRef(revision: string): FluxRef | undefined {
+    const [prefix, ...rest] = revision.split(":");
+    const value = rest.join(":");
+    if (rest.length === 0) return isGitRevision(revision) ? { branch: revision } : undefined;
+    if (prefix === "tag") return isGitRevision(value) ? { tag: value } : undefined;
+    if (prefix === "semver") return isSemverRange(value) ? { semver: value } : undefined;
+    return undefined;
+}
+
+export function isSemverRange(range: string): boolean {
+    const alternatives = range.split("||").map((s) => s.trim());
+    return alternatives.every((alt) => {
+        const parts = alt.split(/\s+/).filter((p) => p !== "");
+        return parts.length > 0 && parts.every((p) => SEMVER_COMPARATOR.test(p));
+    });
+}
+
+export interface RepositoryPart {
+    readonly url?: string;
+    readonly parsed?: ParsedRepoUrl;
+    readonly auth?: GitAuth;
+    readonly credentialScope: "repository" | "repo-creds";
+    readonly credentialUrl: string;
+}
+
+/** repoUrl, the Git credentials for its host, and the credential Secret's scope. */
+export function validateRepository(input: ConfigInput): RepositoryPart {
+    const url = input.raw("repoUrl")?.trim();
+    const parsed = url === undefined ? undefined : parseRepoUrl(url);
+    if (url === undefined || url === "") {
+        input.problem(
+            "repoUrl",
+            "is required; expected git@host:org/repo.git or https://host/org/repo.git (pulumi config set repoUrl <url>).",
+        );
+    } else if (!parsed) {
+        input.problem(
+            "repoUrl",
+            `${quote(url)} is not valid; expected git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git.`,
+        );
+    }
+    const authKind = input.oneOf("authKind", AUTH_KINDS);
+    if (parsed && authKind === "ssh" && parsed.scheme !== "ssh") {
+        input.problem(
+            "authKind",
+            `"ssh" needs an SSH repoUrl, but repoUrl is ${quote(url)}; expected git@host:org/repo.git or authKind https/githubApp.`,
+        );
+    }
+    if (parsed && authKind !== "ssh" && parsed.scheme !== "https") {
+        input.problem(
+            "authKind",
+            `${quote(authKind)} needs an https:// repoUrl, but repoUrl is ${quote(url)}; expected https://host/org/repo.git or authKind ssh.`,
+        );
+    }
+    let auth: GitAuth | undefined;
+    if (authKind === "ssh") {
+        const knownHosts = validateKnownHosts(input, parsed);
+        const privateKey = input.secret("sshPrivateKey", "with authKind ssh");
+        if (privateKey) auth = { kind: "ssh", knownHosts, privateKey };
+    } else if (authKind === "https") {
+        const username = input.pattern("httpsUsername", /^[^\s:]+$/, "a user name without spaces or colons");
+        const token = input.secret("httpsToken", "with authKind https");
+        if (token) auth = { kind: "https", username, token };
+    } else {
+        const appId = input.str("githubAppId");
+        const installationId = input.str("githubAppInstallationId");
+        input.pattern("githubAppId", /^\d+$/, "the numeric GitHub App ID (with authKind githubApp)", appId);
+        input.pattern(
+            "githubAppInstallationId",
+            /^\d+$/,
+            "the numeric installation ID (with authKind githubApp)",
+            installationId,
+        );
+        const enterpriseBaseUrl = input.str("githubAppEnterpriseBaseUrl");
+        if (enterpriseBaseUrl !== "")
+            input.pattern(
+                "githubAppEnterpriseBaseUrl",
+                /^https:\/\/\S+$/,
+                "an https:// API base URL",
+                enterpriseBaseUrl,
+            );
+        const privateKey = input.secret("githubAppPrivateKey", "with authKind githubApp");
+        if (privateKey) {
+            auth = {
+                kind: "githubApp",
+                appId,
+                installationId,
+                privateKey,
+                enterpriseBaseUrl: enterpriseBaseUrl || undefined,
+            };
+        }
+    }
+    const credentialScope = input.oneOf("credentialScope", ["repository", "repo-creds"] as const);
+    let credentialUrl = url ?? "";
+    if (credentialScope === "repo-creds") {
+        const prefix = input.str("credentialUrlPrefix");
+        const owner = url?.replace(/[^/:]+$/, "") ?? "";
+        credentialUrl = prefix === "" ? owner : prefix;
+        if (prefix !== "" && url && !url.startsWith(prefix)) {
+            input.problem(
+                "credentialUrlPrefix",
+                `${quote(prefix)} is not a prefix of repoUrl ${quote(url)}; expected e.g. ${quote(owner)}.`,
+            );
+        }
+    }
+    return { url, parsed, auth, credentialScope, credentialUrl };
+}
+
+/** sshKnownHosts: host keys are pinned, never skipped; the repository host must have a line. */
+function validateKnownHosts(input: ConfigInput, parsed: ParsedRepoUrl | undefined): string {
+    const lines = input
+        .str("sshKnownHosts")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "" && !l.startsWith("#"));
+    const bad = lines.find((l) => !KNOWN_HOST_LINE.test(l));
+    const hostPattern = parsed?.port ? `[${parsed.host}]:${parsed.port}` : parsed?.host;
+    if (lines.length === 0) {
+        input.problem(
+            "sshKnownHosts",
+            `is required with authKind ssh (host keys are pinned, never skipped); expected known_hosts lines such as "${parsed?.host ?? "github.com"} ssh-ed25519 AAAA...", e.g. from ssh-keyscan ${parsed?.host ?? "<host>"}.`,
+        );
+    } else if (bad !== undefined) {
+        input.problem(
+            "sshKnownHosts",
+            `line ${quote(bad.slice(0, 60))} is not valid; expected "<host> <key-type> <base64-key>".`,
+        );
+    } else if (
+        hostPattern &&
+        !lines.some((l) =>
+            l
+                .split(/\s+/)[0]
+                .split(",")
+                .some((h) => h === hostPattern || h.startsWith("|1|")),
+        )
+    ) {
+        input.problem(
+            "sshKnownHosts",
+            `has no entry for the repository host ${quote(hostPattern)}; expected a line starting with ${hostPattern}.`,
+        );
+    }
+    return lines.join("\n");
+}
+
+export interface RevisionPart {
+    readonly argoRevision: string;
+    readonly fluxRevision: string;
+    readonly fluxRef?: FluxRef;
+}
+
+/** targetRevision in the form the chosen operator reads it. */
+export function validateRevision(input: ConfigInput, operator: Operator, defaults: TierDefaults): RevisionPart {
+    const value = input.str("targetRevision");
+    const fluxRevision = value === "" ? defaults.fluxRevision : value;
+    const argoRevision = value === "" ? defaults.argoRevision : value;
+    const fluxRef = parseFluxRef(fluxRevision);
+    if (operator === "flux" && !fluxRef) {
+        input.problem(
+            "targetRevision",
+            `${quote(value)} is not valid for Flux; expected a branch name, tag:<tag> or semver:<range>.`,
+        );
+    }
+    if (operator === "argocd" && !isGitRevision(argoRevision)) {
+        input.problem(
+            "targetRevision",
+            `${quote(value)} is not valid for Argo CD; expected a branch, tag or commit (no tag:/semver: prefix).`,
+        );
+    }
+    return { argoRevision, fluxRevision, fluxRef };
+}
+
+/** The automation pushes its commits to the branch the GitRepository tracks; a tag or semver ref has none. */
+export function validateAutomationRef(
+    input: ConfigInput,
+    fluxRef: FluxRef | undefined,
+    automationUsed: boolean,
+    tierName: string,
+): void {
+    if (automationUsed && fluxRef !== undefined && !("branch" in fluxRef)) {
+        input.problem(
+            "targetRevision",
+            `image automation pushes commits to a branch, but the GitRepository tracks ${describeRef(fluxRef)}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tierName}).`,
+        );
+    }
+}
