@@ -1,0 +1,136 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { childOptions } from "../shared/metadata";
+import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
+import { applicationSpec, type EnvironmentApplicationsArgs } from "./environmentApplications";
+
+/** What the environment's ApplicationSet shares with its per-app Applications (same sync policy, same rules). */
+export type ApplicationSetArgs = Pick<
+    EnvironmentApplicationsArgs,
+    | "namespace"
+    | "project"
+    | "repoUrl"
+    | "targetRevision"
+    | "destinationServer"
+    | "autoSync"
+    | "cascadeDelete"
+    | "retryLimit"
+    | "revisionHistoryLimit"
+    | "labels"
+    | "annotations"
+> & {
+    /** Kubernetes name of the ApplicationSet. */
+    applicationSetName: string;
+    /** The environment (tier) the generated Applications belong to: their name prefix and namespace suffix. */
+    environment: string;
+    /** The layout, `{app}` a whole path segment: apps/{app}/overlays/{env}. `{env}` is replaced by `environment`. */
+    appPathTemplate: string;
+    /** Apps the stack declares one by one (their own Applications): the generator skips their folders. */
+    excludeApps?: readonly string[];
+    /**
+     * Production rules: the ApplicationSet never deletes the Applications it generated (`applicationsSync:
+     * create-update`) and deleting it leaves their workloads (`preserveResourcesOnDeletion`).
+     */
+    preserveOnDeletion: boolean;
+    /**
+     * Deploy every app to each cluster whose Argo CD cluster Secret carries these labels (a matrix of the cluster
+     * and git generators; Applications are named `<env>-<app>-<cluster>`). @default the in-cluster destination only
+     */
+    clusterSelector?: Record<string, string>;
+};
+
+/** The git directory generator's glob and the index of the `{app}` segment in a path. */
+export function appPathPattern(template: string, environment: string): { glob: string; appSegment: number } {
+    const segments = template.replaceAll("{env}", environment).split("/");
+    const appSegment = segments.indexOf("{app}");
+    if (appSegment < 0 || segments.some((s, i) => i !== appSegment && s.includes("{app}"))) {
+        throw new Error(
+            `ApplicationSet: appPathTemplate ${JSON.stringify(template)} must have {app} as one whole path segment.`,
+        );
+    }
+    return { glob: segments.map((s) => (s === "{app}" ? "*" : s)).join("/"), appSegment };
+}
+
+/** The ApplicationSet `spec`: a git directory generator (matrixed with a cluster generator), one template. */
+export function applicationSetSpec(args: ApplicationSetArgs): Record<string, unknown> {
+    const { glob, appSegment } = appPathPattern(args.appPathTemplate, args.environment);
+    const app = `{{ index .path.segments ${appSegment} }}`;
+    const multiCluster = args.clusterSelector !== undefined;
+    const git = {
+        git: {
+            repoURL: args.repoUrl,
+            revision: args.targetRevision,
+            directories: [
+                { path: glob },
+                ...(args.excludeApps ?? []).map((name) => ({
+                    path: args.appPathTemplate.replaceAll("{env}", args.environment).replaceAll("{app}", name),
+                    exclude: true,
+                })),
+            ],
+        },
+    };
+    const generators = multiCluster
+        ? [{ matrix: { generators: [{ clusters: { selector: { matchLabels: args.clusterSelector } } }, git] } }]
+        : [git];
+
+    const spec = applicationSpec(
+        { ...args, destinationServer: multiCluster ? "{{ .server }}" : args.destinationServer },
+        args.project,
+        { path: "{{ .path.path }}", namespace: `${app}-${args.environment}` },
+    );
+    return {
+        goTemplate: true,
+        // A typo in the template fails the generation instead of producing an Application named "<no value>".
+        goTemplateOptions: ["missingkey=error"],
+        generators,
+        template: {
+            metadata: {
+                name: `${args.environment}-${app}${multiCluster ? "-{{ .name }}" : ""}`,
+                namespace: args.namespace,
+                labels: args.labels,
+                annotations: args.annotations,
+                ...(args.cascadeDelete ? { finalizers: [CASCADE_FINALIZER] } : {}),
+            },
+            spec,
+        },
+        syncPolicy: args.preserveOnDeletion
+            ? { applicationsSync: "create-update", preserveResourcesOnDeletion: true }
+            : { preserveResourcesOnDeletion: !args.cascadeDelete },
+    };
+}
+
+/**
+ * The environment's apps as one ApplicationSet: onboarding an app is adding its folder to the GitOps repository,
+ * no stack change. The generated Applications carry what per-app Applications carry (project, sync policy, retry,
+ * sync options, ignoreDifferences, finalizer rule).
+ */
+export class EnvironmentApplicationSet extends pulumi.ComponentResource {
+    public readonly applicationSetName: pulumi.Output<string>;
+
+    constructor(name: string, args: ApplicationSetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:argocd:EnvironmentApplicationSet", name, {}, opts);
+        if (args.project === "default") {
+            throw new pulumi.ResourceError(
+                `EnvironmentApplicationSet: project "default" is not allowed; pass the environment's AppProject.`,
+                this,
+            );
+        }
+        const appSet = new k8s.apiextensions.CustomResource(
+            `${name}-appset`,
+            {
+                apiVersion: ARGOCD_API_VERSION,
+                kind: "ApplicationSet",
+                metadata: {
+                    name: args.applicationSetName,
+                    namespace: args.namespace,
+                    labels: args.labels,
+                    annotations: args.annotations,
+                },
+                spec: applicationSetSpec(args),
+            },
+            childOptions(this, opts),
+        );
+        this.applicationSetName = appSet.metadata.name;
+        this.registerOutputs({ applicationSetName: this.applicationSetName });
+    }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { appPathPattern, applicationSetSpec, type ApplicationSetArgs } from "../../src/argocd/applicationSet";
+import { CASCADE_FINALIZER } from "../../src/argocd/constants";
+import { validateArgoObject } from "../support/schemas";
+
+const base: ApplicationSetArgs = {
+    applicationSetName: "dev-apps",
+    namespace: "argocd",
+    project: "dev",
+    environment: "dev",
+    repoUrl: "git@github.com:acme/gitops.git",
+    targetRevision: "main",
+    destinationServer: "https://kubernetes.default.svc",
+    appPathTemplate: "apps/{app}/overlays/{env}",
+    autoSync: true,
+    cascadeDelete: true,
+    retryLimit: 5,
+    preserveOnDeletion: false,
+};
+const object = (spec: Record<string, unknown>) => ({
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "ApplicationSet",
+    metadata: { name: "dev-apps", namespace: "argocd" },
+    spec,
+});
+
+describe("appPathPattern", () => {
+    it.each([
+        ["apps/{app}/overlays/{env}", "dev", "apps/*/overlays/dev", 1],
+        ["{env}/{app}", "prod", "prod/*", 1],
+        ["clusters/{env}/apps/{app}", "staging", "clusters/staging/apps/*", 3],
+    ])("%s in %s finds %s with the app at segment %d", (template, env, glob, segment) => {
+        expect(appPathPattern(template, env)).toEqual({ glob, appSegment: segment });
+    });
+
+    it("refuses a template whose {app} is part of a segment (the generator globs whole segments)", () => {
+        expect(() => appPathPattern("apps/app-{app}/{env}", "dev")).toThrow(/one whole path segment/);
+    });
+});
+
+describe("ApplicationSet spec", () => {
+    it("generates <env>-<app> Applications in <app>-<env> namespaces from the env's folders, as per-app ones are", async () => {
+        const spec = applicationSetSpec(base) as any;
+        expect(spec.goTemplate).toBe(true);
+        expect(spec.goTemplateOptions).toEqual(["missingkey=error"]);
+        expect(spec.generators).toEqual([
+            { git: { repoURL: base.repoUrl, revision: "main", directories: [{ path: "apps/*/overlays/dev" }] } },
+        ]);
+        expect(spec.template.metadata).toMatchObject({
+            name: "dev-{{ index .path.segments 1 }}",
+            namespace: "argocd",
+            finalizers: [CASCADE_FINALIZER],
+        });
+        expect(spec.template.spec).toMatchObject({
+            project: "dev",
+            source: { repoURL: base.repoUrl, targetRevision: "main", path: "{{ .path.path }}" },
+            destination: { server: base.destinationServer, namespace: "{{ index .path.segments 1 }}-dev" },
+            syncPolicy: { automated: { prune: true, selfHeal: true } },
+        });
+        expect(spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: false });
+        await validateArgoObject(object(spec));
+    });
+
+    it("in prod never deletes generated Applications nor, when it goes, their workloads", async () => {
+        const spec = applicationSetSpec({
+            ...base,
+            environment: "prod",
+            project: "prod",
+            autoSync: false,
+            cascadeDelete: false,
+            preserveOnDeletion: true,
+        }) as any;
+        expect(spec.syncPolicy).toEqual({ applicationsSync: "create-update", preserveResourcesOnDeletion: true });
+        expect(spec.template.metadata.finalizers).toBeUndefined();
+        expect(spec.template.spec.syncPolicy.automated).toBeUndefined();
+        await validateArgoObject(object(spec));
+    });
+
+    it("skips the folders of apps the stack declares one by one", () => {
+        const spec = applicationSetSpec({ ...base, excludeApps: ["guestbook"] }) as any;
+        expect(spec.generators[0].git.directories).toEqual([
+            { path: "apps/*/overlays/dev" },
+            { path: "apps/guestbook/overlays/dev", exclude: true },
+        ]);
+    });
+
+    it("with a cluster selector, lands each app on each selected cluster as <env>-<app>-<cluster>", async () => {
+        const spec = applicationSetSpec({ ...base, clusterSelector: { "gitops-stack.io/environment": "dev" } }) as any;
+        expect(spec.generators).toHaveLength(1);
+        expect(spec.generators[0].matrix.generators).toEqual([
+            { clusters: { selector: { matchLabels: { "gitops-stack.io/environment": "dev" } } } },
+            expect.objectContaining({
+                git: expect.objectContaining({ directories: [{ path: "apps/*/overlays/dev" }] }),
+            }),
+        ]);
+        expect(spec.template.metadata.name).toBe("dev-{{ index .path.segments 1 }}-{{ .name }}");
+        expect(spec.template.spec.destination.server).toBe("{{ .server }}");
+        await validateArgoObject(object(spec));
+    });
+});
