@@ -124,6 +124,12 @@ export const DECLARED_KEYS = {
         default: "10.1.1",
         description: "Version of the argo-cd Helm chart (pinned; a bump is this one change).",
     },
+    argocdChartRepository: {
+        type: "string",
+        default: "https://argoproj.github.io/argo-helm",
+        description:
+            "Where the argo-cd chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory (absolute, or ./ or ../ relative to the project) holding Chart.yaml. Default: the upstream argo-helm repository.",
+    },
     argocdNamespace: {
         type: "string",
         default: "argocd",
@@ -139,10 +145,28 @@ export const DECLARED_KEYS = {
         default: "2.18.3",
         description: "Version of the flux2 Helm chart (pinned; a bump is this one change).",
     },
+    fluxChartRepository: {
+        type: "string",
+        default: "https://fluxcd-community.github.io/helm-charts",
+        description:
+            "Where the flux2 chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory (absolute, or ./ or ../ relative to the project) holding Chart.yaml. Default: the upstream fluxcd-community repository.",
+    },
     fluxNamespace: {
         type: "string",
         default: "flux-system",
         description: "Namespace Flux is installed into.",
+    },
+    imageRegistry: {
+        type: "string",
+        default: "",
+        description:
+            "Registry prefix (host[:port][/path], no scheme) every operator image is pulled from, e.g. a mirror for air-gapped clusters. Empty: the registries the charts name.",
+    },
+    operatorInstall: {
+        type: "string",
+        default: "helm",
+        description:
+            "helm: install the operator from its chart. existing: the operator is already installed (e.g. after flux bootstrap, or an existing Argo CD); no chart is installed, only the GitOps objects are declared.",
     },
     autoSync: {
         type: "string",
@@ -276,6 +300,7 @@ export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly Dec
         "extraSourceRepos",
         "extraClusterResources",
         "argocdChartVersion",
+        "argocdChartRepository",
         "argocdNamespace",
         "argocdUrl",
         "autoSync",
@@ -290,7 +315,14 @@ export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly Dec
         "ssoOidcConfig",
         "slackTriggers",
     ],
-    flux: ["fluxChartVersion", "fluxNamespace", "fluxInterval", "fluxMultitenancy", "imageAutomation"],
+    flux: [
+        "fluxChartVersion",
+        "fluxChartRepository",
+        "fluxNamespace",
+        "fluxInterval",
+        "fluxMultitenancy",
+        "imageAutomation",
+    ],
 };
 
 /** Secret keys: read with getSecret only, never declared (each is needed by one auth mode or feature only). */

@@ -1,5 +1,6 @@
 import { ConfigError } from "./errors";
 import { validateApps } from "./rules/apps";
+import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
@@ -39,6 +40,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const revision = validateRevision(input, operator, defaults);
     const { apps, rootPath } = validateApps(input, tier);
     const install = validateOperatorInstall(input);
+    const charts = validateChartSources(input);
     const switches = validateSwitches(input, defaults);
     const acknowledged = input.bool("acknowledgeProdOverrides");
     const syncWindow = validateSyncWindow(input);
@@ -86,6 +88,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         argocd: {
             namespace: install.argocdNamespace,
             chartVersion: install.argocdChartVersion,
+            chart: { repository: charts.argocdRepository, version: install.argocdChartVersion },
+            imageRegistry: charts.imageRegistry,
+            install: charts.install,
             url: install.argocdUrl,
             highAvailability: switches.highAvailability,
             adminEnabled: switches.adminEnabled,
@@ -104,6 +109,9 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         flux: {
             namespace: install.fluxNamespace,
             chartVersion: install.fluxChartVersion,
+            chart: { repository: charts.fluxRepository, version: install.fluxChartVersion },
+            imageRegistry: charts.imageRegistry,
+            install: charts.install,
             interval: flux.interval,
             multitenancy: flux.multitenancy,
             imageAutomation: flux.imageAutomation,

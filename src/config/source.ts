@@ -12,4 +12,15 @@ export interface ConfigSource {
     isSecret(key: string): boolean;
     /** Names (without the project prefix) of every project key the stack sets. */
     keys(): string[];
+    /**
+     * Every key the engine passes, by full name (`gitops-stack:repoUrl`, `kubernetes:context`), with its raw value
+     * (secret values need not be real: only names and non-secret values are read). Used to catch keys under a
+     * mistyped namespace. Optional so older callers keep working; without it only our own namespace is checked.
+     */
+    allConfig?(): Record<string, string>;
+    /**
+     * Check that `kubernetes:context` names a context of the kubeconfig the provider will read. Real engine runs
+     * only: the offline render and the mocked tests need no cluster. Default false.
+     */
+    readonly checkKubeContext?: boolean;
 }

@@ -19,6 +19,30 @@ export interface GroupKind {
     readonly kind: string;
 }
 
+/** Where an operator's Helm chart comes from. */
+export const CHART_REPOSITORY_KINDS = ["https", "oci", "local"] as const;
+export type ChartRepositoryKind = (typeof CHART_REPOSITORY_KINDS)[number];
+
+export interface ChartRepository {
+    /**
+     * https: a classic chart repository (index.yaml); oci: an OCI registry (`oci://host/path`, the chart name is
+     * appended); local: a chart directory on the machine running Pulumi (holds Chart.yaml).
+     */
+    readonly kind: ChartRepositoryKind;
+    /** The repository URL, the `oci://` reference, or the directory path as the stack gives it. */
+    readonly url: string;
+}
+
+export interface ChartSource {
+    readonly repository: ChartRepository;
+    /** Exact chart version (ignored by Helm for a local directory, which has one version). */
+    readonly version: string;
+}
+
+/** helm: the program installs the operator's chart. existing: the operator is already installed; no chart. */
+export const OPERATOR_INSTALLS = ["helm", "existing"] as const;
+export type OperatorInstall = (typeof OPERATOR_INSTALLS)[number];
+
 export interface SshAuth {
     readonly kind: "ssh";
     /** known_hosts lines for the repository host: the host key is pinned, never skipped. */
@@ -81,6 +105,11 @@ export interface SyncWindowConfig {
 export interface ArgoCdConfig {
     readonly namespace: string;
     readonly chartVersion: string;
+    /** Where the argo-cd chart comes from and which version (chart.version equals chartVersion). */
+    readonly chart: ChartSource;
+    /** Registry prefix every Argo CD image is pulled from (host[:port][/path]); undefined: the chart's own. */
+    readonly imageRegistry?: string;
+    readonly install: OperatorInstall;
     readonly url?: string;
     readonly highAvailability: boolean;
     readonly adminEnabled: boolean;
@@ -110,6 +139,11 @@ export interface ArgoCdConfig {
 export interface FluxConfig {
     readonly namespace: string;
     readonly chartVersion: string;
+    /** Where the flux2 chart comes from and which version (chart.version equals chartVersion). */
+    readonly chart: ChartSource;
+    /** Registry prefix every Flux controller image is pulled from (host[:port][/path]); undefined: the chart's own. */
+    readonly imageRegistry?: string;
+    readonly install: OperatorInstall;
     readonly interval: string;
     readonly multitenancy: boolean;
     readonly imageAutomation: boolean;

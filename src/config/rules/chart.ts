@@ -1,0 +1,88 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DeclaredKeyName } from "../keys";
+import { OPERATOR_INSTALLS, type ChartRepository, type OperatorInstall } from "../types";
+import { quote, type ConfigInput } from "./context";
+import { hostProblem, portProblem, splitUrl } from "./urls";
+
+const CHART_FORMS =
+    "an https:// chart repository URL, an oci://host/path registry reference, or a local chart directory (absolute, or starting with ./ or ../) that holds Chart.yaml";
+
+/**
+ * Reads a chart repository key: an https chart repository, an OCI registry reference, or a local chart directory.
+ * Returns the repository, or the reason it is not one. A local directory is resolved against `cwd` (the project
+ * directory, where Pulumi runs the program) and must hold Chart.yaml: Helm would otherwise fail only at `up`.
+ */
+export function parseChartRepository(value: string, cwd = process.cwd()): ChartRepository | string {
+    if (value.startsWith("https://")) {
+        const url = splitUrl(value.replace(/\/+$/, ""), "https");
+        return typeof url === "string" ? `${quote(value)} ${url}` : { kind: "https", url: value.replace(/\/+$/, "") };
+    }
+    if (value.startsWith("oci://")) {
+        const url = splitUrl(value.replace(/\/+$/, ""), "oci");
+        if (typeof url === "string") return `${quote(value)} ${url}`;
+        if (url.path === "" || url.path === "/") return `${quote(value)} has no repository path after the host`;
+        return { kind: "oci", url: value.replace(/\/+$/, "") };
+    }
+    if (path.isAbsolute(value) || value.startsWith("./") || value.startsWith("../")) {
+        const dir = path.resolve(cwd, value);
+        if (!fs.existsSync(path.join(dir, "Chart.yaml")))
+            return `${quote(value)} is not a chart directory: ${path.join(dir, "Chart.yaml")} does not exist`;
+        return { kind: "local", url: value };
+    }
+    if (value.startsWith("http://")) return `${quote(value)} uses http://, which anyone on the path can alter`;
+    return `${quote(value)} is not a chart location`;
+}
+
+/**
+ * An image registry prefix as container runtimes read image references (distribution/reference): a host with an
+ * optional port, then optional lowercase path components. No scheme: image references have none.
+ */
+export function imageRegistryProblem(value: string): string | undefined {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `${quote(value)} has a scheme; image references have none`;
+    const [hostPort, ...pathParts] = value.replace(/\/+$/, "").split("/");
+    const m = /^([^:]*)(?::(.*))?$/.exec(hostPort)!;
+    const problem = hostProblem(m[1]) ?? portProblem(m[2]);
+    if (problem) return `${quote(value)}: ${problem}`;
+    // A registry host is recognised by a dot, a port or "localhost" (otherwise Docker reads it as a Hub namespace).
+    if (!m[1].includes(".") && m[2] === undefined && m[1] !== "localhost")
+        return `${quote(value)} does not start with a registry host (a name with a dot, a :port, or localhost); a bare name is read as a Docker Hub namespace`;
+    const component = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+    const bad = pathParts.find((p) => !component.test(p));
+    if (bad !== undefined)
+        return `${quote(value)} has the path component ${quote(bad)}; expected lowercase letters, digits and . _ -`;
+    return undefined;
+}
+
+export interface ChartPart {
+    readonly argocdRepository: ChartRepository;
+    readonly fluxRepository: ChartRepository;
+    readonly imageRegistry?: string;
+    readonly install: OperatorInstall;
+}
+
+/** Where charts and images come from (mirrors for air-gapped clusters), and whether the operator is installed here. */
+export function validateChartSources(input: ConfigInput): ChartPart {
+    const repository = (name: DeclaredKeyName, fallback: string): ChartRepository => {
+        const value = input.str(name);
+        const parsed = parseChartRepository(value);
+        if (typeof parsed === "string") {
+            input.problem(name, `${parsed}; expected ${CHART_FORMS}.`);
+            return { kind: "https", url: fallback };
+        }
+        return parsed;
+    };
+    const argocdRepository = repository("argocdChartRepository", "https://argoproj.github.io/argo-helm");
+    const fluxRepository = repository("fluxChartRepository", "https://fluxcd-community.github.io/helm-charts");
+    const registry = input.str("imageRegistry").replace(/\/+$/, "");
+    if (registry !== "") {
+        const problem = imageRegistryProblem(registry);
+        if (problem)
+            input.problem(
+                "imageRegistry",
+                `${problem}; expected a registry prefix host[:port][/path] such as registry.example.com/mirror, or empty for the charts' own registries.`,
+            );
+    }
+    const install = input.oneOf("operatorInstall", OPERATOR_INSTALLS);
+    return { argocdRepository, fluxRepository, imageRegistry: registry || undefined, install };
+}

@@ -1,0 +1,105 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { imageRegistryProblem, parseChartRepository } from "../../../src/config/rules/chart";
+import { errorOf, parsed } from "./support";
+
+const chartDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-chart-"));
+fs.writeFileSync(path.join(chartDir, "Chart.yaml"), "apiVersion: v2\nname: argo-cd\nversion: 10.1.1\n");
+const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-nochart-"));
+afterAll(() => {
+    fs.rmSync(chartDir, { recursive: true, force: true });
+    fs.rmSync(emptyDir, { recursive: true, force: true });
+});
+
+describe("chart repositories", () => {
+    it("default to the upstream https repositories, with Helm installing the operator", () => {
+        const c = parsed("dev");
+        expect(c.argocd.chart).toEqual({
+            repository: { kind: "https", url: "https://argoproj.github.io/argo-helm" },
+            version: "10.1.1",
+        });
+        expect(c.flux.chart).toEqual({
+            repository: { kind: "https", url: "https://fluxcd-community.github.io/helm-charts" },
+            version: "2.18.3",
+        });
+        expect(c.argocd.install).toBe("helm");
+        expect(c.flux.install).toBe("helm");
+        expect(c.argocd.imageRegistry).toBeUndefined();
+    });
+
+    it.each([
+        ["https://charts.mirror.example/argo", { kind: "https", url: "https://charts.mirror.example/argo" }],
+        ["https://charts.mirror.example:8443/argo/", { kind: "https", url: "https://charts.mirror.example:8443/argo" }],
+        ["oci://registry.example.com/charts", { kind: "oci", url: "oci://registry.example.com/charts" }],
+        ["oci://127.0.0.1:5000/helm", { kind: "oci", url: "oci://127.0.0.1:5000/helm" }],
+        [chartDir, { kind: "local", url: chartDir }],
+    ])("accepts %s", (value, expected) => {
+        expect(parseChartRepository(value)).toEqual(expected);
+        expect(parsed("dev", { config: [`argocdChartRepository=${value}`] }).argocd.chart.repository).toEqual(expected);
+    });
+
+    it("resolves a ./ path against the project directory", () => {
+        const rel = path.relative(process.cwd(), chartDir);
+        expect(parseChartRepository(rel.startsWith("../") ? rel : `./${rel}`)).toMatchObject({ kind: "local" });
+    });
+
+    it.each([
+        ["http://charts.example.com", /uses http:\/\//],
+        ["https://", /is not of the form https:\/\/host/],
+        ["https:///charts", /has no host/],
+        ["https://-bad-.example/charts", /is not a DNS name/],
+        ["https://charts.example.com:0/x", /port "0" is not from 1 to 65535/],
+        ["https://charts.example.com:70000/x", /port "70000" is not from 1 to 65535/],
+        ["https://charts.example.com/a/../b", /has a "\." or "\.\." segment/],
+        ["https://user@charts.example.com/x", /is not of the form https:\/\/host/],
+        ["oci://registry.example.com", /has no repository path after the host/],
+        ["charts.example.com/argo", /is not a chart location/],
+        [emptyDir, /is not a chart directory: .*Chart\.yaml does not exist/],
+        ["./no/such/chart", /is not a chart directory/],
+    ])("refuses %s, naming stack, key, value and forms", (value, reason) => {
+        const message = errorOf("staging", { config: [`fluxChartRepository=${value}`] });
+        expect(message).toContain('stack "staging"');
+        expect(message).toContain(`gitops-stack:fluxChartRepository: ${JSON.stringify(value)}`);
+        expect(message).toMatch(reason);
+        expect(message).toContain("expected an https:// chart repository URL, an oci://host/path registry reference");
+    });
+});
+
+describe("imageRegistry", () => {
+    it.each(["registry.example.com", "registry.example.com:5000/mirror", "localhost:5000", "127.0.0.1:5000/a/b"])(
+        "accepts %s",
+        (value) => {
+            expect(imageRegistryProblem(value)).toBeUndefined();
+            const c = parsed("prod", { config: [`imageRegistry=${value}/`] });
+            expect(c.argocd.imageRegistry).toBe(value);
+            expect(c.flux.imageRegistry).toBe(value);
+        },
+    );
+
+    it.each([
+        ["https://registry.example.com", /has a scheme/],
+        ["mirror", /does not start with a registry host/],
+        ["registry.example.com:99999", /port "99999"/],
+        ["registry.example.com/Mirror", /path component "Mirror"/],
+        ["registry..example.com", /is not a DNS name/],
+    ])("refuses %s", (value, reason) => {
+        const message = errorOf("dev", { config: [`imageRegistry=${value}`] });
+        expect(message).toContain(`gitops-stack:imageRegistry: ${JSON.stringify(value)}`);
+        expect(message).toMatch(reason);
+        expect(message).toContain("expected a registry prefix host[:port][/path]");
+    });
+});
+
+describe("operatorInstall", () => {
+    it("takes existing", () => {
+        expect(parsed("dev", { config: ["operatorInstall=existing"] }).argocd.install).toBe("existing");
+        expect(parsed("dev", { config: ["operatorInstall=existing", "operator=flux"] }).flux.install).toBe("existing");
+    });
+    it("refuses anything else", () => {
+        expect(errorOf("dev", { config: ["operatorInstall=adopt"] })).toContain(
+            'gitops-stack:operatorInstall: "adopt" is not valid; expected one of helm, existing.',
+        );
+    });
+});
