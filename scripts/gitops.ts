@@ -1,0 +1,23 @@
+/**
+ * The delivery commands: set-image (the CI step after an image build) and promote (environment to environment,
+ * by pull request). See `npm run gitops -- --help` and the README's "Release path".
+ *
+ *   npm run set-image -- --repo <gitops checkout> --env dev --app guestbook --tag 1.4.2
+ *   npm run promote -- --repo <gitops checkout> --app guestbook --from staging --to prod --stack prod
+ */
+import { runGitops } from "../src/delivery/cli";
+
+// npm runs scripts in the package root; relative paths the user typed are relative to where they typed them.
+const cwd = process.env.INIT_CWD ?? process.cwd();
+
+runGitops(process.argv.slice(2), { cwd, env: process.env, out: (text) => process.stdout.write(text) }, (text) =>
+    process.stderr.write(text),
+).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        process.stderr.write(`gitops: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+    },
+);

@@ -1,0 +1,174 @@
+import * as path from "node:path";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { DeliveryError, UsageError } from "./errors";
+import { promote } from "./promote";
+import { setImage, type Io } from "./setImage";
+
+/** The directory holding the committed Pulumi.<stack>.yaml files (this repository's root). */
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
+export const USAGE = `Usage: npm run gitops -- <command> [options]   (or npm run set-image / npm run promote)
+
+  set-image   pin a new image tag or digest in one app's overlay for one environment, and commit it
+  promote     copy the image pins of one environment's overlays into another's, on a branch with a pull request
+
+set-image --repo <gitops checkout> --env <env> --app <app> (--tag <tag> | --digest sha256:<hex> | both)
+          [--image <name>] [--stack <name> | --path-template <template>] [--push] [--remote origin]
+  --image         the images entry to change (its name), when the overlay has several
+  --stack         read the layout (appPathTemplate, apps) from Pulumi.<name>.yaml; --env defaults to its tier
+  --path-template layout of the checkout; default apps/{app}/overlays/{env}
+  --push          push the current branch after committing (never forced)
+
+promote --repo <gitops checkout> --from <env> --to <env> (--app <app>... | --all-apps)
+        [--stack <target stack>] [--from-stack <source stack>] [--from-ref HEAD] [--base <branch>]
+        [--direct] [--push] [--branch <name>] [--remote origin] [--path-template <template>]
+  --stack         the target environment's stack: its operator and targetRevision decide the pull request's
+                  base (Argo CD: the tracked branch; Flux: the tracked branch, or the default branch for
+                  tag/semver refs). Required for prod.
+  --from-ref      where the source overlays are read (default HEAD)
+  --direct        commit onto the checked-out target branch instead of a pull request (not for prod)
+  --push          push the promotion branch and open the pull request with gh (printed when gh is missing)
+
+Common: --stack-dir <dir> (where Pulumi.<stack>.yaml live; default this repository),
+        --config key=value (override a stack key, as for npm run render; repeatable), -h/--help.
+Exit status: 0 done or nothing to change, 1 refused or failed, 2 bad arguments.
+`;
+
+const common = {
+    repo: { type: "string" },
+    stack: { type: "string" },
+    "stack-dir": { type: "string" },
+    config: { type: "string", multiple: true, default: [] as string[] },
+    "path-template": { type: "string" },
+    push: { type: "boolean", default: false },
+    remote: { type: "string", default: "origin" },
+    help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+    try {
+        return parseArgs({ args, options, strict: true as const, allowPositionals: false as const }).values;
+    } catch (err) {
+        throw new UsageError((err as Error).message);
+    }
+}
+
+function required(values: Record<string, unknown>, names: readonly string[]): void {
+    const missing = names.filter((n) => values[n] === undefined);
+    if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(", ")}.`);
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+    }
+    const stackDir = (dir: string | undefined) => (dir === undefined ? PROJECT_ROOT : path.resolve(io.cwd, dir));
+    if (command === "set-image") {
+        const v = parse(rest, {
+            ...common,
+            env: { type: "string" },
+            app: { type: "string" },
+            tag: { type: "string" },
+            digest: { type: "string" },
+            image: { type: "string" },
+        });
+        if (v.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        required(v, ["repo", "app"]);
+        if (v.env === undefined && v.stack === undefined) throw new UsageError("missing --env (or --stack).");
+        if (v.tag === undefined && v.digest === undefined) throw new UsageError("missing --tag or --digest.");
+        if (v.stack !== undefined && v["path-template"] !== undefined) {
+            throw new UsageError("--stack and --path-template are exclusive: the stack has its own appPathTemplate.");
+        }
+        return setImage(
+            {
+                repo: v.repo!,
+                app: v.app!,
+                env: v.env,
+                pin: { tag: v.tag, digest: v.digest },
+                image: v.image,
+                stack: v.stack,
+                stackDir: stackDir(v["stack-dir"]),
+                config: v.config!,
+                pathTemplate: v["path-template"],
+                push: v.push!,
+                remote: v.remote!,
+            },
+            io,
+        );
+    }
+    if (command === "promote") {
+        const v = parse(rest, {
+            ...common,
+            app: { type: "string", multiple: true, default: [] as string[] },
+            "all-apps": { type: "boolean", default: false },
+            from: { type: "string" },
+            to: { type: "string" },
+            "from-stack": { type: "string" },
+            "from-ref": { type: "string", default: "HEAD" },
+            base: { type: "string" },
+            direct: { type: "boolean", default: false },
+            branch: { type: "string" },
+        });
+        if (v.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        required(v, ["repo", "from", "to"]);
+        if (v.app!.length === 0 && !v["all-apps"])
+            throw new UsageError("missing --app <name> (repeatable) or --all-apps.");
+        if (v.app!.length > 0 && v["all-apps"]) throw new UsageError("--app and --all-apps are exclusive.");
+        if (v.direct && (v.branch !== undefined || v.base !== undefined)) {
+            throw new UsageError(
+                "--direct commits onto the checked-out branch; --branch and --base are for pull requests.",
+            );
+        }
+        return promote(
+            {
+                repo: v.repo!,
+                apps: v.app!,
+                allApps: v["all-apps"]!,
+                from: v.from!,
+                to: v.to!,
+                stack: v.stack,
+                fromStack: v["from-stack"],
+                stackDir: stackDir(v["stack-dir"]),
+                config: v.config!,
+                pathTemplate: v["path-template"],
+                fromRef: v["from-ref"]!,
+                base: v.base,
+                direct: v.direct!,
+                push: v.push!,
+                remote: v.remote!,
+                branch: v.branch,
+            },
+            io,
+        );
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected set-image or promote.`);
+}
+
+/**
+ * Runs one command line (without the program name) and returns the exit status: 0 done or nothing to change,
+ * 1 refused or failed (the message says why), 2 bad arguments. Messages go to `err`, results to `io.out`.
+ */
+export async function runGitops(argv: readonly string[], io: Io, err: (text: string) => void): Promise<number> {
+    try {
+        return await dispatch(argv, io);
+    } catch (e) {
+        if (e instanceof UsageError) {
+            err(`gitops: ${e.message}\n\n${USAGE}`);
+            return 2;
+        }
+        if (e instanceof DeliveryError) {
+            err(`gitops: ${e.message}\n`);
+            return 1;
+        }
+        err(`gitops: ${(e as Error).stack ?? String(e)}\n`);
+        return 1;
+    }
+}

@@ -1,0 +1,67 @@
+import { loadConfig, PROJECT, type FluxRef, type Operator, type Tier } from "../config";
+import { runProgram } from "../offline/mockRun";
+import { applyOverrides, readStackFile, withSecretPlaceholders } from "../offline/stackFile";
+import { DeliveryError } from "./errors";
+
+/** What the delivery commands need to know about a stack: where its overlays are and which Git ref it deploys. */
+export interface StackInfo {
+    readonly stack: string;
+    readonly tier: Tier;
+    readonly operator: Operator;
+    /** The revision Argo CD Applications track (branch, tag or commit). */
+    readonly argoRevision: string;
+    /** The same revision in Flux's form (branch, tag or semver range). */
+    readonly fluxRef: FluxRef;
+    /** Argo CD automated sync (off in prod unless acknowledged). */
+    readonly autoSync: boolean;
+    /** Flux reconcile interval. */
+    readonly fluxInterval: string;
+    /** The stack's appPathTemplate as written ({app} and {env} not filled in). */
+    readonly appPathTemplate: string;
+    /** Each app with its overlay path, {env} not filled in (so other environments' overlays can be found). */
+    readonly apps: ReadonlyArray<{ readonly name: string; readonly pathTemplate: string }>;
+}
+
+/**
+ * Reads a committed stack (`Pulumi.<stack>.yaml` in `stackDir`) through the same stack-file reader and config
+ * validation as `pulumi up` and the render: defaults per tier (Flux prod tracks the `prod` branch), every rule
+ * checked. `overrides` are `key=value` as for the render's --config. Secrets are placeholders; none is needed or read.
+ */
+export async function readStack(
+    stackDir: string,
+    stack: string,
+    overrides: readonly string[] = [],
+): Promise<StackInfo> {
+    let engine;
+    let parsed;
+    try {
+        engine = withSecretPlaceholders(applyOverrides(readStackFile(stackDir, stack), overrides));
+        parsed = (await runProgram(stack, engine, () => loadConfig())).outputs;
+    } catch (err) {
+        throw new DeliveryError(`cannot read stack ${stack}: ${(err as Error).message}`);
+    }
+    const key = (name: string) => `${PROJECT}:${name}`;
+    const template = engine.values[key("appPathTemplate")] ?? "apps/{app}/overlays/{env}";
+    let rawApps: Array<{ name?: unknown; path?: unknown }> = [];
+    try {
+        rawApps = JSON.parse(engine.values[key("apps")] ?? "[]") as typeof rawApps;
+    } catch {
+        // The parser above has already accepted the apps, so this is unreachable for a stack that loaded.
+    }
+    return {
+        stack,
+        tier: parsed.tier,
+        operator: parsed.operator,
+        argoRevision: parsed.repo.revision,
+        fluxRef: parsed.repo.fluxRef,
+        autoSync: parsed.argocd.autoSync,
+        fluxInterval: parsed.flux.interval,
+        appPathTemplate: template,
+        apps: parsed.apps.map((app) => {
+            const raw = rawApps.find((r) => r.name === app.name)?.path;
+            // The parser fills {env} in an app's own path but not {app}; the template gets both.
+            const pathTemplate = typeof raw === "string" ? raw : template.replaceAll("{app}", app.name);
+            return { name: app.name, pathTemplate };
+        }),
+    };
+}
