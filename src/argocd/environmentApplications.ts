@@ -66,7 +66,10 @@ export const HPA_IGNORE_DIFFERENCES = ["Deployment", "StatefulSet"].map((kind) =
 
 /** The `spec` of one Application. Only fields the user owns: `operation` and `status` belong to Argo CD. */
 export function applicationSpec(
-    args: EnvironmentApplicationsArgs,
+    args: Pick<
+        EnvironmentApplicationsArgs,
+        "repoUrl" | "targetRevision" | "destinationServer" | "autoSync" | "retryLimit" | "revisionHistoryLimit"
+    >,
     project: string,
     source: { path: string; namespace: string },
 ): Record<string, unknown> {

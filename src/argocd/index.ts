@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups } from "../shared/accessControl";
+import { EXISTING_INSTALL } from "../shared/chartSource";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { AppProject } from "./appProject";
 import { ArgoCd } from "./argocd";
+import { ExistingArgoCd } from "./existingInstall";
 import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
 import { subscriptionAnnotations } from "./notifications";
@@ -12,6 +14,7 @@ import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
 export { ArgoCd, argoCdValues } from "./argocd";
+export { ExistingArgoCd, existingArgoCdConfigMaps } from "./existingInstall";
 export { DefaultProjectRestriction, RESTRICTED_DEFAULT_SPEC } from "./defaultProject";
 export { EnvironmentApplications, applicationSpec } from "./environmentApplications";
 export { RepositoryCredentials } from "./repositoryCredentials";
@@ -36,10 +39,8 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
     const project = tier;
     const rootProject = `${tier}-bootstrap`;
 
-    const install = new ArgoCd("argocd", {
+    const settings = {
         namespace: argocd.namespace,
-        chartVersion: argocd.chartVersion,
-        highAvailability: argocd.highAvailability,
         adminEnabled: argocd.adminEnabled,
         url: argocd.url,
         dexConfig: argocd.dexConfig,
@@ -50,9 +51,21 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
         slack: slack && { token: slack.token },
         labels,
-    });
-    // Custom resources wait for the release: its CRDs must be established first.
-    const afterInstall = { dependsOn: [install.release] };
+    };
+    const install =
+        argocd.install === "existing"
+            ? new ExistingArgoCd("argocd", settings)
+            : new ArgoCd("argocd", {
+                  ...settings,
+                  chartVersion: argocd.chart.version,
+                  chartRepository: argocd.chart.repository,
+                  imageRegistry: argocd.imageRegistry,
+                  highAvailability: argocd.highAvailability,
+              });
+    // Custom resources wait for the release (its CRDs must be established first), or for the patched configuration
+    // of an existing install.
+    const installed: pulumi.Resource[] = install instanceof ArgoCd ? [install.release] : install.ready;
+    const afterInstall = { dependsOn: installed };
 
     const credentials = new RepositoryCredentials(
         "repo",
@@ -129,7 +142,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
         // the Applications go while Argo CD can still read the repository.
-        { dependsOn: [install.release, appProject, bootstrapProject, credentials, ...restrictions] },
+        { dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions] },
     );
 
     new GitOpsAccessControl(
@@ -148,7 +161,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
     return {
         operator: "argocd",
         namespace: install.namespace,
-        chartVersion: install.chartVersion,
+        chartVersion: install instanceof ArgoCd ? install.chartVersion : pulumi.output(EXISTING_INSTALL),
         projects: [appProject.projectName, bootstrapProject.projectName],
         applications: applications.applicationNames,
     };

@@ -1,7 +1,8 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { TIER_DEFAULTS } from "../config/tiers";
 import type { AppConfig, StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups, type ApiResources } from "../shared/accessControl";
+import { EXISTING_INSTALL } from "../shared/chartSource";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { EnvironmentKustomizations } from "./environmentKustomizations";
 import { Flux } from "./flux";
@@ -70,24 +71,37 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     // deletes the workloads.
     const cascadeDelete = config.argocd.cascadeDelete;
     const imageApps = flux.imageAutomation ? config.apps.filter(hasImagePolicy) : [];
-    const install = new Flux("flux", {
-        namespace: flux.namespace,
-        chartVersion: flux.chartVersion,
-        multitenancy: flux.multitenancy,
-        // The controllers follow the switch, not the apps: removing an app's image then deletes its image objects
-        // while the controllers still run to clear their finalizers (see the README on switching it off).
-        imageAutomation: flux.imageAutomation,
-        highAvailability: flux.highAvailability,
-        labels,
-    });
+    // operatorInstall=existing (after `flux bootstrap`, or another team's install): no namespace and no release; the
+    // objects below are declared against the Flux that runs there.
+    const release =
+        flux.install === "existing"
+            ? undefined
+            : new Flux("flux", {
+                  namespace: flux.namespace,
+                  chartVersion: flux.chart.version,
+                  chartRepository: flux.chart.repository,
+                  imageRegistry: flux.imageRegistry,
+                  multitenancy: flux.multitenancy,
+                  // The controllers follow the switch, not the apps: removing an app's image then deletes its image
+                  // objects while the controllers still run to clear their finalizers (see the README on switching
+                  // it off).
+                  imageAutomation: flux.imageAutomation,
+                  highAvailability: flux.highAvailability,
+                  labels,
+              });
+    const install = {
+        namespace: release ? release.namespace : pulumi.output(flux.namespace),
+        chartVersion: release ? release.chartVersion : pulumi.output(EXISTING_INSTALL),
+    };
     // Custom resources wait for the release: its CRDs must be established first, and on destroy the controllers
     // must still run to process the objects' finalizers.
-    const afterInstall = { dependsOn: [install.release] };
+    const installed: pulumi.Resource[] = release ? [release.release] : [];
+    const afterInstall = { dependsOn: installed };
 
     const credentials = new GitCredentials(
         "git-credentials",
         { namespace: install.namespace, secretName: `${environment}-auth`, auth: repo.auth, labels },
-        { dependsOn: [install] },
+        { dependsOn: installed },
     );
 
     const tenancy = new EnvironmentTenancy("tenancy", {
@@ -131,7 +145,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             interval: flux.interval,
             labels,
         },
-        { dependsOn: [install.release, credentials, ...reported] },
+        { dependsOn: [...installed, credentials, ...reported] },
     );
 
     const kustomizations = new EnvironmentKustomizations(
@@ -156,7 +170,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
         },
         // The ServiceAccount and its RoleBindings outlive the Kustomizations on destroy: pruning impersonates them.
-        { dependsOn: [install.release, source, tenancy, ...reported] },
+        { dependsOn: [...installed, source, tenancy, ...reported] },
     );
 
     if (imageApps.length > 0) {
@@ -177,7 +191,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
                 environment: tier,
                 labels,
             },
-            { dependsOn: [install.release, source] },
+            { dependsOn: [...installed, source] },
         );
     }
 

@@ -1,16 +1,10 @@
 import type * as k8s from "@pulumi/kubernetes";
+import type { ChartRepository } from "../config/types";
 
-/**
- * Where a Helm chart comes from. Air-gapped clusters mirror the public chart repositories (issue 9): an https
- * chart repository, an OCI registry, or a chart directory next to the program.
- */
-export type ChartRepository =
-    /** A classic chart repository (index.yaml), e.g. https://argoproj.github.io/argo-helm or a mirror of it. */
-    | { readonly kind: "https"; readonly url: string }
-    /** An OCI registry path holding the chart, without the chart name: oci://ghcr.io/argoproj/argo-helm. */
-    | { readonly kind: "oci"; readonly url: string }
-    /** A chart directory on the machine that runs Pulumi (absolute, or relative to the project directory). */
-    | { readonly kind: "local"; readonly path: string };
+export type { ChartRepository };
+
+/** The `chartVersion` stack output of a stack that governs an operator it did not install (operatorInstall=existing). */
+export const EXISTING_INSTALL = "existing";
 
 type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts">;
 
@@ -26,7 +20,7 @@ export function releaseChart(chart: string, version: string, repository: ChartRe
             // Helm addresses an OCI chart by its full reference; a repositoryOpts.repo would be ignored.
             return { chart: `${repository.url.replace(/\/+$/, "")}/${chart}`, version };
         case "local":
-            return { chart: repository.path, version };
+            return { chart: repository.url, version };
     }
 }
 

@@ -22,7 +22,7 @@ describe("releaseChart", () => {
     });
 
     it("uses a local chart directory as the chart", () => {
-        expect(releaseChart("argo-cd", "10.1.1", { kind: "local", path: "./charts/argo-cd" })).toEqual({
+        expect(releaseChart("argo-cd", "10.1.1", { kind: "local", url: "./charts/argo-cd" })).toEqual({
             chart: "./charts/argo-cd",
             version: "10.1.1",
         });
