@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
     test: {
         include: ["tests/**/*.test.ts"],
+        // tests/cluster needs a Kubernetes control plane: `npm run test:cluster` (vitest.cluster.config.mts).
+        exclude: [...configDefaults.exclude, "tests/cluster/**"],
         reporters: ["default", "./tests/support/summaryReporter.ts"],
         // Each file runs the whole program under Pulumi's mocks several times; the runtime is global per worker.
         testTimeout: 60_000,

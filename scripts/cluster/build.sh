@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes parts the cluster tests run, from the Go module proxy, into a cache keyed by version:
-#   $GITOPS_STACK_CACHE/bin/<tool>-<version> (default cache: ~/.cache/gitops-stack).
+#   $GITOPS_STACK_CACHE/bin/<tool>-<version> (default cache: ~/.cache/gitops-stack), and the CRDs the cluster tests
+#   install into $GITOPS_STACK_CACHE/crds/<module>-<version>/.
 # Nothing is downloaded from websites: Go modules come from the module proxy, etcd from Debian's etcd-server.
 # A warm cache builds nothing. Usage: scripts/cluster/build.sh [component...]  (default: all)
-#   components: etcd kubernetes kwok controller-gen
+#   components: etcd kubernetes kwok controller-gen crds
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.sh
@@ -67,6 +68,24 @@ build_tool() {
     rm -rf "$gobin"
 }
 
+# kwok makes no node or pod change without Stage objects; kwokctl embeds the module's default "fast" stages (node
+# initialise, heartbeat with lease; pod ready, complete, delete). The same files, taken from the module the binary
+# was built from, become the --config of the kwok that start.sh runs.
+kwok_stages() {
+    local v="$KWOK_VERSION" out="$CLUSTER_CACHE/kwok-$KWOK_VERSION/stages.yaml" dir f
+    [ -s "$out" ] && { log "kwok $v stages: cached"; return; }
+    dir="$(cd "$CLUSTER_CACHE/src" && go mod download -json "sigs.k8s.io/kwok@$v" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    mkdir -p "$(dirname "$out")"
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+        pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+        [ -s "$dir/kustomize/stage/$f" ] || { log "kwok $v: no stage $f in $dir"; return 1; }
+        printf -- '---\n'
+        cat "$dir/kustomize/stage/$f"
+    done >"$out.tmp"
+    mv "$out.tmp" "$out"
+    log "kwok $v stages: $out"
+}
+
 build_etcd() {
     if command -v etcd >/dev/null 2>&1; then log "etcd: $(command -v etcd)"; return; fi
     log "etcd: installing Debian's etcd-server"
@@ -80,14 +99,64 @@ build_etcd() {
     fi
 }
 
+crd_dir() { # module@version -> its cache directory
+    local mod="${1%@*}" v="${1##*@}"
+    echo "$CLUSTER_CACHE/crds/${mod//\//_}-$v"
+}
+module_dir() { # module@version -> its (read-only) directory in the module cache, downloaded from the proxy
+    (cd "$CLUSTER_CACHE/src" && go mod download -json "$1") | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'
+}
+
+# Flux's CRDs exactly as Flux's own Makefiles make them: controller-gen crd:crdVersions=v1 over the API module.
+flux_crds() {
+    local modver out src
+    for modver in $CRD_FLUX_MODULES; do
+        out="$(crd_dir "$modver")"
+        if compgen -G "$out/*.yaml" >/dev/null; then log "CRDs of $modver: cached"; continue; fi
+        log "CRDs of $modver: generating with controller-gen $CONTROLLER_GEN_VERSION"
+        src="$CLUSTER_CACHE/src/crdgen-$(basename "$out")"
+        rm -rf "$src" "$out.tmp"
+        cp -r "$(module_dir "$modver")" "$src"
+        chmod -R u+w "$src"
+        (cd "$src" && "$CLUSTER_BIN/controller-gen-$CONTROLLER_GEN_VERSION" crd:crdVersions=v1 paths=./... \
+            output:crd:artifacts:config="$out.tmp")
+        compgen -G "$out.tmp/*.yaml" >/dev/null || { log "controller-gen made no CRD for $modver"; return 1; }
+        rm -rf "$src"
+        mv "$out.tmp" "$out"
+    done
+}
+
+# Argo CD's CRDs: the argo-cd chart ships manifests/crds/ of the Argo CD release unchanged, and the Go module of
+# that release contains them. They are controller-gen's output post-processed by Argo CD's hack/gen-crd-spec
+# (creationTimestamp and AppProject status validation removed), so they are taken as is instead of regenerated:
+# the API package imports the nested module github.com/argoproj/argo-cd/gitops-engine, which the release resolves
+# through `replace => ./gitops-engine`, a directory module zips leave out (and the proxy does not serve the
+# pseudo-version go.mod names), so controller-gen cannot load the types from the module alone.
+argocd_crds() {
+    local out src
+    out="$(crd_dir "$CRD_ARGOCD_MODULE")"
+    if compgen -G "$out/*.yaml" >/dev/null; then log "CRDs of $CRD_ARGOCD_MODULE: cached"; return; fi
+    src="$(module_dir "$CRD_ARGOCD_MODULE")/manifests/crds"
+    compgen -G "$src/*-crd.yaml" >/dev/null || { log "no CRDs in $src"; return 1; }
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    cp "$src"/*-crd.yaml "$out.tmp/"
+    mv "$out.tmp" "$out"
+    log "CRDs of $CRD_ARGOCD_MODULE: $out"
+}
+
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(etcd kubernetes kwok controller-gen)
+[ ${#components[@]} -eq 0 ] && components=(etcd kubernetes kwok controller-gen crds)
 for c in "${components[@]}"; do
     case "$c" in
     etcd) build_etcd ;;
     kubernetes) build_kubernetes ;;
-    kwok) build_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" ;;
+    kwok) build_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" && kwok_stages ;;
     controller-gen) build_tool controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_GEN_VERSION" ;;
+    crds)
+        build_tool controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_GEN_VERSION"
+        flux_crds
+        argocd_crds
+        ;;
     *) log "unknown component $c" && exit 2 ;;
     esac
 done
