@@ -4,14 +4,23 @@
  * stack name implies. No imports: both sides must apply exactly the same rule (issue 8 §1, §3, §4, §5).
  */
 
-/** What a pattern is matched against: AppProject sourceRepos, destination namespaces, or an Argo CD RBAC object. */
-export type PatternKind = "repo" | "namespace" | "rbacObject";
+/**
+ * What a pattern is matched against: AppProject sourceRepos, destination namespaces, an Argo CD RBAC object, or a
+ * destination cluster (its server URL or name).
+ */
+export type PatternKind = "repo" | "namespace" | "rbacObject" | "cluster";
 
-const NOUN: Record<PatternKind, string> = { repo: "repository", namespace: "namespace", rbacObject: "object" };
+const NOUN: Record<PatternKind, string> = {
+    repo: "repository",
+    namespace: "namespace",
+    rbacObject: "object",
+    cluster: "cluster",
+};
 const WHERE: Record<PatternKind, string> = {
     repo: "sourceRepos",
     namespace: "destinations",
     rbacObject: "RBAC policy objects",
+    cluster: "destinations",
 };
 
 /** Options of {@link patternWidth}. */
@@ -89,12 +98,12 @@ export function patternWidth(
     options: PatternWidthOptions = {},
 ): string | undefined {
     const noun = NOUN[kind];
-    const expected =
-        kind === "repo"
-            ? "one exact repository URL"
-            : kind === "namespace"
-              ? "one exact namespace name"
-              : `one exact object such as <project>/<application>${options.project ? ` (or ${options.project}/* for the environment's own project)` : ""}`;
+    const expected = {
+        repo: "one exact repository URL",
+        namespace: "one exact namespace name",
+        cluster: "one exact cluster server URL or name",
+        rbacObject: `one exact object such as <project>/<application>${options.project ? ` (or ${options.project}/* for the environment's own project)` : ""}`,
+    }[kind];
     const reason = (why: string) =>
         `${JSON.stringify(pattern)} ${why} (Argo CD matches ${WHERE[kind]} as globs); expected ${expected}.`;
 

@@ -31,6 +31,9 @@ describe("patternWidth", () => {
             /"\*" matches every namespace \(Argo CD matches destinations as globs\); expected one exact namespace name/,
         ],
         ["team-*", "namespace", /contains "\*"/],
+        ["*", "cluster", /"\*" matches every cluster .*expected one exact cluster server URL or name/],
+        ["https://*.example.com", "cluster", /contains "\*"/],
+        ["!in-cluster", "cluster", /deny pattern: it stands for every cluster except "in-cluster"/],
         ["?", "namespace", /contains "\?"/],
         ["app-[abc]", "namespace", /character class "\[abc\]"/],
         ["{a,b}", "namespace", /alternatives "\{a,b\}"/],
@@ -51,6 +54,7 @@ describe("patternWidth", () => {
         ["ssh://git@git.example.com:2222/acme/gitops.git", "repo"],
         ["https://github.com/acme/\\*.git", "repo"], // an escaped star is a literal character
         ["guestbook-prod", "namespace"],
+        ["https://kubernetes.default.svc", "cluster"],
         ["prod/guestbook-prod", "rbacObject"],
         ["prod/guestbook/app", "rbacObject"],
         ["", "namespace"],

@@ -1,151 +1,659 @@
-import type { ResourceValidationArgs } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { POLICIES } from "../../policy/rules";
+import { PROJECT } from "../../src/config";
 import type { RecordedResource } from "../../src/offline/mockRun";
-import { STACKS, plain, runStack } from "../support/stacks";
-
-/** Runs every policy of the pack on one resource, the way the policy engine hands it over (plain props). */
-function violations(type: string, props: Record<string, any>, name = "r"): string[] {
-    const found: string[] = [];
-    for (const policy of POLICIES) {
-        const args = {
-            type,
-            props,
-            name,
-            urn: `urn:pulumi:s::p::${type}::${name}`,
-        } as unknown as ResourceValidationArgs;
-        const validations = [policy.validateResource ?? []].flat();
-        for (const validate of validations) {
-            void validate(args, (message: string) => found.push(`${policy.name}: ${message}`));
-        }
-    }
-    return found;
-}
-
-const violationsOf = (resources: RecordedResource[]) =>
-    resources.flatMap((r) => violations(r.type, plain(r.inputs) as Record<string, any>, r.name));
+import { STACKS, plain, runStack, stackConfig, type StackOptions } from "../support/stacks";
+import { violations, type PackObject, type RunOptions } from "./harness";
 
 const APP = "kubernetes:argoproj.io/v1alpha1:Application";
-const PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject";
+const PROJECT_TYPE = "kubernetes:argoproj.io/v1alpha1:AppProject";
+const PATCH = "kubernetes:argoproj.io/v1alpha1:AppProjectPatch";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
-const prodLabels = { "gitops-stack.io/environment": "prod" };
+const GIT_REPOSITORY = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 
-describe("policy pack", () => {
-    it.each(STACKS)("passes every object of the %s stack", async (stack) => {
-        expect(violationsOf((await runStack(stack)).resources)).toEqual([]);
+const meta = (name: string, env?: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    namespace: "argocd",
+    ...(env ? { labels: { "gitops-stack.io/environment": env } } : {}),
+    ...extra,
+});
+
+/** A prod AppProject as the program writes it; rows override one field. */
+const prodProject = (spec: Record<string, unknown> = {}, env = "prod"): PackObject => ({
+    type: PROJECT_TYPE,
+    props: {
+        metadata: meta("prod", env),
+        spec: {
+            sourceRepos: ["https://github.com/acme/gitops.git"],
+            destinations: [{ server: "https://kubernetes.default.svc", namespace: "guestbook-prod" }],
+            clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+            syncWindows: [{ kind: "allow", schedule: "0 9 * * 1-4", duration: "8h", applications: ["*"] }],
+            roles: [
+                {
+                    name: "deployer",
+                    policies: ["p, proj:prod:deployer, applications, sync, prod/*, allow"],
+                    groups: ["acme:release-managers"],
+                },
+            ],
+            ...spec,
+        },
+    },
+});
+const devProject = (spec: Record<string, unknown>): PackObject => {
+    const roles = [
+        {
+            name: "deployer",
+            policies: ["p, proj:dev:deployer, applications, sync, dev/*, allow"],
+            groups: ["acme:devs"],
+        },
+    ];
+    const props = prodProject({ roles, ...spec }, "dev").props;
+    return { type: PROJECT_TYPE, stack: "dev", props: { ...props, metadata: meta("dev", "dev") } };
+};
+
+const PROD_CSV = [
+    "p, role:prod-deployer, applications, sync, prod/*, allow",
+    "g, acme:platform, role:admin",
+    "g, acme:release-managers, role:prod-deployer",
+].join("\n");
+
+/** The argo-cd release of a prod stack with prod values; rows override values. */
+const argoRelease = (values: Record<string, unknown> = {}, stack = "prod"): PackObject => ({
+    type: RELEASE,
+    stack,
+    props: {
+        name: "argocd",
+        chart: "argo-cd",
+        version: "10.1.1",
+        values: {
+            configs: {
+                cm: { "admin.enabled": false },
+                rbac: { "policy.csv": PROD_CSV, "policy.default": "role:readonly" },
+            },
+            "redis-ha": { enabled: true },
+            server: { replicas: 2 },
+            repoServer: { replicas: 2 },
+            ...values,
+        },
+    },
+});
+const defaultPatch: PackObject = { type: PATCH, props: { metadata: meta("default"), spec: { sourceRepos: [] } } };
+/** A prod Argo CD stack as the program declares it (project, default-project patch, release); rows change values. */
+const argoStack = (values: Record<string, unknown> = {}): PackObject[] => [
+    prodProject(),
+    defaultPatch,
+    argoRelease(values),
+];
+const fluxRelease = (values: Record<string, unknown> = {}): PackObject => ({
+    type: RELEASE,
+    props: {
+        name: "flux",
+        chart: "flux2",
+        version: "2.18.3",
+        values: {
+            multitenancy: { enabled: true },
+            sourceController: { resources: { requests: { cpu: "200m" } } },
+            kustomizeController: { resources: { requests: { cpu: "200m" } } },
+            ...values,
+        },
+    },
+});
+const app = (props: Record<string, any>, stack = "prod"): PackObject => ({ type: APP, stack, props });
+const kustomization = (spec: Record<string, unknown>, stack = "prod", env = "prod"): PackObject => ({
+    type: KUSTOMIZATION,
+    stack,
+    props: { metadata: meta("k", env), spec: { serviceAccountName: "gitops-prod", deletionPolicy: "Orphan", ...spec } },
+});
+const binding = (type: string, subjects: Array<Record<string, string>>): PackObject => ({
+    type,
+    stack: "dev",
+    props: { metadata: { name: "b" }, roleRef: { kind: "ClusterRole", name: "view" }, subjects },
+});
+const group = (name: string) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name });
+
+/** The engine configuration the CLI passes in PULUMI_CONFIG for a stack. */
+const engine = (values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+
+const toPack = (stack: string, resources: RecordedResource[]): PackObject[] =>
+    resources.map((r) => ({ type: r.type, name: r.name, stack, props: plain(r.inputs) as Record<string, any> }));
+
+/** A committed stack through the pack, with the engine configuration the CLI would pass for it. */
+async function stackViolations(stack: string, options: StackOptions = {}, run: RunOptions = {}) {
+    const resources = (await runStack(stack, options)).resources;
+    return violations(toPack(stack, resources), {
+        engineConfig: stackConfig(stack, options).values,
+        ...run,
     });
+}
 
-    it("passes prod with acknowledged overrides, which the program marks", async () => {
-        const run = await runStack("prod", {
-            config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"],
-        });
-        expect(violationsOf(run.resources)).toEqual([]);
+describe("policy pack on the committed stacks", () => {
+    it.each(STACKS)("passes every object of the %s stack (no advisory finding either)", async (stack) => {
+        expect(await stackViolations(stack, {}, { advisory: true })).toEqual([]);
     });
 
     it.each(STACKS)("passes every object of the %s stack with operator=flux", async (stack) => {
-        expect(violationsOf((await runStack(stack, { config: ["operator=flux"] })).resources)).toEqual([]);
+        expect(await stackViolations(stack, { config: ["operator=flux"] }, { advisory: true })).toEqual([]);
     });
 
-    it("passes Flux prod with acknowledged cascade delete, which the program marks", async () => {
-        const run = await runStack("prod", {
-            config: ["operator=flux", "cascadeDelete=true", "acknowledgeProdOverrides=true"],
-        });
-        const [kustomization] = run.resources.filter((r) => r.type === KUSTOMIZATION);
-        expect((plain(kustomization.inputs) as Record<string, any>).spec.deletionPolicy).toBe("Delete");
-        expect(violationsOf(run.resources)).toEqual([]);
+    it("passes prod with acknowledged overrides", async () => {
+        const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
+        expect(await stackViolations("prod", options)).toEqual([]);
     });
 
-    it.each<[string, string, Record<string, any>, RegExp]>([
+    it("passes Flux prod with acknowledged cascade delete", async () => {
+        const options = { config: ["operator=flux", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
+        expect(await stackViolations("prod", options)).toEqual([]);
+    });
+
+    it("catches the prod stack's objects relabelled as dev, by the stack the engine runs", async () => {
+        // What a code change that bypasses config would produce: dev behaviour and dev labels, in the prod stack.
+        const resources = (await runStack("dev")).resources;
+        const found = violations(toPack("prod", resources), { engineConfig: stackConfig("prod").values });
+        const names = new Set(found.map((f) => f.split(":")[0]));
+        expect([...names].sort()).toEqual([
+            "argocd-prod-no-cascade-delete-by-surprise",
+            "argocd-prod-no-unacknowledged-automated-sync",
+            "prod-defaults-unless-acknowledged",
+        ]);
+        expect(found.join("\n")).toMatch(/stack "prod" \(tier prod\)/);
+        expect(found.join("\n")).toMatch(/has no sync window/);
+        expect(found.join("\n")).toMatch(/keeps the local admin account/);
+        expect(found.join("\n")).toMatch(/is not highly available/);
+        expect(found.join("\n")).toMatch(/cluster-scoped rbac.authorization.k8s.io\/ClusterRole/);
+    });
+
+    it("catches the Flux prod stack rendering dev behaviour", async () => {
+        const resources = (await runStack("dev", { config: ["operator=flux"] })).resources;
+        const found = violations(toPack("prod", resources), { engineConfig: stackConfig("prod").values });
+        const text = found.join("\n");
+        expect(text).toMatch(/flux-prod-no-delete-by-surprise: Kustomization dev-guestbook has deletionPolicy Delete/);
+        expect(text).toMatch(/flux-prod-no-image-automation: ImageUpdateAutomation gitops-dev writes image updates/);
+        expect(text).toMatch(/flux-prod-not-on-automation-branch: GitRepository gitops-dev .* tracks branch "main"/);
+        expect(text).toMatch(/reserves no CPU or memory for sourceController, kustomizeController/);
+    });
+});
+
+describe("policy pack on hostile objects", () => {
+    // Each row: title, objects (stack "prod" unless set), options, the one violation expected.
+    const rows: Array<[string, PackObject[], RunOptions, RegExp]> = [
+        // Applications and their project.
         [
-            "a prod Kustomization that deletes its workloads without acknowledgement",
-            KUSTOMIZATION,
-            {
-                metadata: { name: "k", labels: prodLabels },
-                spec: { serviceAccountName: "sa", deletionPolicy: "Delete" },
-            },
-            /flux-prod-no-delete-by-surprise: Kustomization k has deletionPolicy Delete, which deletes prod workloads/,
+            "an Application in the default project",
+            [app({ metadata: meta("a"), spec: { project: "default" } }, "dev")],
+            {},
+            /^argocd-application-not-in-default-project: Application a is in the default project/,
+        ],
+        [
+            "an Application without a project",
+            [app({ metadata: meta("a"), spec: {} }, "dev")],
+            {},
+            /^argocd-application-not-in-default-project: Application a/,
+        ],
+        // §3: sourceRepos globs in prod.
+        ...[
+            "*",
+            "**",
+            "https://*",
+            "*.git",
+            "git@github.com:*",
+            "https://github.com/acme/*",
+            "https://github.com/acme/{a,b}.git",
+            "https://github.com/acme/gitops?",
+        ].map((repo): [string, PackObject[], RunOptions, RegExp] => [
+            `sourceRepos ${repo} in prod`,
+            [prodProject({ sourceRepos: [repo] })],
+            {},
+            /^argocd-appproject-exact-sources-in-prod: AppProject prod in stack "prod" \(tier prod\) lists a sourceRepos pattern that admits more than one repository: .*expected one exact repository URL/,
+        ]),
+        [
+            "a deny pattern in sourceRepos",
+            [prodProject({ sourceRepos: ["!https://github.com/acme/gitops.git"] })],
+            {},
+            /exact-sources-in-prod: .*deny pattern: it stands for every repository except/,
+        ],
+        // §3 and §5: destinations.
+        ...["*", "team-*", "?", "app-[ab]", "{a,b}", "!kube-system"].map(
+            (namespace): [string, PackObject[], RunOptions, RegExp] => [
+                `destination namespace ${namespace} (dev)`,
+                [devProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace }] })],
+                {},
+                /^argocd-appproject-explicit-destinations: AppProject dev destination .* has a wildcard namespace: .*expected one exact namespace name/,
+            ],
+        ),
+        ...["kube-system", "default", "kube-flannel", "kube-public"].map(
+            (namespace): [string, PackObject[], RunOptions, RegExp] => [
+                `destination namespace ${namespace}`,
+                [devProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace }] })],
+                {},
+                new RegExp(
+                    `explicit-destinations: .*lets applications deploy into the system namespace "${namespace}"`,
+                ),
+            ],
+        ),
+        [
+            "a wildcard destination server",
+            [devProject({ destinations: [{ server: "*", namespace: "a" }] })],
+            {},
+            /explicit-destinations: .*has a wildcard server: "\*" matches every cluster/,
+        ],
+        [
+            "a wildcard destination name",
+            [devProject({ destinations: [{ name: "prod-*", namespace: "a" }] })],
+            {},
+            /explicit-destinations: .*has a wildcard name: "prod-\*" contains "\*"/,
+        ],
+        // §3: AppProject role objects in prod.
+        ...["*", "*/*", "dev/*", "prod/**", "prod-*/app"].map((object): [string, PackObject[], RunOptions, RegExp] => [
+            `project role object ${object} in prod`,
+            [
+                prodProject({
+                    roles: [
+                        {
+                            name: "deployer",
+                            policies: [`p, proj:prod:deployer, applications, sync, ${object}, allow`],
+                            groups: ["acme:rm"],
+                        },
+                    ],
+                }),
+            ],
+            {},
+            /^argocd-appproject-role-objects-in-prod: AppProject prod role "deployer" .* grants .* on a wide object: /,
+        ]),
+        // §4: everyone groups wherever access is granted.
+        ...[
+            "system:authenticated",
+            "system:unauthenticated",
+            "system:serviceaccounts",
+            "system:serviceaccounts:ci",
+            "system:masters",
+            "*",
+        ].map((g): [string, PackObject[], RunOptions, RegExp] => [
+            `project role group ${g}`,
+            [devProject({ roles: [{ name: "read-only", policies: [], groups: [g] }] })],
+            {},
+            /^access-never-to-everyone: AppProject dev role "read-only" binds a group: group .*Expected an SSO group of named people/,
+        ]),
+        [
+            "an argocd-rbac-cm g line (chart values) for system:masters",
+            [
+                argoRelease(
+                    {
+                        configs: {
+                            cm: { "admin.enabled": false },
+                            rbac: { "policy.csv": "g, system:masters, role:admin" },
+                        },
+                    },
+                    "dev",
+                ),
+            ],
+            {},
+            /^access-never-to-everyone: Argo CD RBAC line "g, system:masters, role:admin" .*superuser group/,
+        ],
+        [
+            "an argocd-rbac-cm ConfigMap g line for everyone",
+            [
+                {
+                    type: CONFIG_MAP,
+                    stack: "dev",
+                    props: {
+                        metadata: meta("argocd-rbac-cm"),
+                        data: { "policy.csv": "g, system:authenticated, role:admin\n" },
+                    },
+                },
+            ],
+            {},
+            /^access-never-to-everyone: Argo CD RBAC line "g, system:authenticated, role:admin" .*every identity that authenticates/,
+        ],
+        [
+            "a RoleBinding to system:authenticated",
+            [binding(ROLE_BINDING, [group("system:authenticated")])],
+            {},
+            /^access-never-to-everyone: RoleBinding b binds Group "system:authenticated"/,
+        ],
+        [
+            "a ClusterRoleBinding to every ServiceAccount",
+            [binding(CLUSTER_ROLE_BINDING, [group("system:serviceaccounts")])],
+            {},
+            /^access-never-to-everyone: ClusterRoleBinding b binds Group "system:serviceaccounts": .*every ServiceAccount in every namespace/,
+        ],
+        [
+            "a ClusterRoleBinding to the anonymous user",
+            [binding(CLUSTER_ROLE_BINDING, [{ kind: "User", name: "system:anonymous" }])],
+            {},
+            /ClusterRoleBinding b binds User "system:anonymous"/,
+        ],
+        [
+            "a RoleBinding to every node",
+            [binding(ROLE_BINDING, [group("acme:ops"), group("system:nodes")])],
+            {},
+            /binds Group "system:nodes": .*every kubelet/,
+        ],
+        // §1: prod by the stack the engine runs, whatever the labels say.
+        [
+            "automated sync in the prod stack labelled dev",
+            [app({ metadata: meta("p", "dev"), spec: { project: "prod", syncPolicy: { automated: {} } } })],
+            { engineConfig: engine({ environment: "dev", acknowledgeProdOverrides: "false" }) },
+            /^argocd-prod-no-unacknowledged-automated-sync: Application p syncs automatically in stack "prod" \(tier prod\)/,
+        ],
+        [
+            "the cascade finalizer in the prod stack labelled dev",
+            [
+                app({
+                    metadata: meta("p", "dev", { finalizers: ["resources-finalizer.argocd.argoproj.io/background"] }),
+                    spec: { project: "prod" },
+                }),
+            ],
+            {},
+            /^argocd-prod-no-cascade-delete-by-surprise: Application p would delete prod workloads/,
+        ],
+        [
+            "automated sync in a stack named acme-production",
+            [
+                app(
+                    { metadata: meta("p", "staging"), spec: { project: "x", syncPolicy: { automated: {} } } },
+                    "acme-production",
+                ),
+            ],
+            {},
+            /syncs automatically in stack "acme-production" \(tier prod\)/,
+        ],
+        [
+            "automated sync in an untiered stack configured as prod",
+            [app({ metadata: meta("p"), spec: { project: "x", syncPolicy: { automated: {} } } }, "eu-west")],
+            { engineConfig: engine({ environment: "prod" }) },
+            /syncs automatically in stack "eu-west" \(tier prod\)/,
+        ],
+        [
+            "automated sync in an untiered stack labelled prod (no engine config)",
+            [app({ metadata: meta("p", "prod"), spec: { project: "x", syncPolicy: { automated: {} } } }, "eu-west")],
+            {},
+            /syncs automatically in stack "eu-west" \(tier prod\)/,
+        ],
+        [
+            "the program's acknowledgement mark without the stack's acknowledgement",
+            [
+                app({
+                    metadata: meta("p", "prod", {
+                        annotations: { "gitops-stack.io/prod-overrides-acknowledged": "true" },
+                    }),
+                    spec: { project: "prod", syncPolicy: { automated: {} } },
+                }),
+            ],
+            { engineConfig: engine({ acknowledgeProdOverrides: "false" }) },
+            /argocd-prod-no-unacknowledged-automated-sync/,
+        ],
+        [
+            "a prod Kustomization that deletes its workloads",
+            [kustomization({ deletionPolicy: "Delete" }, "prod", "dev")],
+            {},
+            /^flux-prod-no-delete-by-surprise: Kustomization k has deletionPolicy Delete, which deletes prod workloads/,
         ],
         [
             "a prod Kustomization with Flux's default deletion policy",
-            KUSTOMIZATION,
-            { metadata: { name: "k", labels: prodLabels }, spec: { serviceAccountName: "sa", prune: true } },
+            [kustomization({ deletionPolicy: undefined })],
+            {},
             /Kustomization k has deletionPolicy MirrorPrune/,
         ],
         [
             "a Kustomization without impersonation",
-            KUSTOMIZATION,
-            { metadata: { name: "k" }, spec: { prune: true } },
-            /flux-kustomization-impersonates: Kustomization k sets no serviceAccountName/,
+            [kustomization({ serviceAccountName: undefined }, "dev", "dev")],
+            {},
+            /^flux-kustomization-impersonates: Kustomization k sets no serviceAccountName/,
         ],
         [
-            "default project",
-            APP,
-            { metadata: { name: "a" }, spec: { project: "default" } },
-            /argocd-application-not-in-default-project: Application a is in the default project/,
+            "image automation in prod",
+            [
+                {
+                    type: "kubernetes:image.toolkit.fluxcd.io/v1:ImageUpdateAutomation",
+                    props: { metadata: meta("gitops-prod", "dev") },
+                },
+            ],
+            {},
+            /^flux-prod-no-image-automation: ImageUpdateAutomation gitops-prod writes image updates to Git in stack "prod"/,
         ],
         [
-            "wildcard repo in prod",
-            PROJECT,
-            { metadata: { name: "prod", labels: prodLabels }, spec: { sourceRepos: ["*"] } },
-            /sourceRepos "\*" in prod/,
+            "a prod GitRepository on the automation branch",
+            [
+                {
+                    type: GIT_REPOSITORY,
+                    props: { metadata: meta("gitops-prod", "prod"), spec: { ref: { branch: "main" } } },
+                },
+            ],
+            {},
+            /^flux-prod-not-on-automation-branch: GitRepository gitops-prod .*tracks branch "main", which dev\/staging image automation pushes to/,
         ],
         [
-            "wildcard destination",
-            PROJECT,
-            {
-                metadata: { name: "dev" },
-                spec: { sourceRepos: ["x"], destinations: [{ server: "https://k", namespace: "*" }] },
-            },
-            /wildcard destination/,
+            "a prod GitRepository on a configured automation branch",
+            [{ type: GIT_REPOSITORY, props: { metadata: meta("gitops-prod"), spec: { ref: { branch: "develop" } } } }],
+            { policyConfig: { "flux-prod-not-on-automation-branch": { automationBranches: ["develop"] } } },
+            /tracks branch "develop"/,
+        ],
+        // §1, §2: prod defaults, by stack, unless acknowledged.
+        [
+            "a prod AppProject without a sync window",
+            [prodProject({ syncWindows: undefined }, "dev"), defaultPatch],
+            {},
+            /^prod-defaults-unless-acknowledged: AppProject prod has no sync window, so prod may be synced at any hour \(stack "prod" \(tier prod\); expected the prod default, or set acknowledgeProdOverrides=true/,
+        ],
+        ...[
+            { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
+            { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
+            { group: "*", kind: "*" },
+        ].map((gk): [string, PackObject[], RunOptions, RegExp] => [
+            `${gk.kind} in a prod clusterResourceWhitelist`,
+            [prodProject({ clusterResourceWhitelist: [{ group: "", kind: "Namespace" }, gk] })],
+            {},
+            /^prod-defaults-unless-acknowledged: AppProject prod lets its applications create cluster-scoped .*\(beyond Namespace\)/,
+        ]),
+        [
+            "the local admin enabled in prod values",
+            argoStack({ configs: { cm: { "admin.enabled": true } } }),
+            {},
+            /^prod-defaults-unless-acknowledged: Argo CD keeps the local admin account/,
         ],
         [
-            "prod finalizer",
-            APP,
-            {
-                metadata: { name: "p", labels: prodLabels, finalizers: ["resources-finalizer.argocd.argoproj.io"] },
-                spec: { project: "prod" },
-            },
-            /would delete prod workloads/,
+            "the local admin left to the chart default in prod",
+            argoStack({ configs: { cm: {} } }),
+            {},
+            /keeps the local admin account/,
         ],
         [
-            "prod automated sync",
-            APP,
-            { metadata: { name: "p", labels: prodLabels }, spec: { project: "prod", syncPolicy: { automated: {} } } },
-            /syncs automatically in prod/,
+            "argocd-cm enabling admin in prod",
+            [{ type: CONFIG_MAP, props: { metadata: meta("argocd-cm"), data: { "admin.enabled": "true" } } }],
+            {},
+            /keeps the local admin account/,
         ],
         [
-            "floating chart",
-            "kubernetes:helm.sh/v3:Release",
-            { name: "argocd", version: "10.x" },
-            /helm-release-pinned-version: Helm release argocd has version "10.x"/,
+            "a prod Argo CD without redis-ha",
+            argoStack({ "redis-ha": { enabled: false } }),
+            {},
+            /Argo CD release argocd is not highly available \(redis-ha disabled\)/,
         ],
         [
-            "insecure repository",
-            "kubernetes:core/v1:Secret",
-            { metadata: { name: "repo" }, stringData: { insecure: "true" } },
-            /sets insecure=true/,
+            "a prod Argo CD with one server",
+            argoStack({ server: { replicas: 1 } }),
+            {},
+            /is not highly available \(server.replicas < 2\)/,
         ],
         [
-            "wildcard RBAC",
-            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-            { metadata: { name: "x" }, rules: [{ apiGroups: ["*"], resources: ["a"], verbs: ["get"] }] },
-            /rbac-no-wildcards: ClusterRole x has a wildcard rule/,
+            "role:admin as the prod RBAC default",
+            [
+                argoRelease({ configs: { cm: { "admin.enabled": false }, rbac: { "policy.default": "role:admin" } } }),
+                defaultPatch,
+            ],
+            {},
+            /policy.default is role:admin: every signed-in user may sync and delete prod/,
         ],
         [
-            "removed Flux version",
-            "kubernetes:source.toolkit.fluxcd.io/v1beta2:GitRepository",
-            { metadata: { name: "g" } },
+            "Flux prod without multi-tenancy",
+            [fluxRelease({ multitenancy: { enabled: false } })],
+            {},
+            /^prod-defaults-unless-acknowledged: Flux release flux runs without multi-tenancy lockdown/,
+        ],
+        [
+            "Flux prod without production sizing",
+            [fluxRelease({ sourceController: {} })],
+            {},
+            /reserves no CPU or memory for sourceController/,
+        ],
+        [
+            "prod Argo CD with the default project left open",
+            [prodProject(), argoRelease()],
+            {},
+            /^argocd-prod-default-project-restricted: Argo CD's built-in default AppProject is left open in stack "prod"/,
+        ],
+        // §3: argocd-rbac-cm p lines.
+        ...["*", "*/*", "dev/*", "prod-*/*", "!prod/app"].map((object): [string, PackObject[], RunOptions, RegExp] => [
+            `an argocd-rbac-cm object ${object} in prod`,
+            [
+                prodProject(),
+                defaultPatch,
+                argoRelease({
+                    configs: {
+                        cm: { "admin.enabled": false },
+                        rbac: { "policy.csv": `p, role:x, applications, sync, ${object}, allow` },
+                    },
+                }),
+            ],
+            {},
+            /^argocd-rbac-objects-in-prod: Argo CD RBAC line .* grants a wide object: .*\(projects of this stack: prod\)/,
+        ]),
+        // The rules that were there before.
+        [
+            "a floating chart version",
+            [
+                {
+                    type: RELEASE,
+                    stack: "dev",
+                    props: { name: "argocd", chart: "argo-cd", version: "10.x", values: { configs: { cm: {} } } },
+                },
+            ],
+            {},
+            /^helm-release-pinned-version: Helm release argocd has version "10.x"/,
+        ],
+        [
+            "an insecure repository Secret",
+            [
+                {
+                    type: "kubernetes:core/v1:Secret",
+                    stack: "dev",
+                    props: { metadata: { name: "repo" }, stringData: { insecure: "true" } },
+                },
+            ],
+            {},
+            /^git-credentials-never-skip-host-verification: Secret repo sets insecure=true/,
+        ],
+        [
+            "a wildcard RBAC rule",
+            [
+                {
+                    type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                    stack: "dev",
+                    props: { metadata: { name: "x" }, rules: [{ apiGroups: ["*"], resources: ["a"], verbs: ["get"] }] },
+                },
+            ],
+            {},
+            /^rbac-no-wildcards: ClusterRole x has a wildcard rule/,
+        ],
+        [
+            "a removed Flux version",
+            [
+                {
+                    type: "kubernetes:source.toolkit.fluxcd.io/v1beta2:GitRepository",
+                    stack: "dev",
+                    props: { metadata: { name: "g" } },
+                },
+            ],
+            {},
             /GitRepository g uses source.toolkit.fluxcd.io\/v1beta2; expected source.toolkit.fluxcd.io\/v1/,
         ],
         [
-            "removed alert version",
-            "kubernetes:notification.toolkit.fluxcd.io/v1beta2:Alert",
-            { metadata: { name: "a" } },
+            "a removed Alert version",
+            [
+                {
+                    type: "kubernetes:notification.toolkit.fluxcd.io/v1beta2:Alert",
+                    stack: "dev",
+                    props: { metadata: { name: "a" } },
+                },
+            ],
+            {},
             /expected notification.toolkit.fluxcd.io\/v1beta3/,
         ],
-    ])("rejects %s", (_title, type, props, pattern) => {
-        const found = violations(type, props);
+    ];
+
+    it("has a row for every policy of the pack", () => {
+        const named = new Set(
+            rows.flatMap(([, objects, options]) => violations(objects, options).map((v) => v.split(":")[0])),
+        );
+        const mandatory = POLICIES.map((p) => p.name).filter(
+            (n) =>
+                !["argocd-appproject-exact-sources", "argocd-appproject-role-objects", "argocd-rbac-objects"].includes(
+                    n,
+                ),
+        );
+        expect(mandatory.filter((n) => !named.has(n))).toEqual([]);
+    });
+
+    it.each(rows)("refuses %s", (_title, objects, options, expected) => {
+        const found = violations(objects, options);
+        expect(found, found.join("\n")).toHaveLength(1);
+        expect(found[0]).toMatch(expected);
+    });
+});
+
+describe("policy pack acknowledgements and tiers", () => {
+    const autoSync = app({ metadata: meta("p", "prod"), spec: { project: "prod", syncPolicy: { automated: {} } } });
+
+    it("accepts prod relaxations the stack acknowledged in its configuration", () => {
+        const config = { engineConfig: engine({ acknowledgeProdOverrides: "true" }) };
+        expect(violations([autoSync], config)).toEqual([]);
+        expect(violations(argoStack({ "redis-ha": { enabled: false }, configs: { cm: {} } }), config)).toEqual([]);
+        expect(
+            violations(
+                [prodProject({ syncWindows: [], clusterResourceWhitelist: [{ group: "*", kind: "*" }] })],
+                config,
+            ),
+        ).toEqual([]);
+        expect(violations([fluxRelease({ multitenancy: { enabled: false } })], config)).toEqual([]);
+    });
+
+    it("without engine configuration, falls back to the program's mark anywhere in the stack", () => {
+        const marked = app({
+            metadata: meta("p", "prod", { annotations: { "gitops-stack.io/prod-overrides-acknowledged": "true" } }),
+            spec: { project: "prod", syncPolicy: { automated: {} } },
+        });
+        expect(violations([marked, ...argoStack({ "redis-ha": { enabled: false } })])).toEqual([]);
+    });
+
+    it("does not hold dev and staging stacks to prod defaults", () => {
+        const dev = [
+            app({ metadata: meta("p", "dev"), spec: { project: "dev", syncPolicy: { automated: {} } } }, "dev"),
+            argoRelease({ "redis-ha": { enabled: false }, configs: { cm: { "admin.enabled": true } } }, "dev"),
+            { ...prodProject({ syncWindows: [] }, "staging"), stack: "staging" },
+        ];
+        expect(violations(dev)).toEqual([]);
+    });
+
+    it("warns (advisory) about wide patterns outside prod", () => {
+        const found = violations([devProject({ sourceRepos: ["https://github.com/acme/*"] })], { advisory: true });
         expect(found).toHaveLength(1);
-        expect(found[0]).toMatch(pattern);
+        expect(found[0]).toMatch(/^argocd-appproject-exact-sources: AppProject dev in stack "dev" \(tier dev\)/);
+        expect(violations([devProject({ sourceRepos: ["https://github.com/acme/*"] })])).toEqual([]);
+    });
+
+    it("accepts <project>/* for a project of the stack and exact objects", () => {
+        const csv = "p, role:x, applications, sync, prod/*, allow\np, role:x, applications, get, prod/guestbook, allow";
+        expect(
+            violations([
+                prodProject(),
+                defaultPatch,
+                argoRelease({ configs: { cm: { "admin.enabled": false }, rbac: { "policy.csv": csv } } }),
+            ]),
+        ).toEqual([]);
     });
 });
