@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { main } from "../program";
+import { clearCredentialKeys, fluxGitSecrets, type DeclaredObject } from "./credentials";
 import { isSecretValue, runProgram, type RecordedResource } from "./mockRun";
 import {
     applyOverrides,
@@ -99,9 +100,22 @@ export async function renderConfig(
         files.set(file, toYaml(document, resource.urn, order));
     };
 
+    const declared: DeclaredObject[] = run.resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
+        .map((r) => ({ type: r.type, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
+    const gitSecrets = fluxGitSecrets(declared);
+
     for (const resource of run.resources) {
         if (!resource.custom || !resource.type.startsWith("kubernetes:")) continue;
-        const document = redact(resource.inputs, false, counter, resource.urn) as Record<string, unknown>;
+        const clearKeys = clearCredentialKeys(
+            { type: resource.type, inputs: unwrapSecrets(resource.inputs) as Record<string, unknown> },
+            gitSecrets,
+        );
+        const document = (
+            clearKeys
+                ? redactCredentialSecret(resource, clearKeys, counter)
+                : redact(resource.inputs, false, counter, resource.urn)
+        ) as Record<string, unknown>;
         if (resource.type === HELM_RELEASE_TYPE) {
             const release = helmRelease(resource, document);
             helmReleases.push(release);
@@ -169,6 +183,53 @@ function redact(value: unknown, inSecret: boolean, counter: { redacted: number }
     if (value === undefined || !inSecret) return value;
     counter.redacted++;
     return SECRET_PLACEHOLDER;
+}
+
+/** The value with every secret wrapper removed (only to read what a resource is, never to write it). */
+function unwrapSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return unwrapSecrets(value.value);
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/**
+ * A credential Secret (src/offline/credentials.ts): its `data`/`stringData` keys that say what the credential reaches
+ * are written in clear, every other value as the placeholder, as redact would. The program marks the whole
+ * stringData secret; Pulumi cannot tell the URL from the key inside it, this table does.
+ */
+function redactCredentialSecret(
+    resource: RecordedResource,
+    clearKeys: ReadonlySet<string>,
+    counter: { redacted: number },
+): Record<string, unknown> {
+    const { data, stringData, ...rest } = resource.inputs as Record<string, unknown>;
+    const document = redact(rest, false, counter, resource.urn) as Record<string, unknown>;
+    for (const [field, value] of [
+        ["data", data],
+        ["stringData", stringData],
+    ] as const) {
+        if (value === undefined) continue;
+        const secret = isSecretValue(value);
+        const inner = secret ? value.value : value;
+        if (inner === null || typeof inner !== "object" || Array.isArray(inner)) {
+            document[field] = redact(value, false, counter, `${resource.urn}.${field}`);
+            continue;
+        }
+        document[field] = Object.fromEntries(
+            Object.entries(inner)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [
+                    k,
+                    clearKeys.has(k) && typeof unwrapSecrets(v) === "string"
+                        ? unwrapSecrets(v)
+                        : redact(v, secret, counter, `${resource.urn}.${field}.${k}`),
+                ]),
+        );
+    }
+    return document;
 }
 
 /**

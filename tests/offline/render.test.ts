@@ -211,7 +211,7 @@ describe("render counts", () => {
                 "  RoleBinding         1",
                 "  Secret              2",
                 "  Helm release argocd: chart argo-cd 10.1.1 from https://argoproj.github.io/argo-helm, namespace argocd",
-                `Secret values written as ${SECRET_PLACEHOLDER}: 4.`,
+                `Secret values written as ${SECRET_PLACEHOLDER}: 2.`,
                 "Output: rendered/dev",
                 "",
             ].join("\n"),
@@ -236,12 +236,17 @@ describe("render secrets", () => {
         );
         const credentialKey = stack === "prod" ? "githubAppPrivateKey" : "sshPrivateKey";
         expect(repo.stringData[credentialKey]).toBe(SECRET_PLACEHOLDER);
-        expect(new Set(Object.values(repo.stringData))).toEqual(new Set([SECRET_PLACEHOLDER]));
+        // What the credential reaches is not secret and stays readable; only the credential itself is redacted.
+        const config = plain(stackConfig(stack).values) as Record<string, string>;
+        expect(repo.stringData.url).toBe(config[`${PROJECT}:repoUrl`]);
+        expect(repo.stringData.type).toBe("git");
+        const redactedKeys = Object.keys(repo.stringData).filter((k) => repo.stringData[k] === SECRET_PLACEHOLDER);
+        expect(redactedKeys).toEqual([credentialKey]);
         // staging and prod sign in with OIDC: its client secret is in the argocd-sso Secret, as the placeholder.
         const sso = render.files.get("argocd/secret-argocd-sso.yaml");
         if (stack === "dev") expect(sso).toBeUndefined();
         else expect(parsed(sso).stringData).toEqual({ clientSecret: SECRET_PLACEHOLDER });
-        expect(render.summary.redactedValues).toBe(1 + Object.keys(repo.stringData).length + (sso ? 1 : 0));
+        expect(render.summary.redactedValues).toBe(1 + redactedKeys.length + (sso ? 1 : 0));
     });
 
     it("ignores secrets the environment carries (PULUMI_CONFIG)", async () => {
@@ -268,6 +273,77 @@ describe("render secrets", () => {
         expect(error).toBeInstanceOf(RenderError);
         expect((error as Error).message).toContain(`secret ${PROJECT}:slackToken`);
         expect((error as Error).message).not.toContain(TEST_SECRETS.slackToken);
+    });
+});
+
+describe("render credential scope", () => {
+    /** The lines of two renders that differ, file by file. */
+    function changedLines(a: Map<string, string>, b: Map<string, string>): string[] {
+        expect([...a.keys()]).toEqual([...b.keys()]);
+        const changed: string[] = [];
+        for (const [file, content] of a) {
+            const left = content.split("\n");
+            const right = (b.get(file) ?? "").split("\n");
+            left.forEach((line, i) => {
+                if (line !== right[i]) changed.push(`${file}: ${line} -> ${right[i]}`);
+            });
+        }
+        return changed;
+    }
+
+    it.each(STACKS)(
+        "%s: a widened repo-creds prefix changes exactly the url line of the credential Secret",
+        async (stack) => {
+            const repoUrl = (plain(stackConfig(stack).values) as Record<string, string>)[`${PROJECT}:repoUrl`];
+            const owner = repoUrl.replace(/[^/:]+$/, "");
+            const scoped = (prefix: string) =>
+                renderConfig(
+                    stack,
+                    stackConfig(stack, { config: ["credentialScope=repo-creds", `credentialUrlPrefix=${prefix}`] }),
+                );
+            const narrow = await scoped(repoUrl.replace(/\.git$/, ""));
+            const wide = await scoped(owner);
+            expect(changedLines(narrow.files, wide.files)).toEqual([
+                `argocd/secret-gitops-repo-repo-creds.yaml:   url: ${repoUrl.replace(/\.git$/, "")} -> ${"  url: " + owner}`,
+            ]);
+        },
+    );
+
+    it("a repository and a repo-creds credential differ in their scope, visibly", async () => {
+        const repository = await renderConfig("prod", stackConfig("prod"));
+        const template = await renderConfig("prod", stackConfig("prod", { config: ["credentialScope=repo-creds"] }));
+        const secret = (render: typeof repository) =>
+            parsed([...render.files].find(([f]) => f.startsWith("argocd/secret-gitops-repo-"))?.[1]);
+        expect(secret(repository).metadata.labels["argocd.argoproj.io/secret-type"]).toBe("repository");
+        expect(secret(repository).stringData.url).toBe("https://github.com/acme/gitops.git");
+        expect(secret(template).metadata.labels["argocd.argoproj.io/secret-type"]).toBe("repo-creds");
+        expect(secret(template).stringData.url).toBe("https://github.com/acme/");
+        expect(secret(template).stringData.githubAppPrivateKey).toBe(SECRET_PLACEHOLDER);
+    });
+
+    it("Flux: the git Secret shows the pinned host keys and user name, never the key or the token", async () => {
+        const ssh = await renderConfig("dev", stackConfig("dev", { config: ["operator=flux"] }));
+        const file = [...ssh.files].find(([f]) => /^flux-system\/secret-gitops-dev-auth/.test(f));
+        const secret = parsed(file?.[1]);
+        expect(secret.stringData.identity).toBe(SECRET_PLACEHOLDER);
+        expect(secret.stringData.known_hosts).toMatch(/^github\.com ssh-ed25519 AAAA/);
+        // The Slack token Secret is not a git credential: everything in it stays redacted.
+        const slack = [...ssh.files].find(([f]) => /^flux-system\/secret-slack-/.test(f));
+        if (slack) expect(new Set(Object.values(parsed(slack[1]).stringData))).toEqual(new Set([SECRET_PLACEHOLDER]));
+        const https = await renderConfig(
+            "dev",
+            stackConfig("dev", {
+                config: [
+                    "operator=flux",
+                    "repoUrl=https://github.com/acme/gitops.git",
+                    "authKind=https",
+                    "httpsUsername=acme-bot",
+                ],
+            }),
+        );
+        const httpsSecret = parsed([...https.files].find(([f]) => /^flux-system\/secret-gitops-dev-auth/.test(f))?.[1]);
+        expect(httpsSecret.stringData).toEqual({ username: "acme-bot", password: SECRET_PLACEHOLDER });
+        for (const content of https.files.values()) expect(content).not.toContain(TEST_SECRETS.httpsToken);
     });
 });
 
