@@ -1,0 +1,139 @@
+import type { AuthKind, StackConfig } from "../config";
+
+/**
+ * What a stack declares in the cluster, named exactly as the program names it (src/argocd/index.ts,
+ * src/flux/index.ts); tests/status/declared.test.ts checks these names against the program's own output.
+ */
+export interface DeclaredApplication {
+    /** Application name (Argo CD) or Kustomization name (Flux). */
+    name: string;
+    /** `root` is the Argo CD app-of-apps root; `app` one configured app. */
+    role: "root" | "app";
+    /** Repository path the stack sets (the live object may differ if someone edited it). */
+    path: string;
+    /** Namespace the app deploys into. */
+    destinationNamespace: string;
+    /** Argo CD: the AppProject the Application belongs to. */
+    project?: string;
+    /** Flux: Kustomizations (names) this one waits for. */
+    dependsOn: string[];
+}
+
+export interface DeclaredCredentials {
+    secretName: string;
+    namespace: string;
+    kind: AuthKind;
+    /** The keys the operator reads from the Secret for this kind (names only). */
+    keys: string[];
+}
+
+export interface DeclaredStack {
+    stack: string;
+    tier: string;
+    operator: "argocd" | "flux";
+    /** Namespace of the operator (Applications, AppProjects, Kustomizations, GitRepository and the Secret live there). */
+    namespace: string;
+    repoUrl: string;
+    /** Argo CD targetRevision, or Flux `spec.ref` as `branch main` / `tag v1`. */
+    revision: string;
+    /** Argo CD: automated sync on in this tier. Flux always reconciles automatically. */
+    autoSync: boolean;
+    applications: DeclaredApplication[];
+    /** Argo CD AppProjects (environment, bootstrap). */
+    projects: string[];
+    /** Flux GitRepository name. */
+    gitRepository?: string;
+    credentials: DeclaredCredentials;
+    /** Argo CD destination server (sync windows may match on it). */
+    destinationServer: string;
+}
+
+const CREDENTIAL_KEYS: Record<"argocd" | "flux", Record<AuthKind, string[]>> = {
+    // src/argocd/repositoryCredentials.ts
+    argocd: {
+        ssh: ["sshPrivateKey"],
+        https: ["username", "password"],
+        githubApp: ["githubAppID", "githubAppInstallationID", "githubAppPrivateKey"],
+    },
+    // src/flux/gitCredentials.ts
+    flux: {
+        ssh: ["identity", "identity.pub", "known_hosts"],
+        https: ["username", "password"],
+        githubApp: ["githubAppID", "githubAppInstallationID", "githubAppPrivateKey"],
+    },
+};
+
+/** A Flux `spec.ref` as messages show it (`branch main`). */
+const describeFluxRef = (ref: object): string =>
+    Object.entries(ref)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(", ");
+
+export function declaredStack(config: StackConfig): DeclaredStack {
+    const { tier, repo } = config;
+    if (config.operator === "argocd") {
+        const project = tier;
+        const rootProject = `${tier}-bootstrap`;
+        return {
+            stack: config.stack,
+            tier,
+            operator: "argocd",
+            namespace: config.argocd.namespace,
+            repoUrl: repo.url,
+            revision: repo.revision,
+            autoSync: config.argocd.autoSync,
+            applications: [
+                {
+                    name: `${tier}-root`,
+                    role: "root",
+                    path: config.argocd.rootPath,
+                    destinationNamespace: config.argocd.namespace,
+                    project: rootProject,
+                    dependsOn: [],
+                },
+                ...config.apps.map((a) => ({
+                    name: `${tier}-${a.name}`,
+                    role: "app" as const,
+                    path: a.path,
+                    destinationNamespace: a.namespace,
+                    project,
+                    dependsOn: a.dependsOn.map((d) => `${tier}-${d}`),
+                })),
+            ],
+            projects: [project, rootProject],
+            credentials: {
+                secretName: `gitops-repo-${repo.credentialScope}`,
+                namespace: config.argocd.namespace,
+                kind: repo.auth.kind,
+                keys: CREDENTIAL_KEYS.argocd[repo.auth.kind],
+            },
+            destinationServer: config.argocd.destinationServer,
+        };
+    }
+    const environment = `gitops-${tier}`;
+    return {
+        stack: config.stack,
+        tier,
+        operator: "flux",
+        namespace: config.flux.namespace,
+        repoUrl: repo.url,
+        revision: describeFluxRef(repo.fluxRef),
+        autoSync: true,
+        applications: config.apps.map((a) => ({
+            name: `${tier}-${a.name}`,
+            role: "app" as const,
+            path: a.path,
+            destinationNamespace: a.namespace,
+            dependsOn: a.dependsOn.map((d) => `${tier}-${d}`),
+        })),
+        projects: [],
+        gitRepository: environment,
+        credentials: {
+            secretName: `${environment}-auth`,
+            namespace: config.flux.namespace,
+            kind: repo.auth.kind,
+            keys: CREDENTIAL_KEYS.flux[repo.auth.kind],
+        },
+        destinationServer: config.argocd.destinationServer,
+    };
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run status -- --stack <name>`: the on-call view of a stack. Reads the committed stack file (never a secret),
+ * derives what the stack declares, reads the cluster, and reports every Application / Kustomization with the cause
+ * and fix of whatever is not fine.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, PROJECT, type StackConfig } from "../config";
+import { applyOverrides, readStackFile, StackFileError, withSecretPlaceholders } from "../offline/stackFile";
+import { declaredStack } from "./declared";
+import { diagnose } from "./diagnose";
+import { collectSnapshot, resolveContext, StatusUsageError, type KubeTarget } from "./kube";
+import type { StatusReport } from "./types";
+
+export { declaredStack, type DeclaredStack } from "./declared";
+export { diagnose, podProblems, conflictingObject, namespacesToInspect, pathsToCheck } from "./diagnose";
+export { formatReport } from "./format";
+export { ClusterReadError, StatusUsageError, sshFingerprint } from "./kube";
+export * from "./types";
+
+/** The stack's validated configuration and kube context, from its committed `Pulumi.<stack>.yaml`. */
+export function loadStack(
+    root: string,
+    stack: string,
+    overrides: readonly string[] = [],
+): { config: StackConfig; context?: string } {
+    let engine;
+    try {
+        engine = withSecretPlaceholders(applyOverrides(readStackFile(root, stack), overrides));
+    } catch (err) {
+        if (err instanceof StackFileError) throw new StatusUsageError(err.message);
+        throw err;
+    }
+    const value = (key: string) => engine.values[`${PROJECT}:${key}`];
+    try {
+        const config = parseStackConfig({
+            stack,
+            get: value,
+            // Secrets are placeholders here (the status command never needs one); they stay marked secret.
+            getSecret: (key) => (value(key) === undefined ? undefined : pulumi.secret(value(key))),
+            isSecret: (key) => engine.secretKeys.includes(key),
+            keys: () =>
+                Object.keys(engine.values)
+                    .filter((k) => k.startsWith(`${PROJECT}:`))
+                    .map((k) => k.slice(PROJECT.length + 1)),
+        });
+        return { config, context: engine.values["kubernetes:context"] };
+    } catch (err) {
+        if (err instanceof ConfigError) throw new StatusUsageError(err.message);
+        throw err;
+    }
+}
+
+export interface StatusOptions {
+    root: string;
+    stack: string;
+    config?: readonly string[];
+    kubeconfig?: string;
+    context?: string;
+    repoDir?: string;
+    now?: Date;
+    kubectl?: string;
+}
+
+/** Runs the whole command; throws StatusUsageError (exit 2) or ClusterReadError (exit 1). */
+export function runStatus(options: StatusOptions): StatusReport {
+    const { config, context } = loadStack(options.root, options.stack, options.config);
+    const declared = declaredStack(config);
+    const target: KubeTarget = resolveContext(
+        { kubeconfig: options.kubeconfig, context: options.context, kubectl: options.kubectl },
+        context,
+        options.stack,
+    );
+    const snapshot = collectSnapshot(declared, target, { now: options.now, repoDir: options.repoDir });
+    return diagnose(declared, snapshot);
+}
