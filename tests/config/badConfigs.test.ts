@@ -19,9 +19,14 @@
  *
  * Known_hosts keys below were generated once with ssh-keygen for this table (public halves only; they pin nothing).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DECLARED_KEYS, PROJECT, loadConfig, type StackConfig } from "../../src/config";
+import { PROD_SAFEGUARDS } from "../../src/config/rules/prodSafeguards";
+import { readStackFile } from "../../src/offline/stackFile";
 import { stackConfig, type StackOptions } from "../support/stacks";
 
 type Needle = string | RegExp;
@@ -254,6 +259,7 @@ const TIER: Row[] = [
     ]),
     // Valid: repeating the tier, tier tokens, and an explicit tier for a neutral name.
     ok("§1 tier", "prod", ["environment=prod"], (c) => expect(c.tier).toBe("prod")),
+    ok("§1 tier", "prod", ["environment="], (c) => expect(c.tier).toBe("prod")),
     ok("§1 tier", "prod-eu", [], (c) => expect([c.tier, c.argocd.autoSync]).toEqual(["prod", false]), {
         file: "prod",
     }),
@@ -319,6 +325,18 @@ const PROD_RELAXATIONS: Row[] = [
     // Acknowledged relaxations are accepted and take effect.
     ok("§2 prod relaxation", "prod", ["autoSync=true", "acknowledgeProdOverrides=true"], (c) =>
         expect([c.argocd.autoSync, c.prodOverridesAcknowledged]).toEqual([true, true]),
+    ),
+    ok("§2 prod relaxation", "prod", ["cascadeDelete=true", "acknowledgeProdOverrides=true"], (c) =>
+        expect(c.argocd.cascadeDelete).toBe(true),
+    ),
+    ok("§2 prod relaxation", "prod", [FLUX, "cascadeDelete=true", "acknowledgeProdOverrides=true"], (c) =>
+        expect(c.argocd.cascadeDelete).toBe(true),
+    ),
+    ok("§2 prod relaxation", "prod", ["highAvailability=false", "acknowledgeProdOverrides=true"], (c) =>
+        expect(c.argocd.highAvailability).toBe(false),
+    ),
+    ok("§2 prod relaxation", "prod", ["adminEnabled=true", "acknowledgeProdOverrides=true"], (c) =>
+        expect(c.argocd.adminEnabled).toBe(true),
     ),
     ok("§2 prod relaxation", "prod", ["restrictDefaultProject=false", "acknowledgeProdOverrides=true"], (c) =>
         expect(c.argocd.restrictDefaultProject).toBe(false),
@@ -829,6 +847,10 @@ const KNOWN_HOSTS: Row[] = [
         expect(c.repo.auth).toMatchObject({ knownHosts: `${GOOD_HOST_LINE}\ngithub.com ssh-rsa ${RSA}` }),
     ),
     ok("§5 known_hosts", "dev", [FLUX, hosts(`github.com,140.82.121.4 ssh-ed25519 ${ED25519}`)]),
+    // A hashed host (ssh-keygen -H) for github.com.
+    ok("§5 known_hosts", "staging", [
+        hosts(`|1|TAZqwXCkY9Pv/D/rOs+3pFrfqoY=|zKjEHX8pEr0Bw5+gqizBfafVZPQ= ssh-ed25519 ${ED25519}`),
+    ]),
 ];
 
 const SYNC_WINDOWS: Row[] = [
@@ -1271,7 +1293,7 @@ EVERY_KEY.push(
         ["appsMode=applicationset", list("applicationSetNamespaces", "*")],
         "applicationSetNamespaces",
         "*",
-        GLOB_FORM,
+        /namespace name|glob|wildcard|pattern/i,
     ),
     bad(
         "every key",
@@ -1410,6 +1432,42 @@ describe("hostile configurations (issue 8)", () => {
     }
 });
 
+/** Stack files a hand edit broke: the error names the file and the line (issue 8 §7). */
+const BROKEN_STACK_FILES: Array<[string, StackFile, string, number]> = [
+    [
+        "indentation",
+        "dev",
+        "config:\n  gitops-stack:repoUrl: git@github.com:acme/gitops.git\n   gitops-stack:authKind: ssh\n",
+        2,
+    ],
+    ["duplicate key", "staging", "config:\n  gitops-stack:authKind: ssh\n  gitops-stack:authKind: https\n", 3],
+    [
+        "tab indentation",
+        "prod",
+        "config:\n  gitops-stack:authKind: ssh\n\tgitops-stack:slackChannel: deploys-prod\n",
+        3,
+    ],
+];
+
+describe("§7 typos and unknown keys: broken stack files", () => {
+    it.each(BROKEN_STACK_FILES)("%s in Pulumi.%s.yaml", (_what, stack, text, line) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bad-stack-file-"));
+        try {
+            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+            let message = "";
+            try {
+                readStackFile(dir, stack);
+            } catch (err) {
+                message = messageOf(err);
+            }
+            expect(message).toContain(`Pulumi.${stack}.yaml`);
+            expect(message).toMatch(new RegExp(`line ${line}\\b`));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("the table itself", () => {
     const refused = TABLE.filter((r) => r.outcome.kind === "refused");
     const keyOf = (r: Row) => (r.outcome.kind === "refused" ? r.outcome.key : "");
@@ -1424,6 +1482,25 @@ describe("the table itself", () => {
         const covered = new Set(refused.map(keyOf));
         const missing = [...Object.keys(DECLARED_KEYS), "apps"].filter((k) => !covered.has(k));
         expect(missing).toEqual([]);
+    });
+
+    it("relaxes every row of the code's prod safeguard table, with and without the acknowledgement", () => {
+        const sets = (r: Row, key: string) => (r.options.config ?? []).some((c) => c.startsWith(`${key}=`));
+        const acknowledged = (r: Row) => (r.options.config ?? []).includes("acknowledgeProdOverrides=true");
+        const prod = TABLE.filter((r) => r.cls === "§2 prod relaxation");
+        for (const safeguard of PROD_SAFEGUARDS) {
+            const { key } = safeguard;
+            const refusedRows = prod.filter((r) => r.outcome.kind === "refused" && r.outcome.key === key);
+            expect(refusedRows.length, `${key} refused without the acknowledgement`).toBeGreaterThan(0);
+            const withAck = prod.filter((r) => sets(r, key) && acknowledged(r));
+            if (safeguard.acknowledgeable === false)
+                expect(withAck.every((r) => r.outcome.kind === "refused") && withAck.length > 0, key).toBe(true);
+            else
+                expect(
+                    withAck.some((r) => r.outcome.kind === "accepted"),
+                    `${key} accepted when acknowledged`,
+                ).toBe(true);
+        }
     });
 
     it("covers every class on all three committed stacks and both operators", () => {
