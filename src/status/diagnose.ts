@@ -562,7 +562,7 @@ function diagnoseApplication(ctx: Context, app: DeclaredApplication): ObjectRepo
         .filter((r) => r.health && r.health.status !== "Healthy")
         .map(
             (r) =>
-                `${r.kind} ${r.namespace ?? ""}/${r.name}: ${r.health.status}${r.health.message ? ` (${r.health.message})` : ""}`,
+                `${r.kind} ${r.namespace ?? ""}/${r.name}: ${r.health?.status}${r.health?.message ? ` (${r.health.message})` : ""}`,
         );
     if (report.health === "Degraded" || report.health === "Missing") {
         findings.push(
