@@ -47,6 +47,8 @@ export function main(): StackOutputs {
     const config = loadConfig();
     const notice = ignoredKeysNotice(config);
     if (notice) void pulumi.log.warn(notice);
+    // Accepted but risky settings (e.g. a glob in sourceRepos outside prod): each names the stack, key and value.
+    for (const warning of config.warnings) void pulumi.log.warn(warning);
     return deploy(config);
 }
 

@@ -34,6 +34,10 @@ export function loadConfig(): StackConfig {
             Object.keys(pulumi.runtime.allConfig())
                 .filter((k) => k.startsWith(`${PROJECT}:`))
                 .map((k) => k.slice(PROJECT.length + 1)),
+        allConfig: () => ({ ...pulumi.runtime.allConfig() }),
+        // A real engine run (preview or up) talks to an engine; the mocked tests and the offline render do not,
+        // and need no cluster, so only real runs check the kube context.
+        checkKubeContext: pulumi.runtime.hasEngine(),
     };
     return parseStackConfig(source);
 }

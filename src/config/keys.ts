@@ -53,6 +53,18 @@ export const DECLARED_KEYS = {
         description:
             "Path of the Argo CD app-of-apps root (Application manifests added through Git); {env} is replaced.",
     },
+    appsMode: {
+        type: "string",
+        default: "applications",
+        description:
+            "Argo CD: applications (one Application per app in apps) or applicationset (one ApplicationSet finds the apps under appPathTemplate in Git; apps listed in apps keep their own Application).",
+    },
+    applicationSetNamespaces: {
+        type: "array",
+        default: [],
+        description:
+            "appsMode applicationset: namespaces (<app>-<env>) the AppProject admits for apps found in Git. Prod: the only way in (no pattern); elsewhere *-<env> admits them too.",
+    },
     authKind: {
         type: "string",
         default: "ssh",
@@ -292,6 +304,8 @@ export type DeclaredKeyName = keyof typeof DECLARED_KEYS;
  */
 export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly DeclaredKeyName[]>> = {
     argocd: [
+        "appsMode",
+        "applicationSetNamespaces",
         "rootPathTemplate",
         "restrictDefaultProject",
         "credentialScope",
@@ -333,6 +347,8 @@ export const SECRET_KEYS = {
     slackToken: "Slack bot token (xoxb-...) for notifications (required when slackChannel is set).",
     ssoClientSecret:
         "Client secret of the Argo CD SSO application (required when the SSO config refers to $argocd-sso:clientSecret).",
+    clusterCredentials:
+        "JSON map of cluster name to credentials, { bearerToken, caData? } or { exec: { command, args?, env?, apiVersion }, caData? } (required when clusters lists a remote cluster).",
 } as const;
 
 export type SecretKeyName = keyof typeof SECRET_KEYS;
@@ -340,4 +356,6 @@ export type SecretKeyName = keyof typeof SECRET_KEYS;
 /** Structured keys: objects cannot be declared in Pulumi.yaml, so they are validated by the program and documented in the README. */
 export const STRUCTURED_KEYS = {
     apps: "The applications: a list of { name, namespace, path?, dependsOn?, image?, semverRange? } (at least one).",
+    clusters:
+        "Target clusters of the environment: a list of { name, server, labels?, auth: bearer | exec } (credentials in clusterCredentials). Unset: the operator's own cluster.",
 } as const;

@@ -1,10 +1,13 @@
 import { ConfigError } from "./errors";
 import { validateApps } from "./rules/apps";
+import { validateAppsMode } from "./rules/appsMode";
+import { validateClusters } from "./rules/clusters";
 import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
 import { ignoredKeys, validateKnownKeys } from "./rules/keys";
+import { validateKubeContext } from "./rules/kubeContext";
 import { validateOperatorChoice, validateOperatorInstall, validateSwitches } from "./rules/operator";
 import { validateProdSafeguards } from "./rules/prodSafeguards";
 import { validateProjectScope } from "./rules/project";
@@ -29,6 +32,7 @@ export type { ConfigSource } from "./source";
 export function parseStackConfig(source: ConfigSource): StackConfig {
     const input = new ConfigInput(source);
     validateKnownKeys(input);
+    if (source.checkKubeContext) validateKubeContext(input, source.allConfig?.() ?? {});
 
     // Tier first: most defaults depend on it.
     const tier = validateTier(input);
@@ -38,7 +42,10 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
 
     const repo = validateRepository(input);
     const revision = validateRevision(input, operator, defaults);
-    const { apps, rootPath } = validateApps(input, tier);
+    const appsMode = validateAppsMode(input, tier, operator);
+    const applicationSet = operator === "argocd" && appsMode.appsMode === "applicationset";
+    const { apps, rootPath } = validateApps(input, tier, applicationSet);
+    const { clusters } = validateClusters(input, tier, operator, apps);
     const install = validateOperatorInstall(input);
     const charts = validateChartSources(input);
     const switches = validateSwitches(input, defaults);
@@ -85,6 +92,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             credentialUrl: repo.credentialUrl,
         },
         apps,
+        ...appsMode,
+        clusters,
         argocd: {
             namespace: install.argocdNamespace,
             chartVersion: install.argocdChartVersion,
@@ -121,5 +130,6 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         slack,
         prodOverridesAcknowledged: isProd && acknowledged,
         ignoredKeys: ignoredKeys(input, operator),
+        warnings: input.warnings,
     };
 }

@@ -165,6 +165,47 @@ export interface SlackConfig {
     readonly events: readonly SlackEvent[];
 }
 
+/** How an Argo CD environment declares its apps: one Application per app, or one ApplicationSet over the Git layout. */
+export const APPS_MODES = ["applications", "applicationset"] as const;
+export type AppsMode = (typeof APPS_MODES)[number];
+
+/** How the operator authenticates to a target cluster (issue 11). */
+export const CLUSTER_AUTH_KINDS = ["bearer", "exec"] as const;
+export type ClusterAuthKind = (typeof CLUSTER_AUTH_KINDS)[number];
+
+/** A client-go exec credential plugin (Argo CD `execProviderConfig`, kubeconfig `users[].user.exec`). */
+export interface ClusterExecConfig {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+    /** client.authentication.k8s.io/v1 or v1beta1. */
+    readonly apiVersion: string;
+}
+
+/** One cluster's credentials, from the secret `clusterCredentials`: only ever held inside a secret Output. */
+export interface ClusterCredentials {
+    readonly bearerToken?: string;
+    readonly exec?: ClusterExecConfig;
+    /** Base64 of the PEM CA bundle the API server's certificate chains to; undefined: the system roots. */
+    readonly caData?: string;
+}
+
+/** A target cluster of the environment (structured key `clusters`). */
+export interface ClusterConfig {
+    /** DNS label; Applications `<env>-<app>-<name>`, Kustomizations `<env>-<app>-<name>`. */
+    readonly name: string;
+    /** https URL of the API server. */
+    readonly server: string;
+    /** The operator's own cluster (server https://kubernetes.default.svc): no credentials, no kubeconfig. */
+    readonly inCluster: boolean;
+    /** The user's labels (the environment label is added by the program). */
+    readonly labels: Readonly<Record<string, string>>;
+    /** undefined for the in-cluster entry. */
+    readonly auth?: ClusterAuthKind;
+    /** This cluster's entry of `clusterCredentials`, a secret Output (undefined for the in-cluster entry). */
+    readonly credentials?: pulumi.Output<ClusterCredentials>;
+}
+
 /** Everything a stack is configured with, validated. Built once by `loadConfig`; components never read config. */
 export interface StackConfig {
     readonly stack: string;
@@ -172,6 +213,14 @@ export interface StackConfig {
     readonly operator: Operator;
     readonly repo: RepoConfig;
     readonly apps: readonly AppConfig[];
+    /** Argo CD: Applications per app, or one ApplicationSet that finds the apps in Git (issue 11). */
+    readonly appsMode: AppsMode;
+    /** The app layout as configured ({app} and {env} unreplaced): the ApplicationSet's git generator reads it. */
+    readonly appPathTemplate: string;
+    /** ApplicationSet mode: namespaces the AppProject admits for apps found in Git (prod: the only way in). */
+    readonly applicationSetNamespaces: readonly string[];
+    /** Target clusters of the environment; empty: the operator's own cluster (destinationServer). */
+    readonly clusters: readonly ClusterConfig[];
     readonly argocd: ArgoCdConfig;
     readonly flux: FluxConfig;
     readonly access: AccessConfig;
@@ -180,4 +229,9 @@ export interface StackConfig {
     readonly prodOverridesAcknowledged: boolean;
     /** Keys the stack sets that only the other operator uses (the program warns about them). */
     readonly ignoredKeys: readonly string[];
+    /**
+     * Settings accepted but worth a second look (e.g. a glob in sourceRepos outside prod), each naming the stack, the
+     * key and the value; the program prints every one with pulumi.log.warn.
+     */
+    readonly warnings: readonly string[];
 }

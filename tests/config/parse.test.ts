@@ -218,7 +218,9 @@ const BAD: Array<[string, string, Parameters<typeof configErrorOf>[1], RegExp[]]
         "wildcard repo in prod",
         "prod",
         { config: ['extraSourceRepos=["*"]'] },
-        [/gitops-stack:extraSourceRepos: "\*" is not allowed in prod; expected explicit repository URLs/],
+        [
+            /gitops-stack:extraSourceRepos: "\*" matches every repository \(Argo CD matches sourceRepos as globs\); expected one exact repository URL\. Wide patterns are not allowed in prod/,
+        ],
     ],
     [
         "extraSourceRepos not a list",
@@ -462,16 +464,16 @@ describe("configuration errors", () => {
         expect(message).toMatch(pattern);
     });
 
-    it("requires a tier when the stack name is not one", async () => {
+    it("requires a tier when the stack name has no tier token", async () => {
         const config = stackConfig("dev");
         await pulumi.runtime.setMocks(
             { newResource: (a) => ({ id: a.name, state: a.inputs }), call: () => ({}) },
             "gitops-stack",
-            "dev-eu-1",
+            "eu-1",
         );
         pulumi.runtime.setAllConfig(config.values, config.secretKeys);
         expect(() => main()).toThrow(
-            /gitops-stack:environment: is not set and the stack name "dev-eu-1" is not a tier; expected one of dev, staging, prod/,
+            /gitops-stack:environment: is not set and the stack name "eu-1" names no tier; expected one of dev, staging, prod/,
         );
     });
 

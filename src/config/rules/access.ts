@@ -1,3 +1,4 @@
+import { everyoneGroupReason } from "../guards";
 import type { DeclaredKeyName } from "../keys";
 import type { AccessConfig } from "../types";
 import { quote, type ConfigInput } from "./context";
@@ -9,11 +10,16 @@ export function validateAccess(input: ConfigInput, isProd: boolean): AccessConfi
     const groups = (name: DeclaredKeyName): string[] => {
         const values = input.list(name);
         for (const g of values) {
+            const everyone = everyoneGroupReason(g);
             if (!GROUP_NAME.test(g)) {
                 input.problem(
                     name,
-                    `group ${quote(g)} is malformed; expected an SSO group name of letters, digits and . _ : @ / + - (no spaces or commas).`,
+                    `group ${quote(g)} is malformed; expected an SSO group name of letters, digits and . _ : @ / + - (no spaces, commas or wildcards).`,
                 );
+            } else if (everyone) {
+                // Every access group can change GitOps objects or read them; a group Kubernetes fills with identities
+                // the stack does not choose hands that to all of them.
+                input.problem(name, everyone);
             }
         }
         return values;

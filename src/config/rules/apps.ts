@@ -1,8 +1,17 @@
+import { isSystemNamespace } from "../guards";
 import type { AppConfig, Tier } from "../types";
 import { quote, type ConfigInput } from "./context";
 import { isSemverRange } from "./repository";
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why a namespace name is not a DNS-1123 label (what the API server requires), or undefined. */
+export function namespaceProblem(ns: string): string | undefined {
+    if (ns.length > 63) return `${ns.length} characters, more than 63`;
+    if (!DNS_LABEL.test(ns))
+        return "only lowercase letters, digits and '-', starting and ending with a letter or digit";
+    return undefined;
+}
 const IMAGE_REPO = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)+$/;
 /** Namespaces an application must never deploy into: the cluster's own and the operators'. */
 export const RESERVED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"];
@@ -18,8 +27,11 @@ export interface AppsPart {
     readonly rootPath: string;
 }
 
-/** appPathTemplate, rootPathTemplate and the structured `apps` key. */
-export function validateApps(input: ConfigInput, tier: Tier): AppsPart {
+/**
+ * appPathTemplate, rootPathTemplate and the structured `apps` key. `appsOptional`: Argo CD ApplicationSet mode finds
+ * the apps in Git, so `apps` (the apps with their own Application) may be unset or empty.
+ */
+export function validateApps(input: ConfigInput, tier: Tier, appsOptional = false): AppsPart {
     const pathTemplate = input.str("appPathTemplate");
     if (!pathTemplate.includes("{app}") || !isRelativeRepoPath(pathTemplate)) {
         input.problem(
@@ -35,18 +47,22 @@ export function validateApps(input: ConfigInput, tier: Tier): AppsPart {
         );
     }
     const fill = (template: string, app: string) => template.replaceAll("{app}", app).replaceAll("{env}", tier);
-    const apps = parseApps(
-        input.raw("apps"),
-        tier,
-        (m) => input.problem("apps", m),
-        (a) => fill(pathTemplate, a),
-    );
+    const rawApps = input.raw("apps");
+    const apps =
+        appsOptional && (rawApps === undefined || rawApps.trim() === "[]")
+            ? []
+            : parseApps(
+                  rawApps,
+                  tier,
+                  (m) => input.problem("apps", m),
+                  (a) => fill(pathTemplate, a),
+              );
     const reserved = [...RESERVED_NAMESPACES, input.str("argocdNamespace"), input.str("fluxNamespace")];
     for (const app of apps) {
-        if (reserved.includes(app.namespace)) {
+        if (reserved.includes(app.namespace) || isSystemNamespace(app.namespace)) {
             input.problem(
                 "apps",
-                `app ${quote(app.name)} deploys into the reserved namespace ${quote(app.namespace)}; expected a namespace of its own.`,
+                `app ${quote(app.name)} deploys into the reserved namespace ${quote(app.namespace)}; expected a namespace of its own (${isSystemNamespace(app.namespace) ? "default and kube-* belong to the cluster" : "that one is the operator's"}, and the program owns the app namespaces: destroy may delete them).`,
             );
         }
     }
@@ -99,9 +115,9 @@ export function parseApps(
         }
         if (apps.some((a) => a.name === name)) problem(`app name ${quote(name)} is used twice; expected unique names.`);
         const namespace = e.namespace;
-        if (typeof namespace !== "string" || !DNS_LABEL.test(namespace)) {
+        if (typeof namespace !== "string" || namespaceProblem(namespace) !== undefined) {
             problem(
-                `${label}.namespace ${quote(namespace)} is not valid; expected a namespace name (lowercase letters, digits, '-').`,
+                `${label}.namespace ${quote(namespace)} is not valid; expected a namespace name: a lowercase DNS label (letters, digits, '-') of at most 63 characters.`,
             );
         }
         let path = pathFor(name);

@@ -14,6 +14,8 @@ export const quote = (value: unknown): string => JSON.stringify(value);
  */
 export class ConfigInput {
     readonly problems: ConfigProblem[] = [];
+    /** Accepted but risky settings: the program prints each with pulumi.log.warn. */
+    readonly warnings: string[] = [];
 
     constructor(readonly source: ConfigSource) {}
 
@@ -29,6 +31,11 @@ export class ConfigInput {
     /** Records one problem of a project key. */
     problem(name: string, message: string): void {
         this.problems.push({ key: this.key(name), message });
+    }
+
+    /** Records a warning about a project key (accepted, but the user should know). */
+    warn(name: string, message: string): void {
+        this.warnings.push(`stack ${quote(this.stack)}: ${this.key(name)}: ${message}`);
     }
 
     /** Records one problem of a key outside the project namespace (`kubernetes:context`). */

@@ -3,7 +3,8 @@ import type { AppConfig, FluxRef, Operator, Tier } from "../types";
 import type { ConfigInput } from "./context";
 import { validateAutomationRef } from "./repository";
 
-const GO_DURATION = /^(\d+(ms|s|m|h))+$/;
+import { FLUX_MIN_INTERVAL_MS, parseGoDuration } from "./durations";
+import { quote } from "./context";
 
 export interface FluxPart {
     readonly interval: string;
@@ -22,14 +23,15 @@ export function validateFlux(
 ): FluxPart {
     const intervalValue = input.str("fluxInterval");
     const interval = intervalValue === "" ? defaults.fluxInterval : intervalValue;
-    input.pattern("fluxInterval", GO_DURATION, "a duration such as 5m", interval);
-    const imageAutomation = input.tierBool("imageAutomation", defaults.imageAutomation);
-    if (tier === "prod" && imageAutomation) {
+    // Flux reads intervals as Go durations; its CRDs allow only digits with ms/s/m/h units.
+    const ms = /^(\d+(\.\d+)?(ms|s|m|h))+$/.test(interval) ? parseGoDuration(interval) : undefined;
+    if (ms === undefined || ms < FLUX_MIN_INTERVAL_MS)
         input.problem(
-            "imageAutomation",
-            "is true in prod; image updates are never written by automation in prod (promote by pull request); expected false or empty.",
+            "fluxInterval",
+            `${quote(interval)} is not valid${ms === undefined ? "" : " (shorter than 10s)"}; expected a duration such as 5m, at least 10s.`,
         );
-    }
+    const imageAutomation = input.tierBool("imageAutomation", defaults.imageAutomation);
+    // In prod imageAutomation=true is refused by the prod safeguards table (./prodSafeguards.ts).
     const multitenancy = input.bool("fluxMultitenancy");
     validateAutomationRef(
         input,

@@ -1,12 +1,34 @@
 import type { TierDefaults } from "../tiers";
 import { OPERATORS, type Operator } from "../types";
-import { type ConfigInput } from "./context";
-import { DNS_LABEL } from "./apps";
+import { isSystemNamespace } from "../guards";
+import { quote, type ConfigInput } from "./context";
+import { namespaceProblem } from "./apps";
+import { httpsUrl } from "./repository";
 
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 export function validateOperatorChoice(input: ConfigInput): Operator {
     return input.oneOf("operator", OPERATORS);
+}
+
+/**
+ * The operator's namespace: a DNS-1123 label, never one of the cluster's own. The program creates it and
+ * `pulumi destroy` deletes it, which must never reach kube-system or default.
+ */
+function validateOperatorNamespace(input: ConfigInput, name: "argocdNamespace" | "fluxNamespace"): string {
+    const value = input.str(name);
+    const problem = namespaceProblem(value);
+    if (problem)
+        input.problem(
+            name,
+            `${quote(value)} is not valid; expected a namespace name: a lowercase DNS label (letters, digits, '-') of at most 63 characters (${problem}).`,
+        );
+    else if (isSystemNamespace(value))
+        input.problem(
+            name,
+            `${quote(value)} is a system namespace (default and kube-* belong to the cluster; destroy would delete it); expected a namespace of the operator's own, e.g. ${name === "argocdNamespace" ? "argocd" : "flux-system"}.`,
+        );
+    return value;
 }
 
 export interface OperatorInstallPart {
@@ -19,9 +41,8 @@ export interface OperatorInstallPart {
 
 /** Where and which version of each operator is installed, and the Argo CD UI's URL. */
 export function validateOperatorInstall(input: ConfigInput): OperatorInstallPart {
-    const namespaceForm = "a namespace name (lowercase letters, digits, '-')";
-    const argocdNamespace = input.pattern("argocdNamespace", DNS_LABEL, namespaceForm);
-    const fluxNamespace = input.pattern("fluxNamespace", DNS_LABEL, namespaceForm);
+    const argocdNamespace = validateOperatorNamespace(input, "argocdNamespace");
+    const fluxNamespace = validateOperatorNamespace(input, "fluxNamespace");
     const argocdChartVersion = input.pattern(
         "argocdChartVersion",
         CHART_VERSION,
@@ -34,13 +55,7 @@ export function validateOperatorInstall(input: ConfigInput): OperatorInstallPart
     );
     let argocdUrl: string | undefined = input.str("argocdUrl").replace(/\/+$/, "");
     if (argocdUrl === "") argocdUrl = undefined;
-    else
-        input.pattern(
-            "argocdUrl",
-            /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/,
-            "the https:// URL of the Argo CD UI",
-            argocdUrl,
-        );
+    else httpsUrl(input, "argocdUrl", argocdUrl, "the https:// URL of the Argo CD UI");
     return { argocdNamespace, fluxNamespace, argocdChartVersion, fluxChartVersion, argocdUrl };
 }
 

@@ -1,4 +1,5 @@
 import type { AccessConfig, FluxRef, GroupKind, Operator } from "../types";
+import { TIER_DEFAULTS } from "../tiers";
 import type { ConfigInput } from "./context";
 
 /** What the prod safeguards look at: the stack's settings after validation (defaults applied). */
@@ -25,12 +26,33 @@ export interface ProdSafeguard {
     readonly relaxed: (s: SafeguardInput) => boolean;
     /** What the relaxation is and why it matters (shown after "stack relaxes a prod safety default: "). */
     readonly what: (s: SafeguardInput) => string;
+    /**
+     * false: never allowed in prod, acknowledged or not (the problem is reported on the key itself).
+     * Default true: allowed with acknowledgeProdOverrides=true.
+     */
+    readonly acknowledgeable?: boolean;
 }
+
+const branchOf = (ref: FluxRef | undefined): string | undefined => (ref && "branch" in ref ? ref.branch : undefined);
+const NAMESPACE_ONLY = (gk: GroupKind) => gk.group === "" && gk.kind === "Namespace";
+
+/**
+ * The branches dev and staging image automation pushes its commits to (the automation pushes to the branch the
+ * environment's GitRepository tracks, src/flux/imageAutomation.ts; by default each tier's Flux revision).
+ */
+export const AUTOMATION_BRANCHES: readonly string[] = [
+    ...new Set(
+        (["dev", "staging"] as const)
+            .filter((t) => TIER_DEFAULTS[t].imageAutomation)
+            .map((t) => TIER_DEFAULTS[t].fluxRevision),
+    ),
+];
 
 /**
  * Every prod safety default, in one table: a prod stack that relaxes any of them must say acknowledgeProdOverrides
- * (the acknowledgement is recorded on the prod objects, where the policy pack reads it). A new safety key is a new
- * row here, so it cannot forget the acknowledgement; tests/config/rules/prodSafeguards.test.ts covers every row.
+ * (the acknowledgement is recorded on the prod objects, where the policy pack reads it), or, for the rows marked
+ * not acknowledgeable, cannot relax it at all. A new safety key is a new row here, so it cannot forget the
+ * acknowledgement; tests/config/rules/prodSafeguards.test.ts covers every row.
  */
 export const PROD_SAFEGUARDS: readonly ProdSafeguard[] = [
     {
@@ -63,21 +85,63 @@ export const PROD_SAFEGUARDS: readonly ProdSafeguard[] = [
         relaxed: (s) => s.access.defaultPolicy === "role:admin",
         what: () => "rbacDefaultPolicy=role:admin (every signed-in user may sync and delete prod)",
     },
+    {
+        key: "restrictDefaultProject",
+        safe: "true (the default)",
+        relaxed: (s) => s.operator === "argocd" && !s.restrictDefaultProject,
+        what: () =>
+            "restrictDefaultProject=false (Applications added through Git can use Argo CD's default project, which allows every repository, cluster and kind)",
+    },
+    {
+        key: "extraClusterResources",
+        safe: "no cluster-scoped kind beyond Namespace",
+        relaxed: (s) => s.operator === "argocd" && s.clusterResources.some((gk) => !NAMESPACE_ONLY(gk)),
+        what: (s) =>
+            `extraClusterResources=${s.clusterResources
+                .filter((gk) => !NAMESPACE_ONLY(gk))
+                .map((gk) => `${gk.group}/${gk.kind}`)
+                .join(",")} (prod Applications may create cluster-scoped objects)`,
+    },
+    {
+        key: "fluxMultitenancy",
+        safe: "true (the default)",
+        relaxed: (s) => s.operator === "flux" && !s.fluxMultitenancy,
+        what: () =>
+            "fluxMultitenancy=false (Kustomizations run with the controller's cluster-admin identity and may reference other namespaces)",
+    },
+    {
+        key: "targetRevision",
+        safe: `a branch other than ${AUTOMATION_BRANCHES.join(", ")} (default: ${TIER_DEFAULTS.prod.fluxRevision})`,
+        relaxed: (s) => s.operator === "flux" && AUTOMATION_BRANCHES.includes(branchOf(s.fluxRef) ?? ""),
+        what: (s) =>
+            `targetRevision=${branchOf(s.fluxRef)} (the branch dev/staging image automation pushes to: its image bumps would reach prod unreviewed)`,
+    },
+    {
+        key: "imageAutomation",
+        safe: "false or empty",
+        acknowledgeable: false,
+        relaxed: (s) => s.imageAutomation,
+        what: () => "is true in prod; image updates are never written by automation in prod (promote by pull request)",
+    },
 ];
 
-/** Reports each prod safeguard the stack relaxes without the acknowledgement. */
+/** Reports each prod safeguard the stack relaxes without the acknowledgement (or at all, when not acknowledgeable). */
 export function validateProdSafeguards(
     input: ConfigInput,
     settings: SafeguardInput,
     isProd: boolean,
     acknowledged: boolean,
 ): void {
-    if (!isProd || acknowledged) return;
+    if (!isProd) return;
     for (const row of PROD_SAFEGUARDS) {
         if (!row.relaxed(settings)) continue;
-        input.problem(
-            "acknowledgeProdOverrides",
-            `stack relaxes a prod safety default: ${row.what(settings)}; expected ${row.safe}, or acknowledgeProdOverrides=true to accept the risk.`,
-        );
+        if (row.acknowledgeable === false) {
+            input.problem(row.key, `${row.what(settings)}; expected ${row.safe}.`);
+        } else if (!acknowledged) {
+            input.problem(
+                "acknowledgeProdOverrides",
+                `stack relaxes a prod safety default: ${row.what(settings)}; expected ${row.safe}, or acknowledgeProdOverrides=true to accept the risk.`,
+            );
+        }
     }
 }

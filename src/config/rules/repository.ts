@@ -2,17 +2,30 @@ import { describeRef } from "../constants";
 import type { TierDefaults } from "../tiers";
 import { AUTH_KINDS, type FluxRef, type GitAuth, type Operator } from "../types";
 import { quote, type ConfigInput } from "./context";
+import { refNameProblem } from "./gitRefs";
+import { parseKnownHostLine } from "./knownHosts";
+import { MAX_URL_LENGTH, hostProblem, pathProblem, portProblem, splitUrl } from "./urls";
 
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
 const SEMVER_COMPARATOR = /^(>=|<=|>|<|=|~|\^)?v?\d+(\.(\d+|x|\*)){0,2}(-[0-9A-Za-z.-]+)?$/;
-const KNOWN_HOST_LINE =
-    /^(\S+)\s+(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(\s.*)?$/;
 
 export interface ParsedRepoUrl {
     readonly scheme: "ssh" | "https";
     readonly host: string;
     readonly port?: string;
     readonly path: string;
+}
+
+/**
+ * Why a Git URL that has the right shape still names no real repository: too long, a host that is not a DNS name
+ * or address, a port outside 1-65535, or a `.`/`..` path segment (a server may resolve it to another repository
+ * than the one reviewed). Undefined when it is fine.
+ */
+export function repoUrlProblem(url: string): string | undefined {
+    if (url.length > MAX_URL_LENGTH) return `is ${url.length} characters long, more than ${MAX_URL_LENGTH}`;
+    const parsed = parseRepoUrl(url);
+    if (!parsed) return undefined;
+    return hostProblem(parsed.host) ?? portProblem(parsed.port) ?? pathProblem(parsed.path);
 }
 
 /** Parses the Git URL forms Argo CD and Flux both accept. http:// is refused: credentials would travel in clear. */
@@ -26,8 +39,9 @@ export function parseRepoUrl(url: string): ParsedRepoUrl | undefined {
     return undefined;
 }
 
+/** A branch, tag or commit name git accepts (`git check-ref-format`), in the characters we allow. */
 export function isGitRevision(revision: string): boolean {
-    return GIT_REVISION.test(revision);
+    return GIT_REVISION.test(revision) && refNameProblem(revision) === undefined;
 }
 
 /** Flux's ref forms. Argo CD's targetRevision is the same text without a prefix. */
@@ -65,10 +79,11 @@ export function validateRepository(input: ConfigInput): RepositoryPart {
             "repoUrl",
             "is required; expected git@host:org/repo.git or https://host/org/repo.git (pulumi config set repoUrl <url>).",
         );
-    } else if (!parsed) {
+    } else if (!parsed || repoUrlProblem(url)) {
+        const why = repoUrlProblem(url);
         input.problem(
             "repoUrl",
-            `${quote(url)} is not valid; expected git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git.`,
+            `${quote(url.length > 80 ? `${url.slice(0, 60)}...` : url)} is not valid; expected git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git with a real host, a port from 1 to 65535 and no "." or ".." segments${why ? ` (it ${why})` : ""}.`,
         );
     }
     const authKind = input.oneOf("authKind", AUTH_KINDS);
@@ -105,11 +120,11 @@ export function validateRepository(input: ConfigInput): RepositoryPart {
         );
         const enterpriseBaseUrl = input.str("githubAppEnterpriseBaseUrl");
         if (enterpriseBaseUrl !== "")
-            input.pattern(
+            httpsUrl(
+                input,
                 "githubAppEnterpriseBaseUrl",
-                /^https:\/\/\S+$/,
-                "an https:// API base URL",
                 enterpriseBaseUrl,
+                "an https:// API base URL such as https://ghe.example.com/api/v3",
             );
         const privateKey = input.secret("githubAppPrivateKey", "with authKind githubApp");
         if (privateKey) {
@@ -128,14 +143,56 @@ export function validateRepository(input: ConfigInput): RepositoryPart {
         const prefix = input.str("credentialUrlPrefix");
         const owner = url?.replace(/[^/:]+$/, "") ?? "";
         credentialUrl = prefix === "" ? owner : prefix;
+        const scope = credentialPrefixProblem(credentialUrl, url);
         if (prefix !== "" && url && !url.startsWith(prefix)) {
             input.problem(
                 "credentialUrlPrefix",
                 `${quote(prefix)} is not a prefix of repoUrl ${quote(url)}; expected e.g. ${quote(owner)}.`,
             );
+        } else if (scope && parsed) {
+            input.problem(
+                "credentialUrlPrefix",
+                `${quote(credentialUrl)}${prefix === "" ? " (the owner prefix of repoUrl)" : ""} ${scope}: Argo CD would hand these credentials to every repository whose URL starts with it; expected at least scheme, host and owner ending in "/", e.g. ${quote(ownerExample(parsed))}.`,
+            );
         }
     }
     return { url, parsed, auth, credentialScope, credentialUrl };
+}
+
+/** Reads an https:// URL key (no user info, query or fragment) with a real host, port and path. */
+export function httpsUrl(
+    input: ConfigInput,
+    name: "githubAppEnterpriseBaseUrl" | "argocdUrl" | "destinationServer",
+    value: string,
+    expected: string,
+): void {
+    const url = splitUrl(value, "https");
+    if (typeof url === "string") input.problem(name, `${quote(value)} is not valid; expected ${expected} (it ${url}).`);
+}
+
+const ownerExample = (p: ParsedRepoUrl): string => {
+    const owner = p.path.split("/")[0] || "org";
+    return p.scheme === "https"
+        ? `https://${p.host}${p.port ? `:${p.port}` : ""}/${owner}/`
+        : `git@${p.host}:${owner}/`;
+};
+
+/**
+ * Why a repo-creds URL prefix reaches more than one owner's repositories, or undefined. Argo CD picks the
+ * credential template by plain string prefix, so the prefix must run through the owner and its "/":
+ * `https://github.com/acme/` (not `https://github.com/ac`, which also matches acme-evil), `git@github.com:acme/`.
+ * The full repository URL itself is fine.
+ */
+export function credentialPrefixProblem(prefix: string, repoUrl: string | undefined): string | undefined {
+    if (repoUrl !== undefined && prefix === repoUrl) return undefined;
+    const https = /^https:\/\/([^/@]+)\/([^/]+)\/.*$/.exec(prefix);
+    const ssh = /^ssh:\/\/[^/@]+@([^/]+)\/([^/]+)\/.*$/.exec(prefix);
+    const scp = /^[^@/:]+@([^:/]+):([^/]+)\/.*$/.exec(prefix);
+    const m = https ?? ssh ?? scp;
+    if (!m) return "does not name an owner";
+    const [host, port] = m[1].split(":");
+    const problem = hostProblem(host) ?? (scp ? undefined : portProblem(port));
+    return problem ? `has a bad host (${problem})` : undefined;
 }
 
 /** sshKnownHosts: host keys are pinned, never skipped; the repository host must have a line. */
@@ -145,7 +202,7 @@ function validateKnownHosts(input: ConfigInput, parsed: ParsedRepoUrl | undefine
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l !== "" && !l.startsWith("#"));
-    const bad = lines.find((l) => !KNOWN_HOST_LINE.test(l));
+    const bad = lines.find((l) => typeof parseKnownHostLine(l) === "string");
     const hostPattern = parsed?.port ? `[${parsed.host}]:${parsed.port}` : parsed?.host;
     if (lines.length === 0) {
         input.problem(
@@ -155,7 +212,7 @@ function validateKnownHosts(input: ConfigInput, parsed: ParsedRepoUrl | undefine
     } else if (bad !== undefined) {
         input.problem(
             "sshKnownHosts",
-            `line ${quote(bad.slice(0, 60))} is not valid; expected "<host> <key-type> <base64-key>".`,
+            `line ${quote(bad.slice(0, 60))} is not valid; expected "<host> <key-type> <base64-key>" (the line ${parseKnownHostLine(bad) as string}).`,
         );
     } else if (
         hostPattern &&
@@ -186,16 +243,21 @@ export function validateRevision(input: ConfigInput, operator: Operator, default
     const fluxRevision = value === "" ? defaults.fluxRevision : value;
     const argoRevision = value === "" ? defaults.argoRevision : value;
     const fluxRef = parseFluxRef(fluxRevision);
+    const why = (ref: string): string => {
+        const problem = refNameProblem(ref);
+        return problem ? ` (git refuses it: it ${problem})` : "";
+    };
     if (operator === "flux" && !fluxRef) {
+        const name = fluxRevision.replace(/^(tag):/, "");
         input.problem(
             "targetRevision",
-            `${quote(value)} is not valid for Flux; expected a branch name, tag:<tag> or semver:<range>.`,
+            `${quote(value)} is not valid for Flux; expected a branch name, tag:<tag> or semver:<range> that git accepts${why(name)}.`,
         );
     }
     if (operator === "argocd" && !isGitRevision(argoRevision)) {
         input.problem(
             "targetRevision",
-            `${quote(value)} is not valid for Argo CD; expected a branch, tag or commit (no tag:/semver: prefix).`,
+            `${quote(value)} is not valid for Argo CD; expected a branch, tag or commit that git accepts, with no tag:/semver: prefix${why(argoRevision)}.`,
         );
     }
     return { argoRevision, fluxRevision, fluxRef };

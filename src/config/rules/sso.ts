@@ -7,6 +7,14 @@ import { quote, type ConfigInput } from "./context";
 /** Any reference into the Secret the program stores the SSO client secret in. */
 const SSO_SECRET_PREFIX = `$${SSO_SECRET}:`;
 const CLIENT_SECRET_FIELDS = ["clientSecret", "client_secret"];
+/**
+ * Fields that hold a secret in Dex connectors and OIDC configs, at any depth: client secrets, LDAP bindPW,
+ * passwords (adminPassword, ...), tokens, API keys, private keys. Matched on the end of the field name, so
+ * `tokenEndpoint` or `passwordConnector` are not secrets.
+ */
+const SECRET_FIELD = /(secret|password|passwd|bindpw|token|apikey|api_key|privatekey|private_key)$/i;
+/** The Secret Argo CD keeps for itself; this program fills none of its keys. */
+const ARGOCD_SECRET_PREFIX = "$argocd-secret:";
 
 export interface SsoPart {
     readonly dexConfig?: string;
@@ -45,7 +53,9 @@ export function validateSso(input: ConfigInput, operator: Operator): SsoPart {
         for (const field of sso.plainText)
             input.problem(
                 name,
-                `holds a ${field} in plain text; expected ${field}: ${SSO_SECRET_REF}, with the value set by pulumi config set --secret ssoClientSecret <value>.`,
+                CLIENT_SECRET_FIELDS.includes(field)
+                    ? `holds a ${field} in plain text; expected ${field}: ${SSO_SECRET_REF}, with the value set by pulumi config set --secret ssoClientSecret <value>.`
+                    : `holds a ${field} in plain text (it would sit in argocd-cm, the Helm values and every preview); expected ${field}: $<secret>:<key>, a reference to a Secret labelled app.kubernetes.io/part-of: argocd in the Argo CD namespace that holds it (the program's own argocd-sso Secret holds only clientSecret, set with pulumi config set --secret ssoClientSecret).`,
             );
         for (const [field, value] of sso.argocdSecretKeys)
             input.problem(
@@ -94,6 +104,7 @@ function checkSsoConfig(text: string): SsoConfigCheck {
     } catch (err) {
         return { ...result, invalidYaml: (err as Error).message.split("\n")[0] };
     }
+    const isSecretField = (field: string) => CLIENT_SECRET_FIELDS.includes(field) || SECRET_FIELD.test(field);
     const visit = (value: unknown, field: string | undefined): void => {
         if (Array.isArray(value)) return value.forEach((v) => visit(v, undefined));
         if (value !== null && typeof value === "object") {
@@ -105,9 +116,14 @@ function checkSsoConfig(text: string): SsoConfigCheck {
             else result.otherSsoKeys.push(value);
             return;
         }
-        if (field === undefined || !CLIENT_SECRET_FIELDS.includes(field)) return;
-        // An empty secret is a public client (PKCE): nothing to keep secret.
-        if (value === null || value === "") return;
+        // A reference into argocd-secret is unfilled wherever it appears.
+        if (typeof value === "string" && value.startsWith(ARGOCD_SECRET_PREFIX)) {
+            result.argocdSecretKeys.push([field ?? "a value", value]);
+            return;
+        }
+        if (field === undefined || !isSecretField(field)) return;
+        // An empty secret is a public client (PKCE): nothing to keep secret. A switch is not a secret either.
+        if (value === null || value === "" || typeof value === "boolean") return;
         if (typeof value !== "string" || !value.startsWith("$")) result.plainText.push(field);
         else if (!value.includes(":")) result.argocdSecretKeys.push([field, value]);
     };

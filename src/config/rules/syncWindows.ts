@@ -1,36 +1,140 @@
+import * as fs from "node:fs";
 import type { SyncWindowConfig } from "../types";
 import { quote, type ConfigInput } from "./context";
+import { parseGoDuration } from "./durations";
 
-const GO_DURATION = /^(\d+(ms|s|m|h))+$/;
-
-function isCron(schedule: string): boolean {
-    const fields = schedule.trim().split(/\s+/);
-    return fields.length === 5 && fields.every((f) => /^[A-Za-z0-9*,/-]+$/.test(f));
+interface CronField {
+    readonly name: string;
+    readonly min: number;
+    readonly max: number;
+    readonly names?: Readonly<Record<string, number>>;
 }
 
-function isTimeZone(zone: string): boolean {
-    try {
-        new Intl.DateTimeFormat("en-US", { timeZone: zone });
-        return true;
-    } catch {
-        return false;
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+/** The five fields of robfig/cron's standard parser, with its bounds and names (matched case-insensitively). */
+const CRON_FIELDS: readonly CronField[] = [
+    { name: "minute", min: 0, max: 59 },
+    { name: "hour", min: 0, max: 23 },
+    { name: "day of month", min: 1, max: 31 },
+    { name: "month", min: 1, max: 12, names: Object.fromEntries(MONTHS.map((m, i) => [m, i + 1])) },
+    { name: "day of week", min: 0, max: 6, names: Object.fromEntries(DAYS.map((d, i) => [d, i])) },
+];
+const DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+
+/** One comma-separated part of a field, as robfig/cron's getRange reads it. */
+function rangeProblem(expr: string, field: CronField): string | undefined {
+    const value = (text: string): number | undefined => {
+        const named = field.names?.[text.toLowerCase()];
+        if (named !== undefined) return named;
+        return /^\d+$/.test(text) ? Number(text) : undefined;
+    };
+    const rangeAndStep = expr.split("/");
+    if (rangeAndStep.length > 2) return `${quote(expr)} has more than one '/'`;
+    const lowAndHigh = rangeAndStep[0].split("-");
+    if (lowAndHigh.length > 2) return `${quote(expr)} has more than one '-'`;
+    let start: number | undefined;
+    let end: number | undefined;
+    if (lowAndHigh[0] === "*" || lowAndHigh[0] === "?") {
+        if (lowAndHigh.length > 1) return `${quote(expr)} is not a range`;
+        [start, end] = [field.min, field.max];
+    } else {
+        start = value(lowAndHigh[0]);
+        end = lowAndHigh.length === 2 ? value(lowAndHigh[1]) : start;
+        if (start === undefined || end === undefined)
+            return `${quote(expr)} is not a number${field.names ? " or name" : ""}`;
     }
+    if (rangeAndStep.length === 2) {
+        if (!/^\d+$/.test(rangeAndStep[1]) || Number(rangeAndStep[1]) === 0)
+            return `${quote(expr)} has a step that is not a positive number`;
+        if (lowAndHigh.length === 1 && lowAndHigh[0] !== "*" && lowAndHigh[0] !== "?") end = field.max;
+    }
+    if (start < field.min || end > field.max) return `${quote(expr)} is outside ${field.min}-${field.max}`;
+    if (start > end) return `${quote(expr)} starts after it ends`;
+    return undefined;
+}
+
+/**
+ * Why Argo CD would refuse a sync window schedule, or undefined. Argo CD parses it with robfig/cron's standard parser
+ * (minute hour day-of-month month day-of-week, or a descriptor such as @daily); `*` and `?` mean every value,
+ * `a-b` a range, `/n` a step, `,` a list; months JAN-DEC and days SUN-SAT by name. A `TZ=`/`CRON_TZ=` prefix is
+ * refused here: the window's time zone is syncWindowTimeZone, and two would contradict each other.
+ */
+export function cronProblem(schedule: string): string | undefined {
+    const spec = schedule.trim();
+    if (spec === "") return "is empty";
+    if (/^(CRON_)?TZ=/.test(spec)) return "sets its own time zone; set syncWindowTimeZone instead";
+    if (spec.startsWith("@")) {
+        if (DESCRIPTORS.includes(spec)) return undefined;
+        const every = /^@every\s+(\S+)$/.exec(spec);
+        if (every) {
+            const ms = parseGoDuration(every[1]);
+            return ms !== undefined && ms > 0 ? undefined : `@every needs a positive duration, not ${quote(every[1])}`;
+        }
+        return `${quote(spec)} is not a descriptor (${DESCRIPTORS.join(", ")}, @every <duration>)`;
+    }
+    const fields = spec.split(/\s+/);
+    if (fields.length !== 5) return `has ${fields.length} fields, not 5`;
+    for (const [i, field] of CRON_FIELDS.entries()) {
+        for (const part of fields[i].split(",")) {
+            const problem = rangeProblem(part, field);
+            if (problem) return `${field.name} field: ${problem}`;
+        }
+    }
+    return undefined;
+}
+
+/** Segments of a time zone name in the IANA database's spelling (Europe/Berlin, Etc/GMT+5, EST5EDT, America/Port-au-Prince). */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9][A-Za-z0-9_+-]*)*$/;
+
+/**
+ * Why Go's time.LoadLocation (on the Argo CD controller) would not load a zone, or undefined. Go looks the name up
+ * in the IANA database by its exact spelling: `europe/berlin` and offsets like `+05:00` fail there although
+ * JavaScript accepts them. "Local" loads, but means the controller host's zone, which the stack does not know.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+    if (zone === "Local") return "is the Argo CD controller's local zone, which depends on the host it runs on";
+    if (zone === "" || !ZONE_NAME.test(zone)) return "is not an IANA time zone name";
+    let resolved: string;
+    try {
+        resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+        return "is not in the IANA time zone database";
+    }
+    if (resolved === zone) return undefined;
+    if (resolved.toLowerCase() === zone.toLowerCase())
+        return `is not spelt as the IANA database spells it (${resolved})`;
+    // An alias (US/Eastern, Asia/Kolkata): Go loads it when the zoneinfo file of that exact name exists.
+    const zoneinfo = `/usr/share/zoneinfo/${zone}`;
+    if (fs.existsSync("/usr/share/zoneinfo/UTC"))
+        return fs.existsSync(zoneinfo) ? undefined : "is not in the IANA time zone database";
+    return zone.split("/").every((s) => /^[A-Z0-9]/.test(s))
+        ? undefined
+        : `is not spelt as the IANA database spells it (${resolved})`;
 }
 
 /** The prod sync window (checked on every stack, so a stack can be promoted to prod without surprises). */
 export function validateSyncWindow(input: ConfigInput): SyncWindowConfig {
     const schedule = input.str("syncWindowSchedule");
-    if (!isCron(schedule))
+    const cron = cronProblem(schedule);
+    if (cron)
         input.problem(
             "syncWindowSchedule",
-            `${quote(schedule)} is not valid; expected a 5-field cron schedule such as "0 8 * * 1-5".`,
+            `${quote(schedule)} is not valid; expected a 5-field cron schedule such as "0 8 * * 1-5" (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT), as Argo CD parses it (${cron}).`,
         );
-    const duration = input.pattern("syncWindowDuration", GO_DURATION, "a duration such as 10h or 90m");
+    const duration = input.str("syncWindowDuration");
+    const ms = parseGoDuration(duration);
+    if (ms === undefined || ms <= 0)
+        input.problem(
+            "syncWindowDuration",
+            `${quote(duration)} is not valid; expected a duration such as 10h or 90m, longer than zero${ms === undefined ? " (units h, m, s, ms; no days)" : ""}.`,
+        );
     const timeZone = input.str("syncWindowTimeZone");
-    if (!isTimeZone(timeZone))
+    const zone = timeZoneProblem(timeZone);
+    if (zone)
         input.problem(
             "syncWindowTimeZone",
-            `${quote(timeZone)} is not valid; expected an IANA time zone such as UTC or Europe/Berlin.`,
+            `${quote(timeZone)} is not valid; expected an IANA time zone such as UTC or Europe/Berlin, spelt exactly as Go's time.LoadLocation reads it (it ${zone}).`,
         );
     return { schedule, duration, timeZone };
 }
