@@ -27,7 +27,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, DECLARED_KEYS, PROJECT, loadConfig, type StackConfig } from "../../src/config";
 import { PROD_SAFEGUARDS } from "../../src/config/rules/prodSafeguards";
 import { readStackFile } from "../../src/offline/stackFile";
-import { stackConfig, type StackOptions } from "../support/stacks";
+import { TEST_SECRETS, stackConfig, type StackOptions } from "../support/stacks";
 
 type Needle = string | RegExp;
 type StackFile = "dev" | "staging" | "prod";
@@ -128,7 +128,7 @@ function relax(stack: string, config: string[], key: string, value: Needle, extr
 }
 
 function warns(cls: Class, stack: string, config: string[], key: string, value: string, form: Needle): Row {
-    return row(cls, stack, config, { kind: "warned", key, needles: [key, q(value), form] });
+    return row(cls, stack, config, { kind: "warned", key, needles: [`"${stack}"`, full(key), q(value), form] });
 }
 
 function ok(
@@ -1401,7 +1401,7 @@ async function check(r: Row): Promise<void> {
         expect(message).toContain(`"${r.stack}"`);
         if (!problemsOf(result.error).some((p) => matchesAll(p, outcome.needles)))
             throw new Error(`no problem matches ${show(outcome.needles)}; got:\n${message}`);
-        for (const text of r.absent ?? []) expect(message).not.toContain(text);
+        for (const text of [...(r.absent ?? []), ...Object.values(TEST_SECRETS)]) expect(message).not.toContain(text);
         return;
     }
     if ("error" in result)
