@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { customResources, plain, runStack, STACKS } from "../support/stacks";
+import { declared } from "./fixtures";
+
+/** The status command must look for exactly what the program creates: names checked against a real program run. */
+describe.each(STACKS)("stack %s: the status command's declared objects match the program's", (stack) => {
+    it("Argo CD: Applications (name, path, destination, project), AppProjects and the credential Secret", async () => {
+        const run = await runStack(stack);
+        const d = declared(stack);
+        const apps = customResources(run.resources, "Application").map((a) => plain(a) as any);
+        expect(d.applications.map((a) => a.name).sort()).toEqual(apps.map((a) => a.metadata.name).sort());
+        for (const a of d.applications) {
+            const app = apps.find((x) => x.metadata.name === a.name);
+            expect(app.metadata.namespace).toBe(d.namespace);
+            expect(app.spec.source).toMatchObject({ path: a.path, targetRevision: d.revision, repoURL: d.repoUrl });
+            expect(app.spec.destination.namespace).toBe(a.destinationNamespace);
+            expect(app.spec.project).toBe(a.project);
+            expect(Boolean(app.spec.syncPolicy.automated)).toBe(d.autoSync);
+        }
+        const projects = customResources(run.resources, "AppProject").map((p) => (plain(p) as any).metadata.name);
+        // `default` is Argo CD's own project, only patched (restrictDefaultProject): not the stack's to report.
+        expect(projects.filter((p) => p !== "default").sort()).toEqual([...d.projects].sort());
+        const secret = run.resources.find(
+            (r) =>
+                r.type === "kubernetes:core/v1:Secret" &&
+                (plain(r.inputs) as any).metadata?.name === d.credentials.secretName,
+        );
+        expect(secret && (plain(secret.inputs) as any).metadata.namespace).toBe(d.credentials.namespace);
+        expect(Object.keys((plain(secret!.inputs) as any).stringData)).toEqual(
+            expect.arrayContaining(d.credentials.keys),
+        );
+    });
+
+    it("Flux: GitRepository, Kustomizations (name, path, target namespace, dependsOn) and the credential Secret", async () => {
+        const run = await runStack(stack, { config: ["operator=flux"] });
+        const d = declared(stack, ["operator=flux"]);
+        const repos = customResources(run.resources, "GitRepository").map((r) => plain(r) as any);
+        expect(repos.map((r) => r.metadata.name)).toEqual([d.gitRepository]);
+        expect(repos[0].spec.secretRef.name).toBe(d.credentials.secretName);
+        const ks = customResources(run.resources, "Kustomization").map((k) => plain(k) as any);
+        expect(ks.map((k) => k.metadata.name).sort()).toEqual(d.applications.map((a) => a.name).sort());
+        for (const a of d.applications) {
+            const k = ks.find((x) => x.metadata.name === a.name);
+            expect(k.metadata.namespace).toBe(d.namespace);
+            expect(k.spec.path).toBe(`./${a.path}`);
+            expect(k.spec.targetNamespace).toBe(a.destinationNamespace);
+            expect((k.spec.dependsOn ?? []).map((x: { name: string }) => x.name)).toEqual(a.dependsOn);
+        }
+        const secret = run.resources.find(
+            (r) =>
+                r.type === "kubernetes:core/v1:Secret" &&
+                (plain(r.inputs) as any).metadata?.name === d.credentials.secretName,
+        );
+        expect(secret && (plain(secret.inputs) as any).metadata.namespace).toBe(d.credentials.namespace);
+    });
+});
