@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { describeError, formatSummary, renderStack, writeRender } from "../src/offline/render";
+import { ConfigArgumentError } from "../src/offline/stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,7 +23,11 @@ Renders every Kubernetes object and Helm release the stack declares to YAML, wit
                         a directory that is not a previous render is refused
   -h, --help            show this help
 
-Exit status: 0 rendered, 1 the stack, a key, a value or the output directory is wrong, 2 bad arguments.
+Exit status: 0 rendered, 1 the stack, a key, a value or the output directory is wrong, 2 bad arguments
+(an unknown option, no --stack, a --config that is not key=value or that passes a secret).
+
+A secret the configuration needs but the stack file does not hold is rendered as the placeholder and reported
+as a warning on stderr, with the pulumi config set --secret command that sets it.
 `;
 
 async function run(): Promise<number> {
@@ -49,9 +54,18 @@ async function run(): Promise<number> {
         process.stderr.write(`render: --stack is required.\n\n${USAGE}`);
         return 2;
     }
-    const render = await renderStack({ root: ROOT, stack: args.stack, config: args.config });
+    let render;
+    try {
+        render = await renderStack({ root: ROOT, stack: args.stack, config: args.config });
+    } catch (err) {
+        // A --config that is not key=value (or passes a secret) is a bad command line, not a bad stack.
+        if (!(err instanceof ConfigArgumentError)) throw err;
+        process.stderr.write(`render: ${err.message}\n\n${USAGE}`);
+        return 2;
+    }
     const outDir = args.out ?? path.join(ROOT, "rendered", args.stack);
     writeRender(render, outDir);
+    for (const warning of render.summary.warnings) process.stderr.write(`render: warning: ${warning}\n`);
     // As the user wrote it; the default relative to where they are (the repository root under npm run).
     process.stdout.write(formatSummary(render.summary, args.out ?? path.relative(process.cwd(), outDir)));
     return 0;

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { main } from "../program";
 import { clearCredentialKeys, fluxGitSecrets, type DeclaredObject } from "./credentials";
+import { missingSecretWarnings } from "./missingSecrets";
 import { isSecretValue, runProgram, type RecordedResource } from "./mockRun";
 import {
     applyOverrides,
@@ -48,6 +49,11 @@ export interface RenderSummary {
     helmReleases: RenderedRelease[];
     /** Secret leaves written as SECRET_PLACEHOLDER. */
     redactedValues: number;
+    /**
+     * What a real `pulumi up` of this stack file would stop at although the render went through: secrets the
+     * configuration needs and the stack file does not hold (missingSecretWarnings).
+     */
+    warnings: string[];
 }
 
 export interface Render {
@@ -71,7 +77,10 @@ export function renderEngineConfig(options: RenderOptions): EngineConfig {
 
 /** Renders a committed stack: reads its stack file and runs the program (src/program main) offline. */
 export async function renderStack(options: RenderOptions): Promise<Render> {
-    return renderConfig(options.stack, renderEngineConfig(options));
+    const config = renderEngineConfig(options);
+    const render = await renderConfig(options.stack, config);
+    render.summary.warnings.push(...missingSecretWarnings(config));
+    return render;
 }
 
 /**
@@ -144,6 +153,7 @@ export async function renderConfig(
             objectCount: Object.values(objectsByKind).reduce((sum, n) => sum + n, 0),
             helmReleases: helmReleases.sort((a, b) => compare(a.file, b.file)),
             redactedValues: counter.redacted,
+            warnings: [],
         },
     };
 }

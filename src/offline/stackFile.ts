@@ -3,12 +3,23 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { DECLARED_KEYS, PROJECT, SECRET_KEYS, STRUCTURED_KEYS } from "../config";
 
-/** A stack's configuration as the engine would hand it to the program: raw strings, and which keys are secret. */
+/**
+ * A stack's configuration as the engine would hand it to the program: every key of the stack file, in every
+ * namespace (`gitops-stack:`, `kubernetes:`, a mistyped `kubernets:` too, so config validation can refuse it), as raw
+ * strings, and which keys are secret.
+ */
 export interface EngineConfig {
     /** Full keys ("gitops-stack:repoUrl", "kubernetes:context") to the engine's string form (JSON for structures). */
     values: Record<string, string>;
     /** Full keys whose values are secrets. */
     secretKeys: string[];
+    /** The stack the configuration belongs to (set by readStackFile; messages name it). */
+    stack?: string;
+    /**
+     * Secret keys the stack file does not hold, which withSecretPlaceholders filled with the placeholder: a real
+     * `pulumi up` would not have them (see missingSecretWarnings).
+     */
+    placeholders?: string[];
 }
 
 /** A `--config` override or a stack file names a key that does not exist, or a stack that does not exist. */
@@ -16,6 +27,17 @@ export class StackFileError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "StackFileError";
+    }
+}
+
+/**
+ * A `--config` argument that is not `key=value`, or that tries to pass a secret: a bad command line (the CLIs exit 2),
+ * not a bad stack.
+ */
+export class ConfigArgumentError extends StackFileError {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigArgumentError";
     }
 }
 
@@ -51,7 +73,7 @@ export function readStackFile(root: string, stack: string): EngineConfig {
             `Unknown stack "${stack}": no Pulumi.${stack}.yaml; expected one of ${known.join(", ")}.`,
         );
     }
-    const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = parseStackFileYaml(file, fs.readFileSync(file, "utf8"));
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     // The CLI hands the program every default declared in Pulumi.yaml as if the stack had set it.
@@ -63,7 +85,75 @@ export function readStackFile(root: string, stack: string): EngineConfig {
         values[key] = isSecure ? SECRET_PLACEHOLDER : engineString(value);
         if (isSecure) secretKeys.push(key);
     }
-    return { values, secretKeys };
+    return { values, secretKeys, stack };
+}
+
+/**
+ * The stack file's YAML, or an error that names the file and the line (a hand edit that broke the indentation, a
+ * duplicate key, a tab), as the Pulumi CLI would refuse it.
+ */
+function parseStackFileYaml(file: string, text: string): { config?: Record<string, unknown> } {
+    const name = path.basename(file);
+    let doc: unknown;
+    try {
+        doc = YAML.parse(text);
+    } catch (err) {
+        if (err instanceof YAML.YAMLError) {
+            const at = err.linePos?.[0];
+            const where = at ? `line ${at.line}, column ${at.col}` : "an unknown line";
+            // The parser's first line repeats the position; keep its reason only.
+            const reason = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+            throw new StackFileError(
+                `${name}: ${where}: ${reason}; expected valid YAML (see the committed stack files).`,
+            );
+        }
+        throw err;
+    }
+    if (doc === null || doc === undefined) return {};
+    const config = (doc as { config?: unknown }).config;
+    if (
+        typeof doc !== "object" ||
+        Array.isArray(doc) ||
+        (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config)))
+    ) {
+        throw new StackFileError(
+            `${name}: expected a mapping with a "config:" mapping of keys (gitops-stack:<key>: <value>).`,
+        );
+    }
+    return { config: (config ?? {}) as Record<string, unknown> };
+}
+
+/** Levenshtein distance, case-insensitive (a key differing only in case is the likeliest typo). */
+function distance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= y.length; j++) {
+            current[j] = Math.min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1),
+            );
+        }
+        previous = current;
+    }
+    return previous[y.length];
+}
+
+/** The known key closest to `name`, when it is close enough to be a typo of it (at most a third of it differs). */
+export function nearestKey(name: string, known: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of known) {
+        const d = distance(name, candidate);
+        if (d < bestDistance) {
+            best = candidate;
+            bestDistance = d;
+        }
+    }
+    return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
 /**
@@ -76,24 +166,30 @@ export function applyOverrides(config: EngineConfig, overrides: readonly string[
     const known = projectKeys();
     for (const override of overrides) {
         const eq = override.indexOf("=");
-        if (eq <= 0) throw new StackFileError(`--config ${JSON.stringify(override)} is not valid; expected key=value.`);
+        if (eq <= 0)
+            throw new ConfigArgumentError(`--config ${JSON.stringify(override)} is not valid; expected key=value.`);
         const name = override.slice(0, eq);
         const value = override.slice(eq + 1);
         const full = name.includes(":") ? name : `${PROJECT}:${name}`;
         const bare = full.startsWith(`${PROJECT}:`) ? full.slice(PROJECT.length + 1) : undefined;
         if (bare !== undefined && !known.includes(bare)) {
+            const nearest = nearestKey(bare, known);
+            const stack = config.stack === undefined ? "this stack" : `stack "${config.stack}"`;
             throw new StackFileError(
-                `--config ${JSON.stringify(name)}: unknown key; expected one of ${known.join(", ")}.`,
+                `--config ${JSON.stringify(name)}: unknown key for ${stack} (project ${PROJECT}); ` +
+                    (nearest
+                        ? `did you mean ${JSON.stringify(nearest)}?`
+                        : "expected a key of the README's configuration reference."),
             );
         }
         if (bare !== undefined && bare in SECRET_KEYS) {
-            throw new StackFileError(
+            throw new ConfigArgumentError(
                 `--config ${JSON.stringify(name)}: secrets are not taken on the command line; the render uses a placeholder.`,
             );
         }
         values[full] = value;
     }
-    return { values, secretKeys: [...config.secretKeys] };
+    return { ...config, values, secretKeys: [...config.secretKeys] };
 }
 
 /**
@@ -103,13 +199,15 @@ export function applyOverrides(config: EngineConfig, overrides: readonly string[
 export function withSecretPlaceholders(config: EngineConfig): EngineConfig {
     const values = { ...config.values };
     const secretKeys = new Set(config.secretKeys);
+    const placeholders: string[] = [];
     for (const name of Object.keys(SECRET_KEYS)) {
         const full = `${PROJECT}:${name}`;
         // A secret written in plain text into the stack file stays as it is: the program refuses it.
         if (!(full in values)) {
             values[full] = SECRET_PLACEHOLDER;
             secretKeys.add(full);
+            placeholders.push(full);
         }
     }
-    return { values, secretKeys: [...secretKeys].sort() };
+    return { ...config, values, secretKeys: [...secretKeys].sort(), placeholders };
 }

@@ -15,7 +15,7 @@ import {
     renderStack,
     writeRender,
 } from "../../src/offline/render";
-import { SECRET_PLACEHOLDER, StackFileError } from "../../src/offline/stackFile";
+import { ConfigArgumentError, SECRET_PLACEHOLDER, StackFileError, readStackFile } from "../../src/offline/stackFile";
 import { validateFluxObject } from "../flux/schema";
 import { validateArgoObject } from "../support/schemas";
 import { ROOT, STACKS, TEST_SECRETS, findOne, plain, runStack, stackConfig } from "../support/stacks";
@@ -276,6 +276,96 @@ describe("render secrets", () => {
     });
 });
 
+describe("render: secrets the stack file does not hold", () => {
+    /** A temporary copy of a committed stack file, edited, so renderStack reads it as a user's file. */
+    function stackDir(stack: string, edit: (text: string) => string = (t) => t): string {
+        const dir = path.join(tmp, `root-${stack}`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        fs.writeFileSync(
+            path.join(dir, `Pulumi.${stack}.yaml`),
+            edit(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")),
+        );
+        return dir;
+    }
+
+    it("warns about each needed secret, naming the key and the pulumi config set --secret command", async () => {
+        const render = await renderStack({
+            root: ROOT,
+            stack: "dev",
+            config: ["repoUrl=https://github.com/acme/gitops.git", "authKind=https"],
+        });
+        expect(render.summary.warnings).toEqual([
+            `stack "dev" needs the secret gitops-stack:httpsToken (is required with authKind https), which Pulumi.dev.yaml does not hold: the render used ${SECRET_PLACEHOLDER}, pulumi up would stop here. Set it with: pulumi config set --secret httpsToken <value> --stack dev`,
+            `stack "dev" needs the secret gitops-stack:slackToken (is required when slackChannel is set), which Pulumi.dev.yaml does not hold: the render used ${SECRET_PLACEHOLDER}, pulumi up would stop here. Set it with: pulumi config set --secret slackToken <value> --stack dev`,
+        ]);
+    });
+
+    it("warns only about the secrets the configuration uses", async () => {
+        // No Slack channel: no slackToken needed; SSH: no httpsToken or GitHub App key.
+        const render = await renderStack({ root: ROOT, stack: "dev", config: ["slackChannel="] });
+        expect(render.summary.warnings).toHaveLength(1);
+        expect(render.summary.warnings[0]).toContain("gitops-stack:sshPrivateKey (is required with authKind ssh)");
+        expect(render.summary.warnings[0]).toContain("pulumi config set --secret sshPrivateKey <value> --stack dev");
+    });
+
+    it("does not warn about a secret the stack file holds (encrypted)", async () => {
+        const root = stackDir("dev", (text) =>
+            text.replace(
+                "config:\n",
+                "config:\n  gitops-stack:sshPrivateKey:\n    secure: v1:c2VjcmV0\n  gitops-stack:slackToken:\n    secure: v1:dG9rZW4=\n",
+            ),
+        );
+        const render = await renderStack({ root, stack: "dev" });
+        expect(render.summary.warnings).toEqual([]);
+        for (const content of render.files.values()) expect(content).not.toContain("v1:c2VjcmV0");
+    });
+});
+
+describe("render: stack file errors", () => {
+    it.each<[string, string, number]>([
+        [
+            "indentation",
+            "config:\n  gitops-stack:repoUrl: git@github.com:acme/gitops.git\n   gitops-stack:authKind: ssh\n",
+            2,
+        ],
+        ["a duplicate key", "config:\n  gitops-stack:authKind: ssh\n  gitops-stack:authKind: https\n", 3],
+        ["a tab", "config:\n  gitops-stack:authKind: ssh\n\tgitops-stack:slackChannel: deploys-prod\n", 3],
+        ["an unclosed list", "config:\n  gitops-stack:deployerGroups: [acme:sre\n", 3],
+    ])("names the file and the line of %s", (_what, text, line) => {
+        fs.writeFileSync(path.join(tmp, "Pulumi.qa.yaml"), text);
+        let error: unknown;
+        try {
+            readStackFile(tmp, "qa");
+        } catch (err) {
+            error = err;
+        }
+        expect(error).toBeInstanceOf(StackFileError);
+        expect((error as Error).message).toMatch(
+            new RegExp(`^Pulumi\\.qa\\.yaml: line ${line}, column \\d+: .+; expected valid YAML`),
+        );
+    });
+
+    it("refuses a stack file whose config is not a mapping", () => {
+        fs.writeFileSync(path.join(tmp, "Pulumi.qa.yaml"), "config:\n  - gitops-stack:repoUrl\n");
+        expect(() => readStackFile(tmp, "qa")).toThrow(
+            /^Pulumi\.qa\.yaml: expected a mapping with a "config:" mapping/,
+        );
+    });
+
+    it("passes every namespace of the stack file to the program, a mistyped one too", () => {
+        fs.writeFileSync(
+            path.join(tmp, "Pulumi.qa.yaml"),
+            "config:\n  kubernetes:context: kind-qa\n  kubernets:context: typo\n  gitops-stack:operator: flux\n",
+        );
+        const config = readStackFile(tmp, "qa");
+        expect(config.stack).toBe("qa");
+        expect(config.values["kubernetes:context"]).toBe("kind-qa");
+        expect(config.values["kubernets:context"]).toBe("typo");
+        expect(config.values["gitops-stack:operator"]).toBe("flux");
+    });
+});
+
 describe("render credential scope", () => {
     /** The lines of two renders that differ, file by file. */
     function changedLines(a: Map<string, string>, b: Map<string, string>): string[] {
@@ -362,11 +452,43 @@ describe("render errors", () => {
         expect(error.message).toBe('Unknown stack "qa": no Pulumi.qa.yaml; expected one of dev, prod, staging.');
     });
 
-    it("names an unknown --config key", async () => {
+    it("names an unknown --config key and the stack, and suggests the nearest key instead of listing all", async () => {
         const error = await failure({ stack: "dev", config: ["autoSnyc=false"] });
         expect(error).toBeInstanceOf(StackFileError);
-        expect(error.message).toContain('--config "autoSnyc": unknown key');
+        expect(error).not.toBeInstanceOf(ConfigArgumentError);
+        expect(error.message).toBe(
+            '--config "autoSnyc": unknown key for stack "dev" (project gitops-stack); did you mean "autoSync"?',
+        );
     });
+
+    it.each([
+        ["acknowledgeProdOverride", "prod", "acknowledgeProdOverrides"],
+        ["REPOURL", "staging", "repoUrl"],
+        ["fluxIntervall", "dev", "fluxInterval"],
+        ["slackchanel", "dev", "slackChannel"],
+    ])("suggests %s -> the nearest key", async (key, stack, nearest) => {
+        const error = await failure({ stack, config: [`${key}=x`] });
+        expect(error.message).toContain(`stack "${stack}"`);
+        expect(error.message).toContain(`did you mean "${nearest}"?`);
+        expect(error.message).not.toMatch(/slackChannel, .*slackTriggers|one of/);
+    });
+
+    it("names a key nothing resembles without listing every key", async () => {
+        const error = await failure({ stack: "dev", config: ["frobnicate=1"] });
+        expect(error.message).toBe(
+            `--config "frobnicate": unknown key for stack "dev" (project gitops-stack); expected a key of the README's configuration reference.`,
+        );
+    });
+
+    it.each([["slackChannel"], ["=deploys"], ["slackToken=xoxb-1"]])(
+        "takes --config %s as a bad argument (ConfigArgumentError)",
+        async (override) => {
+            const error = await failure({ stack: "dev", config: [override] });
+            expect(error).toBeInstanceOf(ConfigArgumentError);
+            expect(error.message).toContain("--config");
+            expect(error.message).not.toContain("xoxb-1");
+        },
+    );
 
     it("names the stack, the key and the bad value", async () => {
         const error = await failure({ stack: "staging", config: ["autoSync=maybe"] });

@@ -44,6 +44,55 @@ describe("npm run render", () => {
         expect(fs.readdirSync(tmp)).toEqual([]);
     });
 
+    it.each([
+        [["--stack", "dev", "--config", "slackChannel"], /--config "slackChannel" is not valid; expected key=value/],
+        [["--stack", "dev", "--config", "slackToken=xoxb-cli-4f1c"], /secrets are not taken on the command line/],
+    ])("exits 2 with the usage for bad arguments: %j", (args, message) => {
+        const out = path.join(tmp, "out");
+        const result = render(...args, "--out", out);
+        expect(result.status).toBe(2);
+        expect(result.stderr).toMatch(message);
+        expect(result.stderr).toContain("Usage: npm run render -- --stack <name>");
+        expect(result.stderr).not.toContain("xoxb-cli-4f1c");
+        expect(fs.existsSync(out)).toBe(false);
+    });
+
+    it("exits 1 for an unknown key, naming the stack and the nearest key only", () => {
+        const result = render(
+            "--stack",
+            "prod",
+            "--config",
+            "acknowledgeProdOverride=true",
+            "--out",
+            path.join(tmp, "p"),
+        );
+        expect(result.status).toBe(1);
+        expect(result.stderr).toBe(
+            'render: --config "acknowledgeProdOverride": unknown key for stack "prod" (project gitops-stack); did you mean "acknowledgeProdOverrides"?\n',
+        );
+    });
+
+    it("warns on stderr about a needed secret the stack file does not hold, and still renders", () => {
+        const out = path.join(tmp, "dev");
+        const result = render(
+            "--stack",
+            "dev",
+            "--config",
+            "repoUrl=https://github.com/acme/gitops.git",
+            "--config",
+            "authKind=https",
+            "--out",
+            out,
+        );
+        expect(result.status).toBe(0);
+        expect(result.stderr).toContain(
+            'render: warning: stack "dev" needs the secret gitops-stack:httpsToken (is required with authKind https)',
+        );
+        expect(result.stderr).toContain("Set it with: pulumi config set --secret httpsToken <value> --stack dev");
+        expect(result.stdout).toContain('Rendered stack "dev"');
+        expect(fs.existsSync(path.join(out, RENDER_MARKER))).toBe(true);
+    });
+
     it("exits 2 with the usage when --stack is missing", () => {
         const result = render("--out", path.join(tmp, "x"));
         expect(result.status).toBe(2);
