@@ -85,7 +85,7 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
             "prod changes only through a pull request: --direct is for dev and staging. Drop --direct to open a PR.",
         );
     }
-    if (targetIsProd && !target && options.base === undefined) {
+    if (targetIsProd && !target) {
         throw new UsageError(
             "promoting into prod needs --stack <prod stack>: its operator and targetRevision decide the branch the pull request goes into (Argo CD: the tracked branch, main by default; Flux: the prod branch by default).",
         );

@@ -1,7 +1,20 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanTemps, exampleRepo, git, gitops, kustomize, overlay, read, renderedImages, withRemote } from "./support";
+import {
+    cleanTemps,
+    exampleRepo,
+    git,
+    GIT_ENV,
+    gitops,
+    kustomize,
+    overlay,
+    read,
+    renderedImages,
+    ROOT,
+    withRemote,
+} from "./support";
 
 afterAll(cleanTemps);
 
@@ -390,5 +403,33 @@ describe("set-image", () => {
         expect(rejected.code).toBe(1);
         expect(rejected.err).toMatch(/git push .* failed: .*(rejected|non-fast-forward)/s);
         expect(git(remote, "rev-parse", "main")).toBe(theirs);
+    });
+});
+
+describe("the gitops command line (scripts/gitops.ts)", () => {
+    const tsx = path.join(ROOT, "node_modules/.bin/tsx");
+    const run = (args: string[], cwd: string) =>
+        spawnSync(tsx, [path.join(ROOT, "scripts/gitops.ts"), ...args], {
+            cwd: ROOT,
+            // npm runs scripts from the package root and says where the user was in INIT_CWD.
+            env: { ...GIT_ENV, INIT_CWD: cwd },
+            encoding: "utf8",
+        });
+
+    it("resolves --repo against the directory npm was run from, and exits with the documented codes", () => {
+        const repo = exampleRepo();
+        const ok = run(
+            ["set-image", "--repo", path.basename(repo), "--env", "dev", "--app", "podinfo", "--tag", "6.8.0"],
+            path.dirname(repo),
+        );
+        expect(ok.stderr).toBe("");
+        expect(ok.status).toBe(0);
+        expect(git(repo, "log", "-1", "--format=%s")).toBe("Set podinfo image in dev: podinfo 6.7.1 -> 6.8.0");
+        const refused = run(["set-image", "--repo", repo, "--env", "dev", "--app", "podinfo", "--tag=-x"], ROOT);
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain('gitops: tag "-x" is not a valid OCI tag');
+        const usage = run(["promote", "--repo", repo], ROOT);
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toContain("gitops: missing --from, --to.");
     });
 });
