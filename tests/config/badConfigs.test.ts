@@ -247,6 +247,8 @@ const TIER: Row[] = [
     bad("§1 tier", "staging-2", ["environment=dev"], "environment", "dev", /\bstag/, { file: "staging" }),
     bad("§1 tier", "stage", [FLUX, "environment=dev"], "environment", "dev", /\bstag/, { file: "staging" }),
     bad("§1 tier", "development-eu", ["environment=prod"], "environment", "prod", /\bdev/, { file: "dev" }),
+    bad("§1 tier", "eu_prod", ["environment=dev"], "environment", "dev", /\bprod\b/, { file: "prod" }),
+    bad("§1 tier", "prod.eu", [FLUX, "environment=staging"], "environment", "staging", /\bprod\b/, { file: "prod" }),
     // Other stack names must say which tier they are; "products" and "devops" contain no tier token.
     bad("§1 tier", "qa", [], "environment", "qa", /dev, staging|one of|tier/, { file: "staging" }),
     bad("§1 tier", "products", [], "environment", "products", /dev, staging|one of|tier/, { file: "prod" }),
@@ -308,6 +310,7 @@ const PROD_RELAXATIONS: Row[] = [
         "extraClusterResources",
         "MutatingWebhookConfiguration",
     ),
+    relax("prod", [list("extraClusterResources", "/PersistentVolume")], "extraClusterResources", "PersistentVolume"),
     // Flux prod tracking the branch dev/staging image automation pushes to (main) gets every image bump unreviewed.
     relax("prod", [FLUX, "targetRevision=main"], "targetRevision", /\bmain\b/),
     relax("prod-eu", ["autoSync=true"], "autoSync", /\btrue\b/, { file: "prod" }),
@@ -493,6 +496,14 @@ EVERYONE.push(
         "system:masters",
         EVERYONE_FORM,
     ),
+    bad(
+        "§4 everyone group",
+        "prod",
+        [groups("platformAdminGroups", " system:authenticated ")],
+        "platformAdminGroups",
+        "system:authenticated",
+        EVERYONE_FORM,
+    ),
     ok("§4 everyone group", "prod", [groups("deployerGroups", "acme:release-managers", "acme:sre")], (c) =>
         expect(c.access.deployerGroups).toEqual(["acme:release-managers", "acme:sre"]),
     ),
@@ -622,6 +633,8 @@ const BAD_REFS: Array<[StackFile, boolean, string]> = [
     ["prod", false, "main@{1}"], // @{
     ["dev", false, "@"], // the single character @
     ["staging", false, "main."], // ends with a dot
+    ["prod", false, "release candidate"], // a space
+    ["dev", false, "a.lock/b"], // a component ending with .lock
     ["dev", true, "main..evil"],
     ["staging", true, "feature/x.lock"],
     ["prod", true, "release/.x"],
@@ -793,6 +806,22 @@ const URLS: Row[] = [
         "https://github.com/acme/../secret.git",
         /segment|path|URL|repository/i,
     ),
+    bad(
+        "§5 URLs",
+        "prod",
+        ["repoUrl=https://999.1.1.1/acme/gitops.git"],
+        "repoUrl",
+        "https://999.1.1.1/acme/gitops.git",
+        HOST_FORM,
+    ),
+    bad(
+        "§5 URLs",
+        "staging",
+        ["repoUrl=https://github.com/acme/gitops.git/..", "authKind=https"],
+        "repoUrl",
+        "https://github.com/acme/gitops.git/..",
+        PATH_FORM,
+    ),
     // Valid: ports in range, both SSH forms.
     ok("§5 URLs", "dev", httpsDev("https://git.acme.example:8443/acme/gitops.git"), (c) =>
         expect(c.repo.host).toBe("git.acme.example"),
@@ -805,6 +834,14 @@ const URLS: Row[] = [
             `sshKnownHosts=[git.acme.example]:2222 ssh-ed25519 ${ED25519}`,
         ],
         (c) => expect(c.repo.url).toBe("ssh://git@git.acme.example:2222/acme/gitops.git"),
+    ),
+    ok("§5 URLs", "dev", httpsDev("https://10.0.0.5/acme/gitops.git"), (c) => expect(c.repo.host).toBe("10.0.0.5")),
+    ok("§5 URLs", "prod", ["repoUrl=https://github.com:443/acme/gitops.git"], (c) =>
+        expect(c.repo.url).toBe("https://github.com:443/acme/gitops.git"),
+    ),
+    // OpenSSH writes port 22 hosts without brackets: the committed github.com line is the entry for this URL.
+    ok("§5 URLs", "dev", ["repoUrl=ssh://git@github.com:22/acme/gitops.git"], (c) =>
+        expect(c.repo.url).toBe("ssh://git@github.com:22/acme/gitops.git"),
     ),
     ok("§5 URLs", "prod", ["githubAppEnterpriseBaseUrl=https://ghe.acme.example/api/v3"], (c) =>
         expect(c.repo.auth).toMatchObject({ enterpriseBaseUrl: "https://ghe.acme.example/api/v3" }),
@@ -847,6 +884,11 @@ const KNOWN_HOSTS: Row[] = [
         expect(c.repo.auth).toMatchObject({ knownHosts: `${GOOD_HOST_LINE}\ngithub.com ssh-rsa ${RSA}` }),
     ),
     ok("§5 known_hosts", "dev", [FLUX, hosts(`github.com,140.82.121.4 ssh-ed25519 ${ED25519}`)]),
+    ok("§5 known_hosts", "prod", [
+        "repoUrl=git@github.com:acme/gitops.git",
+        "authKind=ssh",
+        hosts(`github.com ssh-ed25519 ${ED25519} pinned 2026-11`),
+    ]),
     // A hashed host (ssh-keygen -H) for github.com.
     ok("§5 known_hosts", "staging", [
         hosts(`|1|TAZqwXCkY9Pv/D/rOs+3pFrfqoY=|zKjEHX8pEr0Bw5+gqizBfafVZPQ= ssh-ed25519 ${ED25519}`),
@@ -870,6 +912,7 @@ const SYNC_WINDOWS: Row[] = [
         "*/0 9 * * *",
         "5-1 9 * * *",
         "0 9 * * MON-XYZ",
+        "0 9 L * *",
     ].map((schedule) =>
         bad("§5 sync window", "prod", [`syncWindowSchedule=${schedule}`], "syncWindowSchedule", schedule, CRON_FORM),
     ),
@@ -881,7 +924,7 @@ const SYNC_WINDOWS: Row[] = [
         bad("§5 sync window", "prod", [`syncWindowTimeZone=${zone}`], "syncWindowTimeZone", zone, ZONE_FORM),
     ),
     // Durations > 0, in Go's units.
-    ...["0h", "0m", "0s", "0h0m", "-1h", "1d", "10"].map((duration) =>
+    ...["0h", "0m", "0s", "0h0m", "-1h", "1d", "10", "1H"].map((duration) =>
         bad(
             "§5 sync window",
             "prod",
@@ -898,17 +941,19 @@ const SYNC_WINDOWS: Row[] = [
         "0 0 1 1 *",
         "0 9 * * 0",
         "0,30 8-17/2 1-15 1,6,12 *",
+        "0 9 ? * 1-5",
     ].map((schedule) =>
         ok("§5 sync window", "prod", [`syncWindowSchedule=${schedule}`], (c) =>
             expect(c.argocd.syncWindow?.schedule).toBe(schedule),
         ),
     ),
-    ...["Europe/Berlin", "UTC", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "Etc/GMT+5"].map((zone) =>
-        ok("§5 sync window", "prod", [`syncWindowTimeZone=${zone}`], (c) =>
-            expect(c.argocd.syncWindow?.timeZone).toBe(zone),
-        ),
+    ...["Europe/Berlin", "UTC", "America/Argentina/Buenos_Aires", "Asia/Kolkata", "Etc/GMT+5", "US/Pacific"].map(
+        (zone) =>
+            ok("§5 sync window", "prod", [`syncWindowTimeZone=${zone}`], (c) =>
+                expect(c.argocd.syncWindow?.timeZone).toBe(zone),
+            ),
     ),
-    ...["90m", "1h30m", "24h"].map((duration) =>
+    ...["90m", "1h30m", "24h", "1.5h"].map((duration) =>
         ok("§5 sync window", "prod", [`syncWindowDuration=${duration}`], (c) =>
             expect(c.argocd.syncWindow?.duration).toBe(duration),
         ),
@@ -926,6 +971,7 @@ const FLUX_INTERVALS: Row[] = [
             ["staging", "-1m"],
             ["prod", "1d"],
             ["dev", "0m"],
+            ["staging", "10S"],
         ] as Array<[StackFile, string]>
     ).map(([stack, interval]) =>
         bad("§5 Flux interval", stack, [FLUX, `fluxInterval=${interval}`], "fluxInterval", interval, INTERVAL_FORM),
@@ -935,6 +981,7 @@ const FLUX_INTERVALS: Row[] = [
             ["dev", "10s"],
             ["staging", "1m30s"],
             ["prod", "1h"],
+            ["dev", "1.5m"],
         ] as Array<[StackFile, string]>
     ).map(([stack, interval]) =>
         ok("§5 Flux interval", stack, [FLUX, `fluxInterval=${interval}`], (c) =>
@@ -956,6 +1003,7 @@ const CREDENTIALS: Row[] = [
             ["dev", "git@"],
             ["dev", "git@github.com:"],
             ["staging", "git@github.com"],
+            ["prod", "https://github.com/acme"], // also matches https://github.com/acme-evil/...
         ] as Array<[StackFile, string]>
     ).map(([stack, prefix]) =>
         bad("§6 credentials", stack, repoCreds(prefix), "credentialUrlPrefix", prefix, PREFIX_FORM),
@@ -973,6 +1021,9 @@ const CREDENTIALS: Row[] = [
     ),
     ok("§6 credentials", "dev", repoCreds("git@github.com:acme/"), (c) =>
         expect(c.repo.credentialUrl).toBe("git@github.com:acme/"),
+    ),
+    ok("§6 credentials", "prod", repoCreds("https://github.com/acme/gitops"), (c) =>
+        expect(c.repo.credentialUrl).toBe("https://github.com/acme/gitops"),
     ),
     ok("§6 credentials", "prod", ["credentialScope=repo-creds"], (c) =>
         expect(c.repo.credentialUrl).toBe("https://github.com/acme/"),
@@ -1050,6 +1101,30 @@ const SSO: Row[] = [
         SSO_FORM,
         { needles: ["token"], absent: [PLAIN] },
     ),
+    bad("§6 SSO", "prod", oidc(okta("clientSecret: 123456789")), "ssoOidcConfig", null, SSO_FORM, {
+        needles: ["clientSecret"],
+        absent: ["123456789"],
+    }),
+    bad(
+        "§6 SSO",
+        "staging",
+        dex(
+            [
+                githubConnector("$argocd-sso:clientSecret"),
+                "staticClients:",
+                "  - id: cli",
+                "    name: CLI",
+                `    secret: ${PLAIN}`,
+            ].join("\n"),
+        ),
+        "ssoDexConfig",
+        null,
+        SSO_FORM,
+        { needles: ["secret"], absent: [PLAIN] },
+    ),
+    bad("§6 SSO", "prod", oidc(okta("clientSecret: $argocd-sso:password")), "ssoOidcConfig", null, /clientSecret/, {
+        needles: ["$argocd-sso:password"],
+    }),
     // References nothing fills.
     bad(
         "§6 SSO",
@@ -1080,6 +1155,9 @@ const SSO: Row[] = [
     ),
     ok("§6 SSO", "staging", dex(ldapConnector("$ldap-bind:password")), (c) =>
         expect(c.argocd.dexConfig).toContain("$ldap-bind:password"),
+    ),
+    ok("§6 SSO", "prod", oidc(okta('clientSecret: ""\nenablePKCEAuthentication: true')), (c) =>
+        expect(c.argocd.ssoClientSecret).toBeUndefined(),
     ),
     ok("§6 SSO", "prod", oidc(okta("enablePKCEAuthentication: true")), (c) =>
         expect(c.argocd.ssoClientSecret).toBeUndefined(),
