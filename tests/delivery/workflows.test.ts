@@ -72,6 +72,10 @@ export function pinningProblems(file: string, text: string): Problem[] {
             if (typeof step.run === "string" && /\$\{\{\s*secrets\./.test(step.run)) {
                 add(`job ${name}: a run script expands a secret; pass it through env instead`);
             }
+            // GitHub's default shell is `bash -e` without pipefail: `cmd | tee` would hide cmd's failure.
+            if (typeof step.run === "string" && /\|\s*tee\b/.test(step.run) && !/set -o pipefail/.test(step.run)) {
+                add(`job ${name}: a run script pipes into tee without set -o pipefail`);
+            }
         }
     }
     return problems;
@@ -121,7 +125,7 @@ describe("GitHub Actions workflows", () => {
         },
     );
 
-    it("the pinning check catches a tag reference, a missing job permission and a secret in a script", () => {
+    it("the pinning check catches a tag reference, a missing job permission, a secret in a script and a masked failure", () => {
         const bad = [
             "on: push",
             "jobs:",
@@ -131,6 +135,7 @@ describe("GitHub Actions workflows", () => {
             "      - uses: actions/checkout@v4",
             "      - uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020",
             "      - run: echo ${{ secrets.TOKEN }}",
+            "      - run: npm test | tee out.txt",
             "",
         ].join("\n");
         expect(pinningProblems("bad.yml", bad).map((p) => p.message)).toEqual([
@@ -139,6 +144,7 @@ describe("GitHub Actions workflows", () => {
             "job a: actions/checkout@v4 is not pinned to a full commit SHA",
             "job a: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 has no # vX.Y.Z comment",
             "job a: a run script expands a secret; pass it through env instead",
+            "job a: a run script pipes into tee without set -o pipefail",
         ]);
     });
 
