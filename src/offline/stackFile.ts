@@ -62,7 +62,10 @@ export function listStacks(root: string): string[] {
 const engineString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 /**
- * Reads `Pulumi.<stack>.yaml` the way the CLI would pass it to the program. A `secure:` value (ciphertext only the
+ * Reads `Pulumi.<stack>.yaml` the way the CLI would pass it to the program: every key of every namespace (runProgram
+ * hands them all to the runtime, where loadConfig's `allConfig` sees them). The run is offline by construction: under
+ * the mocks there is no engine, so config skips what needs a cluster (the kube-context check runs only when
+ * `pulumi.runtime.hasEngine()`). A `secure:` value (ciphertext only the
  * stack's secrets provider can open) becomes the placeholder, marked secret: it is never decrypted or printed.
  */
 export function readStackFile(root: string, stack: string): EngineConfig {

@@ -366,6 +366,40 @@ describe("render: stack file errors", () => {
     });
 });
 
+describe("render: the full engine configuration, offline", () => {
+    const copyStack = (stack: string, edit: (text: string) => string) => {
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(tmp, "Pulumi.yaml"));
+        const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
+        fs.writeFileSync(path.join(tmp, `Pulumi.${stack}.yaml`), edit(text));
+        return tmp;
+    };
+
+    it("hands the program every namespace of the stack file, so a mistyped provider key is refused", async () => {
+        const root = copyStack("dev", (t) => t.replace("kubernetes:context:", "kubernets:context:"));
+        const error = await renderStack({ root, stack: "dev" }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toContain('Invalid configuration for stack "dev"');
+        expect((error as Error).message).toContain("kubernets:context:");
+        expect((error as Error).message).toContain("expected kubernetes:context");
+    });
+
+    it("refuses the same typo given with --config", async () => {
+        const error = await renderStack({ root: ROOT, stack: "dev", config: ["kubernets:context=kind-dev"] }).catch(
+            (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toContain("kubernets:context");
+    });
+
+    it("needs no cluster: a kube context that exists nowhere still renders (the check is for real engine runs)", async () => {
+        const root = copyStack("dev", (t) =>
+            t.replace("kubernetes:context: kind-dev", "kubernetes:context: no-such-context"),
+        );
+        const render = await renderStack({ root, stack: "dev" });
+        expect(render.summary.objectCount).toBe(14);
+    });
+});
+
 describe("render credential scope", () => {
     /** The lines of two renders that differ, file by file. */
     function changedLines(a: Map<string, string>, b: Map<string, string>): string[] {
