@@ -19,7 +19,7 @@ export function validateAccess(input: ConfigInput, isProd: boolean): AccessConfi
             } else if (everyone) {
                 // Every access group can change GitOps objects or read them; a group Kubernetes fills with identities
                 // the stack does not choose hands that to all of them.
-                input.problem(name, everyone);
+                input.problem(name, everyone.replace(/\.\s+Expected\b/, "; expected"));
             }
         }
         return values;
