@@ -124,6 +124,26 @@ describe("set-image", () => {
         ]);
     });
 
+    it("leaves whatever else the user staged out of its commit, and staged", async () => {
+        const repo = exampleRepo();
+        fs.appendFileSync(path.join(repo, "README.md"), "\nwork in progress\n");
+        git(repo, "add", "README.md");
+        const result = await gitops([
+            "set-image",
+            "--repo",
+            repo,
+            "--env",
+            "dev",
+            "--app",
+            "guestbook",
+            "--tag",
+            "5.3.0",
+        ]);
+        expect(result.code).toBe(0);
+        expect(git(repo, "show", "--name-only", "--format=", "HEAD")).toBe(overlay("guestbook", "dev"));
+        expect(git(repo, "status", "--porcelain")).toBe("M  README.md");
+    });
+
     it("quotes a tag YAML would otherwise read as a number", async () => {
         const repo = exampleRepo();
         expect(
