@@ -24,7 +24,7 @@ export const DECLARED_KEYS = {
     environment: {
         type: "string",
         default: "",
-        description: "Environment tier: dev, staging or prod. Empty: the stack name, when it is one of those.",
+        description: "Environment tier: dev, staging or prod. A stack whose name is or contains (split on - _ .) a tier word (dev/development, staging/stage, prod/production) has that tier and this key may only repeat it; other stack names must set it.",
     },
     operator: {
         type: "string",
@@ -207,7 +207,7 @@ export const DECLARED_KEYS = {
         type: "boolean",
         default: false,
         description:
-            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy role:admin).",
+            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy role:admin, restrictDefaultProject, extraClusterResources beyond Namespace, fluxMultitenancy, a Flux targetRevision equal to the dev/staging automation branch). Never lowers the tier.",
     },
     syncWindowSchedule: {
         type: "string",
@@ -223,7 +223,7 @@ export const DECLARED_KEYS = {
     syncWindowTimeZone: {
         type: "string",
         default: "UTC",
-        description: "Prod: IANA time zone of the sync window schedule.",
+        description: "Prod: IANA time zone of the sync window schedule, spelt exactly (Europe/Berlin; not europe/berlin, +05:00 or Local).",
     },
     revisionHistoryLimit: {
         type: "integer",
@@ -281,7 +281,7 @@ export const DECLARED_KEYS = {
         type: "string",
         default: "",
         description:
-            "Flux reconcile interval for Kustomizations, e.g. 5m. Empty: tier default (1m dev, 5m staging, 10m prod).",
+            "Flux reconcile interval for Kustomizations, e.g. 5m (a Go duration, at least 10s). Empty: tier default (1m dev, 5m staging, 10m prod).",
     },
     fluxMultitenancy: {
         type: "boolean",
