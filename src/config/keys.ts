@@ -24,7 +24,8 @@ export const DECLARED_KEYS = {
     environment: {
         type: "string",
         default: "",
-        description: "Environment tier: dev, staging or prod. A stack whose name is or contains (split on - _ .) a tier word (dev/development, staging/stage, prod/production) has that tier and this key may only repeat it; other stack names must set it.",
+        description:
+            "Environment tier: dev, staging or prod. A stack whose name is or contains (split on - _ .) a tier word (dev/development, staging/stage, prod/production) has that tier and this key may only repeat it; other stack names must set it.",
     },
     operator: {
         type: "string",
@@ -223,7 +224,8 @@ export const DECLARED_KEYS = {
     syncWindowTimeZone: {
         type: "string",
         default: "UTC",
-        description: "Prod: IANA time zone of the sync window schedule, spelt exactly (Europe/Berlin; not europe/berlin, +05:00 or Local).",
+        description:
+            "Prod: IANA time zone of the sync window schedule, spelt exactly (Europe/Berlin; not europe/berlin, +05:00 or Local).",
     },
     revisionHistoryLimit: {
         type: "integer",
