@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { githubCommitUrl } from "../../src/delivery/git";
 import {
     cleanTemps,
     exampleRepo,
@@ -574,5 +575,68 @@ describe("promote --push", () => {
         expect(result.out).toContain(
             "gh is not on PATH; open the pull request with:\n  gh pr create --base main --head promote/prod/guestbook-5.1.0",
         );
+    });
+});
+
+describe("promote details", () => {
+    it("Argo CD tracking a tag: the PR goes into the default branch and the body says how to release it", async () => {
+        const repo = exampleRepo();
+        git(repo, "tag", "v1.0.0");
+        const result = await gitops([
+            "promote",
+            "--repo",
+            repo,
+            "--app",
+            "guestbook",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+            "--stack",
+            "prod",
+            "--config",
+            "targetRevision=v1.0.0",
+        ]);
+        expect(result.code).toBe(0);
+        expect(result.out).toContain(
+            "Argo CD prod (stack prod) tracks v1.0.0, which is not a branch here (a tag or commit): pull request into main.",
+        );
+        expect(bodyFile(repo, "promote/prod/guestbook-5.1.0")).toContain(
+            "tag the merge commit, set targetRevision to that tag",
+        );
+    });
+
+    it("names the branch after the change's content when a tag cannot be part of a branch name", async () => {
+        const repo = exampleRepo();
+        // "1..2" is a valid OCI tag but git refuses ".." in ref names.
+        expect(
+            (await gitops(["set-image", "--repo", repo, "--env", "staging", "--app", "podinfo", "--tag", "1..2"])).code,
+        ).toBe(0);
+        const result = await gitops([
+            "promote",
+            "--repo",
+            repo,
+            "--app",
+            "podinfo",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+            "--stack",
+            "prod",
+        ]);
+        expect(result.code).toBe(0);
+        expect(branches(repo).find((b) => b !== "main")).toMatch(/^promote\/prod\/from-staging-[0-9a-f]{10}$/);
+    });
+
+    it.each([
+        ["git@github.com:acme/gitops.git", "https://github.com/acme/gitops/commit/abc"],
+        ["https://github.com/acme/gitops.git", "https://github.com/acme/gitops/commit/abc"],
+        ["https://x-access-token@github.com/acme/gitops", "https://github.com/acme/gitops/commit/abc"],
+        ["ssh://git@github.com/acme/gitops.git", "https://github.com/acme/gitops/commit/abc"],
+        ["git@gitlab.com:acme/gitops.git", undefined],
+        ["/srv/git/gitops.git", undefined],
+    ])("links commits of remote %s as %s", (url, link) => {
+        expect(githubCommitUrl(url, "abc")).toBe(link);
     });
 });
