@@ -375,7 +375,7 @@ describe("render: the full engine configuration, offline", () => {
     };
 
     it("hands the program every namespace of the stack file, so a mistyped provider key is refused", async () => {
-        const root = copyStack("dev", (t) => t.replace("kubernetes:context:", "kubernets:context:"));
+        const root = copyStack("dev", (t) => t.replace("\nconfig:\n", "\nconfig:\n  kubernets:context: kind-dev\n"));
         const error = await renderStack({ root, stack: "dev" }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as Error).message).toContain('Invalid configuration for stack "dev"');
@@ -393,7 +393,7 @@ describe("render: the full engine configuration, offline", () => {
 
     it("needs no cluster: a kube context that exists nowhere still renders (the check is for real engine runs)", async () => {
         const root = copyStack("dev", (t) =>
-            t.replace("kubernetes:context: kind-dev", "kubernetes:context: no-such-context"),
+            t.replace("\nconfig:\n", "\nconfig:\n  kubernetes:context: no-such-context\n"),
         );
         const render = await renderStack({ root, stack: "dev" });
         expect(render.summary.objectCount).toBe(14);
