@@ -25,7 +25,10 @@ promote --repo <gitops checkout> --from <env> --to <env> (--app <app>... | --all
   --stack         the target environment's stack: its operator and targetRevision decide the pull request's
                   base (Argo CD: the tracked branch; Flux: the tracked branch, or the default branch for
                   tag/semver refs). Required for prod.
+  --from-stack    the source environment's stack, when its overlays are not the target stack's appPathTemplate
+                  with the other {env}
   --from-ref      where the source overlays are read (default HEAD)
+  --base          the branch the pull request goes into, instead of the one the stack tracks
   --direct        commit onto the checked-out target branch instead of a pull request (not for prod)
   --push          push the promotion branch and open the pull request with gh (printed when gh is missing)
 
