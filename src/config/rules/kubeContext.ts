@@ -86,6 +86,9 @@ export function validateKubeContext(
     const context = all["kubernetes:context"];
     const found = kubeconfigContexts(all["kubernetes:kubeconfig"], env, home);
     const choices = found.contexts.length > 0 ? `one of: ${found.contexts.join(", ")}` : "a context of your kubeconfig";
+    // No kubeconfig but running in a pod (e.g. the Pulumi Kubernetes Operator): the provider uses the in-cluster
+    // service account and no context applies, so there is nothing to choose wrongly.
+    if (found.problem && env.KUBERNETES_SERVICE_HOST && (context === undefined || context.trim() === "")) return;
     if (found.problem) {
         input.problemFull(
             all["kubernetes:kubeconfig"] ? "kubernetes:kubeconfig" : "kubernetes:context",

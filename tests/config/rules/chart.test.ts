@@ -97,6 +97,16 @@ describe("operatorInstall", () => {
         expect(parsed("dev", { config: ["operatorInstall=existing"] }).argocd.install).toBe("existing");
         expect(parsed("dev", { config: ["operatorInstall=existing", "operator=flux"] }).flux.install).toBe("existing");
     });
+    it("warns that chart and image keys have no effect on an existing install", () => {
+        const c = parsed("dev", {
+            config: ["operatorInstall=existing", "argocdChartVersion=10.2.0", "imageRegistry=registry.example.com"],
+        });
+        expect(c.warnings).toEqual([
+            'stack "dev": gitops-stack:argocdChartVersion: "10.2.0" has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart.',
+            'stack "dev": gitops-stack:imageRegistry: "registry.example.com" has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart.',
+        ]);
+        expect(parsed("dev", { config: ["operatorInstall=existing"] }).warnings).toEqual([]);
+    });
     it("refuses anything else", () => {
         expect(errorOf("dev", { config: ["operatorInstall=adopt"] })).toContain(
             'gitops-stack:operatorInstall: "adopt" is not valid; expected one of helm, existing.',

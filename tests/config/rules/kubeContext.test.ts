@@ -76,6 +76,13 @@ describe("kube context (real engine runs)", () => {
         ).toMatch(/^kubernetes:kubeconfig: no kubeconfig could be read/);
     });
 
+    it("accepts no kubeconfig and no context inside a pod (the provider's in-cluster config)", () => {
+        expect(problems({}, { KUBERNETES_SERVICE_HOST: "10.0.0.1" }, path.join(dir, "nohome"))).toEqual([]);
+        expect(
+            problems({ "kubernetes:context": "x" }, { KUBERNETES_SERVICE_HOST: "10.0.0.1" }, path.join(dir, "nohome")),
+        ).toHaveLength(1);
+    });
+
     it("runs only when the source asks for it (real engine runs), and reports in the one ConfigError", () => {
         const base = sourceOf("prod", { raw: { "kubernetes:context": "prod", "kubernetes:kubeconfig": A } });
         expect(() => parseStackConfig(base)).not.toThrow();
