@@ -12,6 +12,7 @@ import {
     overlay,
     read,
     renderedImages,
+    ROOT,
     tempDir,
     withRemote,
 } from "./support";
@@ -627,6 +628,75 @@ describe("promote details", () => {
         ]);
         expect(result.code).toBe(0);
         expect(branches(repo).find((b) => b !== "main")).toMatch(/^promote\/prod\/from-staging-[0-9a-f]{10}$/);
+    });
+
+    it("reads the source overlays where the source stack puts them (--from-stack)", async () => {
+        const repo = exampleRepo();
+        // staging's guestbook lives elsewhere: an app path the staging stack sets without {env}.
+        fs.cpSync(path.join(repo, "apps/guestbook/overlays/staging"), path.join(repo, "staging-guestbook"), {
+            recursive: true,
+        });
+        const moved = path.join(repo, "staging-guestbook/kustomization.yaml");
+        fs.writeFileSync(
+            moved,
+            fs
+                .readFileSync(moved, "utf8")
+                .replace("- ../../base", "- ../apps/guestbook/base")
+                .replace("newTag: 5.1.0", "newTag: 5.1.9"),
+        );
+        git(repo, "add", "--all");
+        git(repo, "commit", "--quiet", "-m", "staging guestbook moved");
+        // Stack files of their own: the staging stack gives guestbook that path; prod keeps the default layout.
+        const stacks = tempDir("stacks");
+        fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), path.join(stacks, "Pulumi.prod.yaml"));
+        const staging = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
+        const withPath = staging.replace(
+            "      namespace: guestbook-staging\n",
+            "      namespace: guestbook-staging\n      path: staging-guestbook\n",
+        );
+        expect(withPath).not.toBe(staging);
+        fs.writeFileSync(path.join(stacks, "Pulumi.staging.yaml"), withPath);
+        const result = await gitops([
+            "promote",
+            "--repo",
+            repo,
+            "--app",
+            "guestbook",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+            "--stack",
+            "prod",
+            "--from-stack",
+            "staging",
+            "--stack-dir",
+            stacks,
+        ]);
+        expect(result.err).toBe("");
+        expect(result.code).toBe(0);
+        expect(result.out).toContain(`guestbook: ${GUESTBOOK} 5.0.1 -> 5.1.9`);
+        expect(bodyFile(repo, "promote/prod/guestbook-5.1.9")).toContain(
+            "`staging-guestbook/kustomization.yaml` as of",
+        );
+
+        const mismatch = await gitops([
+            "promote",
+            "--repo",
+            repo,
+            "--app",
+            "guestbook",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+            "--stack",
+            "prod",
+            "--from-stack",
+            "dev",
+        ]);
+        expect(mismatch.code).toBe(1);
+        expect(mismatch.err).toContain("stack dev deploys the dev environment, not --from staging.");
     });
 
     it.each([
