@@ -203,7 +203,8 @@ function validateKnownHosts(input: ConfigInput, parsed: ParsedRepoUrl | undefine
         .map((l) => l.trim())
         .filter((l) => l !== "" && !l.startsWith("#"));
     const bad = lines.find((l) => typeof parseKnownHostLine(l) === "string");
-    const hostPattern = parsed?.port ? `[${parsed.host}]:${parsed.port}` : parsed?.host;
+    // OpenSSH writes the default port 22 as the bare host, any other port as [host]:port.
+    const hostPattern = parsed?.port && parsed.port !== "22" ? `[${parsed.host}]:${parsed.port}` : parsed?.host;
     if (lines.length === 0) {
         input.problem(
             "sshKnownHosts",

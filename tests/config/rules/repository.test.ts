@@ -133,6 +133,21 @@ describe("known_hosts lines", () => {
     });
 });
 
+describe("known_hosts names the repository host as OpenSSH does", () => {
+    it("bare host for port 22, [host]:port otherwise", () => {
+        expect(parsed("dev", { config: ["repoUrl=ssh://git@github.com:22/acme/gitops.git"] }).repo.host).toBe(
+            "github.com",
+        );
+        expectRefused(
+            "dev",
+            { config: ["repoUrl=ssh://git@github.com:2222/acme/gitops.git"] },
+            "sshKnownHosts",
+            null,
+            'has no entry for the repository host "[github.com]:2222"',
+        );
+    });
+});
+
 describe("repo-creds prefix reaches at least scheme + host + owner", () => {
     it.each([
         "h",
