@@ -44,16 +44,28 @@ const nameOf = (props: Props, fallback = "") => String(props.metadata?.name ?? f
 const list = (value: unknown): any[] => (Array.isArray(value) ? value : []);
 const quote = (value: unknown) => JSON.stringify(value);
 
-/** The chart a Helm release installs, by its chart name (also when it comes from an oci:// or local path). */
+/**
+ * The chart a Helm release installs, by its chart name: the last path segment of a repository chart, an oci://
+ * reference or a local chart directory (a mirrored `argo-cd-10.1.1/` directory counts too).
+ */
 function chartOf(props: Props): string {
     return (
         String(props.chart ?? "")
+            .replace(/\/+$/, "")
             .split("/")
             .pop() ?? ""
     );
 }
-const isArgoRelease = (type: string, props: Props) => type === HELM_RELEASE && chartOf(props) === "argo-cd";
-const isFluxRelease = (type: string, props: Props) => type === HELM_RELEASE && chartOf(props) === "flux2";
+/** The argo-cd chart, by name or, for a local directory named otherwise, by the values only that chart takes. */
+const isArgoRelease = (type: string, props: Props) =>
+    type === HELM_RELEASE &&
+    (/^argo-cd(-\d.*)?$/.test(chartOf(props)) ||
+        (props.values?.configs?.cm !== undefined && props.values?.["redis-ha"] !== undefined));
+/** The flux2 chart, by name or by its multitenancy values. */
+const isFluxRelease = (type: string, props: Props) =>
+    type === HELM_RELEASE &&
+    (/^flux2(-\d.*)?$/.test(chartOf(props)) ||
+        (props.values?.multitenancy !== undefined && props.values?.installCRDs !== undefined));
 
 /** `p, <subject>, <resource>, <action>, <object>, <effect>` and `g, <group>, <role>` lines of an Argo CD policy.csv. */
 function policyLines(csv: unknown): string[][] {

@@ -489,6 +489,35 @@ describe("policy pack on hostile objects", () => {
             {},
             /policy.default is role:admin: every signed-in user may sync and delete prod/,
         ],
+        ...["oci://registry.internal/charts/argo-cd", "./charts/argo-cd-10.1.1/", "/mirror/argocd-chart"].map(
+            (chart): [string, PackObject[], RunOptions, RegExp] => [
+                `the local admin in prod, chart from ${chart}`,
+                [
+                    prodProject(),
+                    defaultPatch,
+                    {
+                        ...argoRelease({ configs: { cm: { "admin.enabled": true } } }),
+                        props: {
+                            ...argoRelease({ configs: { cm: { "admin.enabled": true } } }).props,
+                            chart,
+                        },
+                    },
+                ],
+                {},
+                /keeps the local admin account/,
+            ],
+        ),
+        [
+            "Flux prod without multi-tenancy, chart from a mirror",
+            [
+                {
+                    ...fluxRelease(),
+                    props: { ...fluxRelease({ multitenancy: { enabled: false } }).props, chart: "oci://mirror/flux2" },
+                },
+            ],
+            {},
+            /runs without multi-tenancy lockdown/,
+        ],
         [
             "Flux prod without multi-tenancy",
             [fluxRelease({ multitenancy: { enabled: false } })],
