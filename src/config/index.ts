@@ -35,9 +35,10 @@ export function loadConfig(): StackConfig {
                 .filter((k) => k.startsWith(`${PROJECT}:`))
                 .map((k) => k.slice(PROJECT.length + 1)),
         allConfig: () => ({ ...pulumi.runtime.allConfig() }),
-        // A real engine run (preview or up) talks to an engine; the mocked tests and the offline render do not,
-        // and need no cluster, so only real runs check the kube context.
-        checkKubeContext: pulumi.runtime.hasEngine(),
+        // A real engine run (preview or up) has an engine address; the mocked tests and the offline render do not,
+        // and need no cluster, so only real runs check the kube context. getEngine, not hasEngine: the SDK connects
+        // to the engine lazily, so hasEngine is still false this early in a real run.
+        checkKubeContext: pulumi.runtime.getEngine() !== undefined,
     };
     return parseStackConfig(source);
 }
