@@ -1,86 +1,296 @@
 /**
- * Benchmark: how long one offline run of the program takes per stack and operator (the work behind a test, a
- * render and, minus the engine, `pulumi preview`), and how much memory it holds.
+ * Benchmark at fleet size (issue 11): how the offline run of the program scales with the number of apps, against
+ * the two baselines that bound it.
  *
- *   npm run bench -- [--iterations 30] [--json]
+ *   npm run bench -- [--sizes 10,100,1000,5000] [--repeat 5] [--json]
  *
- * Times are wall-clock per run after warm-up (median, p95, max); memory is the heap growth across all runs after a
- * forced GC (`npm run bench` passes --expose-gc) and the peak RSS of the process.
+ * For every N apps × tier (dev, prod) × operator × app mode (Argo CD: applications, applicationset; Flux has no
+ * ApplicationSet, so only applications), each measured in a fresh Node process (so peak RSS is that case's own):
+ *
+ * - program: the real program (config validation, components) under Pulumi's mock engine, as render and the tests
+ *   run it;
+ * - bare: a replay that registers the same Kubernetes objects with the same inputs as plain custom resources, with
+ *   no components, parents or validation: what Pulumi itself costs for this many resources (the floor of this
+ *   design);
+ * - yaml: a trivial script that writes the same objects as YAML: what a team would otherwise use.
+ *
+ * Reported per case: the CPU time of the run itself (after the modules are loaded), the whole process's CPU time
+ * (start-up included), and the process's peak RSS. Then, in one process, the program run `--repeat` times at 1000
+ * apps with the heap measured after a forced GC each time (repeated runs must not grow), and the same run with the
+ * SDK's stack-capturing diagnostics switched back on (what src/offline/leanRuntime.ts saves).
+ *
+ * A measurement, not a test: nothing fails on a slow machine; the targets are printed next to the numbers.
+ * Run through `npm run bench`, which builds the compiled bundle first (bin/bench.js) and passes --expose-gc.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { runProgram } from "../src/offline/mockRun";
-import { applyOverrides, listStacks, readStackFile, withSecretPlaceholders } from "../src/offline/stackFile";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { isSecretValue, runProgram, type RecordedResource } from "../src/offline/mockRun";
+import { leanSdkDiagnostics } from "../src/offline/leanRuntime";
+import { applyOverrides, readStackFile, withSecretPlaceholders, type EngineConfig } from "../src/offline/stackFile";
 import { main } from "../src/program";
 
+// The bundle runs from bin/ (npm run bench builds it there): the project root is its parent.
 const ROOT = path.resolve(__dirname, "..");
-const OPERATORS = ["argocd", "flux"];
+const TIERS = ["dev", "prod"] as const;
 
-if (typeof globalThis.gc !== "function") {
-    throw new Error("run with node --expose-gc (npm run bench does), so memory numbers are not GC timing noise");
+type Variant = "program" | "bare" | "yaml";
+interface Case {
+    n: number;
+    tier: (typeof TIERS)[number];
+    operator: "argocd" | "flux";
+    mode: "applications" | "applicationset";
+}
+interface Measure {
+    /** CPU (user + system) of the measured work, ms. */
+    runCpuMs: number;
+    runWallMs: number;
+    /** CPU of the whole process, start-up included, ms. */
+    processCpuMs: number;
+    peakRssMiB: number;
+    /** Kubernetes objects registered or written. */
+    objects: number;
 }
 
-const { values } = parseArgs({
-    options: { iterations: { type: "string", default: "30" }, json: { type: "boolean", default: false } },
-});
-const iterations = Number(values.iterations);
-if (!Number.isInteger(iterations) || iterations < 1)
-    throw new Error(`--iterations ${values.iterations}: expected a positive whole number`);
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+const peakRssMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+/** The stack file of the tier with N apps (`app-<i>` in `app-<i>-<tier>`), or none in ApplicationSet mode. */
+function caseConfig(c: Case): EngineConfig {
+    const apps = Array.from({ length: c.n }, (_, i) => ({ name: `app-${i}`, namespace: `app-${i}-${c.tier}` }));
+    return withSecretPlaceholders(
+        applyOverrides(readStackFile(ROOT, c.tier), [
+            `operator=${c.operator}`,
+            `appsMode=${c.mode}`,
+            // ApplicationSet mode: the N apps are folders in Git; the stack declares none of them.
+            `apps=${JSON.stringify(c.mode === "applicationset" ? [] : apps)}`,
+            // Prod admits no namespace pattern: each app found in Git has its namespace listed (one AppProject).
+            ...(c.mode === "applicationset" && c.tier === "prod"
+                ? [`applicationSetNamespaces=${JSON.stringify(apps.map((a) => a.namespace))}`]
+                : []),
+        ]),
+    );
+}
 
-async function bench(stack: string, operator: string) {
-    const config = withSecretPlaceholders(applyOverrides(readStackFile(ROOT, stack), [`operator=${operator}`]));
-    const once = async () => (await runProgram(stack, config, main)).resources.length;
-    for (let i = 0; i < 3; i++) await once(); // warm-up: module loading and JIT
-    globalThis.gc!();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const times: number[] = [];
-    let resources = 0;
-    for (let i = 0; i < iterations; i++) {
-        const start = process.hrtime.bigint();
-        resources = await once();
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    globalThis.gc!();
-    const heapGrowthKiB = Math.round((process.memoryUsage().heapUsed - heapBefore) / 1024);
-    times.sort((a, b) => a - b);
+/** The engine's secret wrappers back into secret Outputs, for the replay. */
+function reviveSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return pulumi.secret(reviveSecrets(value.value));
+    if (Array.isArray(value)) return value.map(reviveSecrets);
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reviveSecrets(v)]));
+    return value;
+}
+
+async function measure(work: () => Promise<number>): Promise<Measure> {
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const objects = await work();
     return {
-        stack,
-        operator,
-        resources,
-        iterations,
-        medianMs: +quantile(times, 0.5).toFixed(1),
-        p95Ms: +quantile(times, 0.95).toFixed(1),
-        maxMs: +times[times.length - 1].toFixed(1),
-        heapGrowthKiB,
+        runCpuMs: Math.round(cpuMs(process.cpuUsage(cpu))),
+        runWallMs: Math.round(Number(process.hrtime.bigint() - start) / 1e6),
+        processCpuMs: Math.round(cpuMs(process.cpuUsage())),
+        peakRssMiB: peakRssMiB(),
+        objects,
     };
 }
 
-async function run() {
-    // The committed stacks set Argo CD-only keys, so the Flux rows warn on every run: print each warning once.
-    const warnings = new Set<string>();
-    const warn = console.warn;
-    console.warn = (message: unknown) => void warnings.add(String(message));
-    const results = [];
-    for (const operator of OPERATORS) {
-        for (const stack of listStacks(ROOT)) results.push(await bench(stack, operator));
+// ---------------------------------------------------------------------------------------------------------------
+// Child process: one variant of one case.
+
+/** A Kubernetes object registered as is: no component, no parent, no validation (pulumi.CustomResource is abstract). */
+class BareResource extends pulumi.CustomResource {}
+
+type Recorded = Pick<RecordedResource, "type" | "name" | "custom" | "inputs">[];
+
+async function child(variant: Variant, c: Case, recordFile: string): Promise<Measure> {
+    if (variant === "program") {
+        const config = caseConfig(c);
+        return measure(async () => {
+            const run = await runProgram(c.tier, config, main);
+            const objects = run.resources.filter((r) => r.custom);
+            fs.writeFileSync(
+                recordFile,
+                JSON.stringify(objects.map(({ type, name, custom, inputs }) => ({ type, name, custom, inputs }))),
+            );
+            return objects.length;
+        });
     }
-    console.warn = warn;
-    for (const w of warnings) console.warn(w);
-    const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-    if (values.json) {
-        process.stdout.write(JSON.stringify({ node: process.version, peakRssMiB, results }, null, 2) + "\n");
+    const recorded = JSON.parse(fs.readFileSync(recordFile, "utf8")) as Recorded;
+    if (variant === "bare") {
+        return measure(async () => {
+            await runProgram(c.tier, { values: {}, secretKeys: [] }, () => {
+                for (const r of recorded) {
+                    new BareResource(r.type, r.name, reviveSecrets(r.inputs) as pulumi.Inputs);
+                }
+            });
+            return recorded.length;
+        });
+    }
+    return measure(async () => {
+        const out = path.join(os.tmpdir(), `gitops-stack-bench-${process.pid}.yaml`);
+        const docs = recorded.map((r) => YAML.stringify(r.inputs));
+        fs.writeFileSync(out, docs.join("---\n"));
+        fs.rmSync(out);
+        return recorded.length;
+    });
+}
+
+/** In one process: the program `repeat` times, heap after a forced GC each time; then with diagnostics on. */
+async function repeated(c: Case, repeat: number) {
+    const config = caseConfig(c);
+    const heapMiB: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+        const m = await measure(async () => (await runProgram(c.tier, config, main)).resources.length);
+        globalThis.gc!();
+        heapMiB.push(+(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1));
+        cpu.push(m.runCpuMs);
+    }
+    leanSdkDiagnostics(false);
+    const diagnostics = await measure(async () => (await runProgram(c.tier, config, main)).resources.length);
+    leanSdkDiagnostics(true);
+    return { heapMiB, cpuMs: cpu, diagnosticsOnCpuMs: diagnostics.runCpuMs, peakRssMiB: peakRssMiB() };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parent: every case in fresh processes, then the table.
+
+function spawnChild(args: string[]): unknown {
+    const result = spawnSync(process.execPath, ["--expose-gc", __filename, ...args], {
+        encoding: "utf8",
+        maxBuffer: 64 * 2 ** 20,
+    });
+    if (result.status !== 0) throw new Error(`bench child ${args.join(" ")} failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
+
+function cases(sizes: number[]): Case[] {
+    const all: Case[] = [];
+    for (const n of sizes)
+        for (const tier of TIERS) {
+            all.push({ n, tier, operator: "argocd", mode: "applications" });
+            all.push({ n, tier, operator: "argocd", mode: "applicationset" });
+            all.push({ n, tier, operator: "flux", mode: "applications" });
+        }
+    return all;
+}
+
+async function parent(sizes: number[], repeat: number, json: boolean) {
+    const rows: Array<Case & Record<Variant, Measure>> = [];
+    const recordFile = path.join(os.tmpdir(), `gitops-stack-bench-${process.pid}.json`);
+    for (const c of cases(sizes)) {
+        const row = { ...c } as Case & Record<Variant, Measure>;
+        for (const variant of ["program", "bare", "yaml"] as const) {
+            row[variant] = spawnChild([
+                "--child",
+                variant,
+                "--case",
+                JSON.stringify(c),
+                "--record",
+                recordFile,
+            ]) as Measure;
+        }
+        rows.push(row);
+        if (!json) process.stderr.write(`  ${c.operator} ${c.mode} ${c.tier} N=${c.n} done\n`);
+    }
+    fs.rmSync(recordFile, { force: true });
+    const repeatCase: Case = {
+        n: Math.min(1000, Math.max(...sizes)),
+        tier: "dev",
+        operator: "argocd",
+        mode: "applications",
+    };
+    const rep = spawnChild(["--repeat", String(repeat), "--case", JSON.stringify(repeatCase)]) as Awaited<
+        ReturnType<typeof repeated>
+    >;
+    const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`;
+
+    if (json) {
+        process.stdout.write(
+            JSON.stringify(
+                { machine, date: new Date().toISOString(), rows, repeated: { case: repeatCase, ...rep } },
+                null,
+                2,
+            ) + "\n",
+        );
         return;
     }
-    console.log(`node ${process.version}, ${iterations} runs per row after 3 warm-up runs`);
-    console.log("operator  stack     resources  median ms  p95 ms  max ms  heap growth KiB");
-    for (const r of results) {
+    console.log(`machine: ${machine}; ${new Date().toISOString()}`);
+    console.log(
+        "CPU ms of the run (process CPU ms incl. start-up) / peak RSS MiB; ratio = program run CPU / bare run CPU",
+    );
+    console.log(
+        "| operator | mode | tier | apps | objects | program | bare | yaml | ratio |\n|---|---|---|---|---|---|---|---|---|",
+    );
+    const cell = (m: Measure) => `${m.runCpuMs} (${m.processCpuMs}) / ${m.peakRssMiB}`;
+    for (const r of rows) {
+        const ratio = r.bare.runCpuMs > 0 ? (r.program.runCpuMs / r.bare.runCpuMs).toFixed(2) : "-";
         console.log(
-            `${r.operator.padEnd(9)} ${r.stack.padEnd(9)} ${String(r.resources).padStart(9)}  ${String(r.medianMs).padStart(9)}  ${String(r.p95Ms).padStart(6)}  ${String(r.maxMs).padStart(6)}  ${String(r.heapGrowthKiB).padStart(15)}`,
+            `| ${r.operator} | ${r.mode} | ${r.tier} | ${r.n} | ${r.program.objects} | ${cell(r.program)} | ${cell(r.bare)} | ${cell(r.yaml)} | ${ratio} |`,
         );
     }
-    console.log(`peak RSS ${peakRssMiB} MiB`);
+    console.log(
+        `\nrepeated runs (argocd applications dev, ${repeatCase.n} apps, one process): heap after GC MiB ${rep.heapMiB.join(", ")}; run CPU ms ${rep.cpuMs.join(", ")}; peak RSS ${rep.peakRssMiB} MiB`,
+    );
+    console.log(`same run with the SDK's stack-capturing diagnostics on: ${rep.diagnosticsOnCpuMs} ms CPU`);
+
+    // Targets (issue 11), as measured above.
+    const perApp1000 = rows.filter((r) => r.n === 1000 && r.mode === "applications");
+    const appset = rows.filter((r) => r.mode === "applicationset");
+    const worstRatio = Math.max(...rows.map((r) => r.program.runCpuMs / Math.max(1, r.bare.runCpuMs)));
+    const maxRss5000 = Math.max(0, ...rows.filter((r) => r.n === 5000).map((r) => r.program.peakRssMiB));
+    console.log("\ntargets:");
+    console.log(`  program <= 1.3x bare at every N: worst ${worstRatio.toFixed(2)}x`);
+    if (perApp1000.length > 0)
+        console.log(
+            `  per-app mode, 1000 apps <= 3000 ms CPU: ${perApp1000.map((r) => `${r.operator}/${r.tier} ${r.program.runCpuMs}`).join(", ")}`,
+        );
+    console.log(
+        `  ApplicationSet mode constant in N: run CPU ms ${appset.map((r) => `${r.tier}/N=${r.n} ${r.program.runCpuMs}`).join(", ")}`,
+    );
+    if (maxRss5000 > 0) console.log(`  peak RSS < 1024 MiB at 5000 apps: worst ${maxRss5000} MiB`);
+    const growth = rep.heapMiB[rep.heapMiB.length - 1] - rep.heapMiB[1 < rep.heapMiB.length ? 1 : 0];
+    console.log(
+        `  repeated runs do not grow: heap after GC, run 2 to run ${rep.heapMiB.length}: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MiB`,
+    );
+}
+
+async function run() {
+    if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc (npm run bench does)");
+    const { values } = parseArgs({
+        options: {
+            sizes: { type: "string", default: "10,100,1000,5000" },
+            repeat: { type: "string" },
+            json: { type: "boolean", default: false },
+            child: { type: "string" },
+            case: { type: "string" },
+            record: { type: "string" },
+        },
+    });
+    // Every stack's program warns about the keys the other operator uses: keep the measurements' output clean.
+    console.warn = () => undefined;
+    if (values.child) {
+        const m = await child(values.child as Variant, JSON.parse(values.case!) as Case, values.record!);
+        process.stdout.write(JSON.stringify(m) + "\n");
+        return;
+    }
+    if (values.case && values.repeat) {
+        process.stdout.write(
+            JSON.stringify(await repeated(JSON.parse(values.case) as Case, Number(values.repeat))) + "\n",
+        );
+        return;
+    }
+    const sizes = values.sizes.split(",").map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+        throw new Error(`--sizes ${values.sizes}: expected whole numbers`);
+    const repeat = Number(values.repeat ?? "5");
+    if (!Number.isInteger(repeat) || repeat < 2)
+        throw new Error(`--repeat ${values.repeat}: expected a whole number >= 2`);
+    await parent(sizes, repeat, values.json);
 }
 
 run().catch((err) => {

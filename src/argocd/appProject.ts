@@ -23,6 +23,8 @@ export interface AppProjectArgs {
     sourceRepos: readonly string[];
     /** API server every destination uses (in-cluster: https://kubernetes.default.svc). */
     destinationServer: string;
+    /** Several target clusters (issue 11): a destination per server and namespace. @default [destinationServer] */
+    destinationServers?: readonly string[];
     /** Namespaces applications of this project may deploy into (explicit: no wildcard). */
     destinationNamespaces: readonly string[];
     /** Cluster-scoped kinds the project may deploy; an empty list allows none. */
@@ -58,7 +60,9 @@ export function appProjectSpec(args: AppProjectArgs): Record<string, unknown> {
     const spec: Record<string, unknown> = {
         description: args.description,
         sourceRepos: [...args.sourceRepos],
-        destinations: namespaces.map((namespace) => ({ server: args.destinationServer, namespace })),
+        destinations: (args.destinationServers ?? [args.destinationServer]).flatMap((server) =>
+            namespaces.map((namespace) => ({ server, namespace })),
+        ),
         clusterResourceWhitelist: args.clusterResourceWhitelist.map((gk) => ({ ...gk })),
         namespaceResourceBlacklist: (args.namespaceResourceBlacklist ?? QUOTA_KINDS).map((gk) => ({ ...gk })),
         orphanedResources: { warn: true },

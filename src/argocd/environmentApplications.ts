@@ -10,6 +10,8 @@ export interface ApplicationSource {
     path: string;
     /** Namespace the manifests deploy into. */
     namespace: string;
+    /** API server of the target cluster (several clusters per environment). @default destinationServer */
+    server?: string;
 }
 
 export interface EnvironmentApplicationsArgs {
@@ -71,7 +73,7 @@ export function applicationSpec(
         "repoUrl" | "targetRevision" | "destinationServer" | "autoSync" | "retryLimit" | "revisionHistoryLimit"
     >,
     project: string,
-    source: { path: string; namespace: string },
+    source: { path: string; namespace: string; server?: string },
 ): Record<string, unknown> {
     const syncPolicy: Record<string, unknown> = {
         syncOptions: [...SYNC_OPTIONS],
@@ -84,7 +86,7 @@ export function applicationSpec(
     return {
         project,
         source: { repoURL: args.repoUrl, targetRevision: args.targetRevision, path: source.path },
-        destination: { server: args.destinationServer, namespace: source.namespace },
+        destination: { server: source.server ?? args.destinationServer, namespace: source.namespace },
         syncPolicy,
         ignoreDifferences: HPA_IGNORE_DIFFERENCES.map((d) => ({ ...d })),
         revisionHistoryLimit: args.revisionHistoryLimit ?? 10,

@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CLUSTER_ENVIRONMENT_LABEL } from "../config/rules/clusters";
 import type { StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups } from "../shared/accessControl";
 import { EXISTING_INSTALL } from "../shared/chartSource";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { AppProject } from "./appProject";
+import { EnvironmentApplicationSet } from "./applicationSet";
+import { EnvironmentClusters } from "./clusters";
 import { ArgoCd } from "./argocd";
 import { ExistingArgoCd } from "./existingInstall";
 import { DefaultProjectRestriction } from "./defaultProject";
@@ -13,6 +16,8 @@ import { argoPolicyCsv, projectRoles } from "./rbac";
 import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
+export { EnvironmentApplicationSet, applicationSetSpec } from "./applicationSet";
+export { EnvironmentClusters, argoClusterConfig } from "./clusters";
 export { ArgoCd, argoCdValues } from "./argocd";
 export { ExistingArgoCd, existingArgoCdConfigMaps } from "./existingInstall";
 export { DefaultProjectRestriction, RESTRICTED_DEFAULT_SPEC } from "./defaultProject";
@@ -67,6 +72,26 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
     const installed: pulumi.Resource[] = install instanceof ArgoCd ? [install.release] : install.ready;
     const afterInstall = { dependsOn: installed };
 
+    // Fleet scale (issue 11): the apps go to each of the environment's clusters (default: the one destination) and,
+    // in ApplicationSet mode, apps not listed in `apps` are found in Git. Discovered apps deploy into <app>-<env>:
+    // the AppProject admits the listed applicationSetNamespaces and, outside prod only, the pattern *-<env> (config
+    // validation warns about it).
+    const applicationSetMode = config.appsMode === "applicationset";
+    const multiCluster = config.clusters.length > 0;
+    const destinationServers = multiCluster ? config.clusters.map((c) => c.server) : [argocd.destinationServer];
+    const discoveredNamespaces = applicationSetMode
+        ? [...config.applicationSetNamespaces, ...(tier === "prod" ? [] : [`*-${tier}`])]
+        : [];
+    const clusters = multiCluster
+        ? [
+              new EnvironmentClusters(
+                  "clusters",
+                  { namespace: install.namespace, environment: tier, clusters: config.clusters, labels },
+                  { dependsOn: [install] },
+              ),
+          ]
+        : [];
+
     const credentials = new RepositoryCredentials(
         "repo",
         {
@@ -88,7 +113,8 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             description: `${tier} environment applications (managed by gitops-stack, stack ${config.stack})`,
             sourceRepos: argocd.sourceRepos,
             destinationServer: argocd.destinationServer,
-            destinationNamespaces: config.apps.map((a) => a.namespace),
+            destinationServers,
+            destinationNamespaces: [...config.apps.map((a) => a.namespace), ...discoveredNamespaces],
             clusterResourceWhitelist: argocd.clusterResources,
             roles: projectRoles(access, project),
             syncWindow: argocd.syncWindow,
@@ -131,7 +157,17 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             targetRevision: repo.revision,
             destinationServer: argocd.destinationServer,
             root: { name: `${tier}-root`, path: argocd.rootPath },
-            apps: config.apps.map((a) => ({ name: `${tier}-${a.name}`, path: a.path, namespace: a.namespace })),
+            // One Application per app and cluster (<env>-<app>-<cluster>) when the environment has several clusters.
+            apps: config.apps.flatMap((a) =>
+                multiCluster
+                    ? config.clusters.map((c) => ({
+                          name: `${tier}-${a.name}-${c.name}`,
+                          path: a.path,
+                          namespace: a.namespace,
+                          server: c.server,
+                      }))
+                    : [{ name: `${tier}-${a.name}`, path: a.path, namespace: a.namespace }],
+            ),
             autoSync: argocd.autoSync,
             cascadeDelete: argocd.cascadeDelete,
             retryLimit: argocd.retryLimit,
@@ -142,8 +178,36 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
         // the Applications go while Argo CD can still read the repository.
-        { dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions] },
+        { dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions, ...clusters] },
     );
+
+    if (applicationSetMode) {
+        new EnvironmentApplicationSet(
+            "appset",
+            {
+                applicationSetName: `${tier}-apps`,
+                namespace: argocd.namespace,
+                project,
+                environment: tier,
+                repoUrl: repo.url,
+                targetRevision: repo.revision,
+                destinationServer: argocd.destinationServer,
+                appPathTemplate: config.appPathTemplate,
+                // Apps listed in `apps` keep their own Applications (and their overrides): the generator skips them.
+                excludeApps: config.apps.map((a) => a.name),
+                preserveOnDeletion: tier === "prod",
+                // Every cluster Secret of the environment carries the environment label (EnvironmentClusters).
+                clusterSelector: multiCluster ? { [CLUSTER_ENVIRONMENT_LABEL]: tier } : undefined,
+                autoSync: argocd.autoSync,
+                cascadeDelete: argocd.cascadeDelete,
+                retryLimit: argocd.retryLimit,
+                revisionHistoryLimit: argocd.revisionHistoryLimit,
+                labels,
+                annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+            },
+            { dependsOn: [...installed, appProject, credentials, ...restrictions, ...clusters] },
+        );
+    }
 
     new GitOpsAccessControl(
         "access",

@@ -1,6 +1,6 @@
 import { ConfigError } from "./errors";
 import { validateApps } from "./rules/apps";
-import { validateAppsMode } from "./rules/appsMode";
+import { validateApplicationSetScope, validateAppsMode } from "./rules/appsMode";
 import { validateClusters } from "./rules/clusters";
 import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
@@ -13,7 +13,7 @@ import { validateProdSafeguards } from "./rules/prodSafeguards";
 import { validateProjectScope } from "./rules/project";
 import { validateRepository, validateRevision } from "./rules/repository";
 import { validateSso } from "./rules/sso";
-import { validateNotifications } from "./rules/notifications";
+import { validateAlertChannels, validateNotifications } from "./rules/notifications";
 import { validateSyncWindow } from "./rules/syncWindows";
 import { validateTier } from "./rules/tier";
 import type { ConfigSource } from "./source";
@@ -45,6 +45,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const appsMode = validateAppsMode(input, tier, operator);
     const applicationSet = operator === "argocd" && appsMode.appsMode === "applicationset";
     const { apps, rootPath } = validateApps(input, tier, applicationSet);
+    validateApplicationSetScope(input, tier, operator, appsMode, apps.length);
     const { clusters } = validateClusters(input, tier, operator, apps);
     const install = validateOperatorInstall(input);
     const charts = validateChartSources(input);
@@ -55,6 +56,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const access = validateAccess(input, isProd);
     const sso = validateSso(input, operator);
     const slack = validateNotifications(input, tier, operator, defaults, install.argocdUrl);
+    const alertChannels = validateAlertChannels(input, tier, operator, defaults, install.argocdUrl, slack);
     const flux = validateFlux(input, tier, operator, defaults, revision.fluxRef, apps);
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateProdSafeguards(
@@ -128,6 +130,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         },
         access,
         slack,
+        alertChannels,
         prodOverridesAcknowledged: isProd && acknowledged,
         ignoredKeys: ignoredKeys(input, operator),
         warnings: input.warnings,

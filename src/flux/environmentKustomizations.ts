@@ -12,6 +12,14 @@ export interface KustomizationSource {
     targetNamespace: string;
     /** Kustomizations (by name, from `apps`) that must be ready before this one is applied. */
     dependsOn: readonly string[];
+    /**
+     * A remote cluster: the kubeconfig Secret (key `value`) kustomize-controller applies with. With
+     * `serviceAccountName` as well, the controller impersonates that ServiceAccount on the remote cluster, so the
+     * same tenancy boundary holds there (the remote cluster lets the kubeconfig's identity impersonate it).
+     */
+    kubeConfigSecret?: string;
+    /** Resources this Kustomization alone needs first (and which outlive it on destroy), beside the component's. */
+    after?: readonly pulumi.Resource[];
 }
 
 export interface EnvironmentKustomizationsArgs {
@@ -61,6 +69,7 @@ export function kustomizationSpec(
         path: `./${app.path.replace(/^\.?\/+/, "")}`,
         targetNamespace: app.targetNamespace,
         serviceAccountName: args.serviceAccountName,
+        ...(app.kubeConfigSecret ? { kubeConfig: { secretRef: { name: app.kubeConfigSecret, key: "value" } } } : {}),
         prune: args.prune ?? true,
         deletionPolicy: args.cascadeDelete ? "Delete" : "Orphan",
         interval: args.interval,
@@ -114,11 +123,23 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource {
                         },
                         spec: kustomizationSpec(args, app),
                     },
-                    childOptions(this, opts),
+                    withDependencies(childOptions(this, opts), app.after),
                 ),
         );
 
         this.kustomizationNames = pulumi.all(kustomizations.map((k) => k.metadata.name));
         this.registerOutputs({ kustomizationNames: this.kustomizationNames });
     }
+}
+
+/** The child options plus one child's own dependencies (the component-wide ones stay as they are). */
+function withDependencies(
+    options: pulumi.CustomResourceOptions,
+    after: readonly pulumi.Resource[] | undefined,
+): pulumi.CustomResourceOptions {
+    if (!after || after.length === 0) return options;
+    const base = options.dependsOn;
+    const list: pulumi.Input<pulumi.Resource>[] =
+        base === undefined ? [] : Array.isArray(base) ? [...base] : [base as pulumi.Input<pulumi.Resource>];
+    return { ...options, dependsOn: [...list, ...after] };
 }

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TIER_DEFAULTS } from "../config/tiers";
-import type { AppConfig, StackConfig } from "../config/types";
+import type { AppConfig, ClusterConfig, StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups, type ApiResources } from "../shared/accessControl";
 import { EXISTING_INSTALL } from "../shared/chartSource";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
+import { ClusterKubeconfigs } from "./clusters";
 import { EnvironmentKustomizations } from "./environmentKustomizations";
 import { Flux } from "./flux";
 import { GitCredentials } from "./gitCredentials";
@@ -13,6 +14,7 @@ import { SlackNotifications } from "./notifications";
 import { EnvironmentTenancy } from "./tenancy";
 
 export { FLUX_API_VERSIONS } from "./constants";
+export { ClusterKubeconfigs, fluxKubeconfig, kubeconfigSecretName } from "./clusters";
 export { EnvironmentKustomizations, kustomizationSpec } from "./environmentKustomizations";
 export { Flux, fluxValues } from "./flux";
 export { fluxGitCredentialData, GitCredentials } from "./gitCredentials";
@@ -66,7 +68,11 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     const defaults = TIER_DEFAULTS[tier];
     const labels = commonLabels(tier);
     const environment = `gitops-${tier}`;
-    const kustomizationName = (app: string) => `${tier}-${app}`;
+    // Several clusters (issue 11): one Kustomization per app and cluster (<env>-<app>-<cluster>), remote clusters
+    // through their kubeconfig Secret. No clusters: one per app (<env>-<app>), applied in Flux's own cluster.
+    const targets: ReadonlyArray<ClusterConfig | undefined> = config.clusters.length > 0 ? config.clusters : [undefined];
+    const kustomizationName = (app: string, cluster?: ClusterConfig) =>
+        cluster ? `${tier}-${app}-${cluster.name}` : `${tier}-${app}`;
     // Same switch as Argo CD's resources finalizer (off in prod unless acknowledged): whether deleting the stack
     // deletes the workloads.
     const cascadeDelete = config.argocd.cascadeDelete;
@@ -104,6 +110,14 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
         { dependsOn: installed },
     );
 
+    const kubeconfigs = config.clusters.some((c) => !c.inCluster)
+        ? new ClusterKubeconfigs(
+              "clusters",
+              { namespace: install.namespace, environment: tier, clusters: config.clusters, labels },
+              { dependsOn: installed },
+          )
+        : undefined;
+
     const tenancy = new EnvironmentTenancy("tenancy", {
         fluxNamespace: install.namespace,
         serviceAccountName: environment,
@@ -124,7 +138,9 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
                 eventSeverity: defaults.fluxAlertSeverity,
                 eventSources: [
                     { kind: "GitRepository", name: environment },
-                    ...config.apps.map((a) => ({ kind: "Kustomization", name: kustomizationName(a.name) })),
+                    ...config.apps.flatMap((a) =>
+                        targets.map((c) => ({ kind: "Kustomization", name: kustomizationName(a.name, c) })),
+                    ),
                 ],
                 eventMetadata: { environment: tier },
                 labels,
@@ -154,12 +170,17 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             namespace: install.namespace,
             sourceName: source.repositoryName,
             serviceAccountName: tenancy.serviceAccountName,
-            apps: config.apps.map((a) => ({
-                name: kustomizationName(a.name),
-                path: a.path,
-                targetNamespace: a.namespace,
-                dependsOn: a.dependsOn.map(kustomizationName),
-            })),
+            apps: config.apps.flatMap((a) =>
+                targets.map((c) => ({
+                    name: kustomizationName(a.name, c),
+                    path: a.path,
+                    targetNamespace: a.namespace,
+                    // Dependencies are per cluster: an app waits for its dependencies on the same cluster.
+                    dependsOn: a.dependsOn.map((d) => kustomizationName(d, c)),
+                    kubeConfigSecret: c && kubeconfigs?.secretNames[c.name],
+                    after: tenancy.resourcesFor(a.namespace),
+                })),
+            ),
             interval: flux.interval,
             retryInterval: defaults.fluxRetryInterval,
             timeout: defaults.fluxTimeout,
@@ -170,7 +191,8 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
         },
         // The ServiceAccount and its RoleBindings outlive the Kustomizations on destroy: pruning impersonates them.
-        { dependsOn: [...installed, source, tenancy, ...reported] },
+        // Each Kustomization depends on its own namespace's tenancy objects (`after`), not on the whole component.
+        { dependsOn: [...installed, source, ...reported, ...(kubeconfigs ? [kubeconfigs] : [])] },
     );
 
     if (imageApps.length > 0) {

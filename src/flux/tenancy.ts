@@ -34,6 +34,13 @@ export interface EnvironmentTenancyArgs {
 export class EnvironmentTenancy extends pulumi.ComponentResource {
     public readonly serviceAccountName: pulumi.Output<string>;
     public readonly namespaceNames: pulumi.Output<string[]>;
+    /**
+     * What a Kustomization applying into `namespace` needs to exist (and to outlive it on destroy): the
+     * ServiceAccount, that namespace and its RoleBinding. Depending on these, not on the whole component, keeps each
+     * Kustomization's dependencies constant: a dependency on a component is one on all its children, which made N
+     * Kustomizations carry N x 2N dependencies at fleet size (issue 11).
+     */
+    public readonly resourcesFor: (namespace: string) => pulumi.Resource[];
 
     constructor(name: string, args: EnvironmentTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-stack:flux:EnvironmentTenancy", name, {}, opts);
@@ -57,6 +64,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
             child,
         );
 
+        const perNamespace = new Map<string, pulumi.Resource[]>();
         const created = namespaces.map((namespace) => {
             const ns = new k8s.core.v1.Namespace(
                 `${name}-${namespace}`,
@@ -68,7 +76,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
                 },
                 { ...child, retainOnDelete: args.retainNamespaces },
             );
-            new k8s.rbac.v1.RoleBinding(
+            const binding = new k8s.rbac.v1.RoleBinding(
                 `${name}-${namespace}-${clusterRole}`,
                 {
                     metadata: {
@@ -81,9 +89,11 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
                 },
                 child,
             );
+            perNamespace.set(namespace, [account, ns, binding]);
             return ns;
         });
 
+        this.resourcesFor = (namespace) => perNamespace.get(namespace) ?? [account];
         this.serviceAccountName = account.metadata.name;
         this.namespaceNames = pulumi.all(created.map((ns) => ns.metadata.name));
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });

@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PROJECT } from "../config";
+import { leanSdkDiagnostics } from "./leanRuntime";
 import type { EngineConfig } from "./stackFile";
+
+// Every offline run (render, render:diff, tests, bench) goes through this module: switch off the SDK's per-promise
+// and per-resource stack capture, which only a real engine reads and which cost about half of the CPU at fleet size
+// (see leanRuntime.ts; `pulumi up` never loads this file). The benchmark switches it back on to measure the gain.
+leanSdkDiagnostics(true);
 
 /** One resource the program registered, as the engine would have received it. */
 export interface RecordedResource {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appPathPattern, applicationSetSpec, type ApplicationSetArgs } from "../../src/argocd/applicationSet";
 import { CASCADE_FINALIZER } from "../../src/argocd/constants";
 import { validateArgoObject } from "../support/schemas";
+import { customResources, runStack, STACKS } from "../support/stacks";
 
 const base: ApplicationSetArgs = {
     applicationSetName: "dev-apps",
@@ -96,5 +97,84 @@ describe("ApplicationSet spec", () => {
         expect(spec.template.metadata.name).toBe("dev-{{ index .path.segments 1 }}-{{ .name }}");
         expect(spec.template.spec.destination.server).toBe("{{ .server }}");
         await validateArgoObject(object(spec));
+    });
+});
+
+describe.each(STACKS)("appsMode applicationset, stack %s", (stack) => {
+    const config = ["appsMode=applicationset"];
+
+    it("declares one ApplicationSet that passes the upstream schema, with per-app Applications kept for declared apps", async () => {
+        const { resources } = await runStack(stack, { config });
+        const sets = customResources(resources, "ApplicationSet");
+        expect(sets.map((s) => s.metadata.name)).toEqual([`${stack}-apps`]);
+        const [appSet] = sets;
+        await validateArgoObject(appSet);
+        const declared = customResources(resources, "Application").filter((a) => a.metadata.name !== `${stack}-root`);
+        expect(declared.length).toBeGreaterThan(0);
+        // Declared apps keep their Applications and the generator skips their folders.
+        const excluded = appSet.spec.generators[0].git.directories
+            .filter((d: any) => d.exclude)
+            .map((d: any) => d.path);
+        expect(excluded).toEqual(
+            declared.map((a) => `apps/${a.metadata.name.slice(stack.length + 1)}/overlays/${stack}`),
+        );
+        // The template carries exactly what a per-app Application carries, but for the generated path and namespace.
+        const [sample] = declared;
+        const strip = (spec: any) => ({
+            ...spec,
+            source: { ...spec.source, path: "" },
+            destination: { ...spec.destination, namespace: "" },
+        });
+        expect(strip(appSet.spec.template.spec)).toEqual(strip(sample.spec));
+        expect({ ...appSet.spec.template.metadata, name: "" }).toEqual({ ...sample.metadata, name: "" });
+        expect(appSet.spec.template.spec.destination.namespace).toBe(`{{ index .path.segments 1 }}-${stack}`);
+    });
+
+    it(
+        stack === "prod"
+            ? "never deletes prod workloads: create-update, preserveResourcesOnDeletion, no cascade finalizer, manual sync"
+            : "deletes what it generated with the ApplicationSet (cascade, as dev/staging Applications do)",
+        async () => {
+            const { resources } = await runStack(stack, { config });
+            const [appSet] = customResources(resources, "ApplicationSet");
+            if (stack === "prod") {
+                expect(appSet.spec.syncPolicy).toEqual({
+                    applicationsSync: "create-update",
+                    preserveResourcesOnDeletion: true,
+                });
+                expect(appSet.spec.template.metadata.finalizers).toBeUndefined();
+                expect(appSet.spec.template.spec.syncPolicy.automated).toBeUndefined();
+            } else {
+                expect(appSet.spec.syncPolicy).toEqual({ preserveResourcesOnDeletion: false });
+                expect(appSet.spec.template.metadata.finalizers).toEqual([CASCADE_FINALIZER]);
+            }
+        },
+    );
+
+    it(
+        stack === "prod"
+            ? "admits only explicit namespaces in prod (no pattern): declared apps and applicationSetNamespaces"
+            : `admits the pattern *-${stack} beside the declared namespaces`,
+        async () => {
+            const extra = stack === "prod" ? ['applicationSetNamespaces=["shop-prod"]'] : [];
+            const { resources } = await runStack(stack, { config: [...config, ...extra] });
+            const [project] = customResources(resources, "AppProject").filter((p) => p.metadata.name === stack);
+            const namespaces = project.spec.destinations.map((d: any) => d.namespace);
+            if (stack === "prod") {
+                expect(namespaces).toContain("shop-prod");
+                expect(namespaces.some((n: string) => n.includes("*"))).toBe(false);
+            } else {
+                expect(namespaces).toContain(`*-${stack}`);
+            }
+            await validateArgoObject(project);
+        },
+    );
+
+    it("with apps unset, declares no per-app Application, only the root and the ApplicationSet", async () => {
+        const extra = stack === "prod" ? ['applicationSetNamespaces=["shop-prod"]'] : [];
+        const { resources } = await runStack(stack, { config: [...config, "apps=[]", ...extra] });
+        expect(customResources(resources, "Application").map((a) => a.metadata.name)).toEqual([`${stack}-root`]);
+        const [appSet] = customResources(resources, "ApplicationSet");
+        expect(appSet.spec.generators[0].git.directories).toEqual([{ path: `apps/*/overlays/${stack}` }]);
     });
 });

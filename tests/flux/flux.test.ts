@@ -109,19 +109,30 @@ describe.each(STACKS)("stack %s: Flux", (stack) => {
         }
     });
 
-    it("deletes the Kustomizations before what their finalizers need: source, service account, bindings, namespaces", () => {
-        const urnsOf = (type: string) => byType(run(stack).resources, type).map((r) => r.urn);
-        const needed = [
+    it("deletes the Kustomizations before what their finalizers need: source, service account, its namespace and binding", () => {
+        const resources = run(stack).resources;
+        const urnsOf = (type: string) => byType(resources, type).map((r) => r.urn);
+        const shared = [
             ...urnsOf("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"),
             ...urnsOf("kubernetes:core/v1:ServiceAccount"),
-            ...urnsOf("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter((u) => u.includes("tenancy")),
-            ...byType(run(stack).resources, "kubernetes:core/v1:Namespace")
-                .filter((r) => r.name.startsWith("tenancy-"))
-                .map((r) => r.urn),
         ];
-        expect(needed).toHaveLength(1 + 1 + 3 + 3);
-        for (const k of byType(run(stack).resources, "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization")) {
-            expect(k.dependencies).toEqual(expect.arrayContaining(needed));
+        expect(shared).toHaveLength(2);
+        const tenancy = (type: string) => byType(resources, type).filter((r) => r.name.startsWith("tenancy-"));
+        const kustomizations = byType(resources, "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
+        expect(kustomizations).toHaveLength(3);
+        for (const k of kustomizations) {
+            const ns = (plain(k.inputs) as any).spec.targetNamespace as string;
+            // Its own namespace's objects only (issue 11: a dependency on every namespace grew as apps squared).
+            const own = [
+                ...tenancy("kubernetes:core/v1:Namespace").filter((r) => r.name === `tenancy-${ns}`),
+                ...tenancy("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter((r) =>
+                    r.name.startsWith(`tenancy-${ns}-`),
+                ),
+            ].map((r) => r.urn);
+            expect(own).toHaveLength(2);
+            expect(k.dependencies).toEqual(expect.arrayContaining([...shared, ...own]));
+            const others = tenancy("kubernetes:core/v1:Namespace").filter((r) => r.name !== `tenancy-${ns}`);
+            for (const other of others) expect(k.dependencies).not.toContain(other.urn);
         }
     });
 

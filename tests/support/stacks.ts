@@ -14,6 +14,24 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
     githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\ntest-app-key-4f1c\n-----END RSA PRIVATE KEY-----",
     slackToken: "xoxb-test-slack-4f1c",
     ssoClientSecret: "test-sso-client-secret-4f1c",
+    // The channels the notification tests configure (tests/*/notifications*.test.ts), one entry per type.
+    alertSecrets: JSON.stringify({
+        deploys: { token: "xoxb-test-alert-slack-4f1c" },
+        mail: { password: "test-smtp-password-4f1c" },
+        teams: { url: "https://api.powerautomate.com/test-teams-webhook-4f1c" },
+        hook: { url: "https://hooks.acme.example/test-webhook-4f1c", headers: { Authorization: "Bearer test-header-4f1c" } },
+        oncall: { routingKey: "test-pagerduty-key-4f1c" },
+    }),
+    // The clusters the multi-cluster tests configure (tests/argocd/clusters.test.ts): a bearer and an exec cluster.
+    clusterCredentials: JSON.stringify({
+        "eu-1": {
+            bearerToken: "test-cluster-token-eu1-4f1c",
+            caData: Buffer.from("-----BEGIN CERTIFICATE-----\ntest-ca-4f1c\n-----END CERTIFICATE-----\n").toString("base64"),
+        },
+        "us-1": {
+            exec: { command: "argocd-k8s-auth", args: ["aws", "--cluster-name", "us-1"], apiVersion: "client.authentication.k8s.io/v1beta1" },
+        },
+    }),
 };
 
 export interface StackOptions {

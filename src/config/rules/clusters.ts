@@ -1,0 +1,312 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+    CLUSTER_AUTH_KINDS,
+    type AppConfig,
+    type ClusterAuthKind,
+    type ClusterConfig,
+    type ClusterCredentials,
+    type ClusterExecConfig,
+    type Operator,
+    type Tier,
+} from "../types";
+import { DNS_LABEL } from "./apps";
+import { quote, type ConfigInput } from "./context";
+
+/** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
+export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
+/** The label every cluster of an environment carries; the ApplicationSet's cluster generator selects by it. */
+export const CLUSTER_ENVIRONMENT_LABEL = "gitops-stack.io/environment";
+
+const CLUSTER_FIELDS = ["name", "server", "labels", "auth"];
+const CREDENTIAL_FIELDS = ["bearerToken", "exec", "caData"];
+const EXEC_FIELDS = ["command", "args", "env", "apiVersion"];
+const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
+/** Kubernetes label key: optional DNS-subdomain prefix and a name of at most 63 characters. */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function isLabelKey(key: string): boolean {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const name = slash < 0 ? key : key.slice(slash + 1);
+    return LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
+}
+
+/** The server URL as a cluster identity: scheme and host lowercased, default port and trailing slash dropped. */
+function serverIdentity(url: URL): string {
+    const port = url.port === "" || url.port === "443" ? "" : `:${url.port}`;
+    return `https://${url.hostname.toLowerCase()}${port}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** Why a CA bundle (base64 of PEM) is unusable, or undefined. The value itself never appears in a message. */
+function caDataProblem(caData: unknown): string | undefined {
+    if (typeof caData !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(caData.replace(/\s+/g, ""))) {
+        return "is not base64 text";
+    }
+    const pem = Buffer.from(caData, "base64").toString("utf8");
+    return pem.includes("-----BEGIN CERTIFICATE-----") ? undefined : "does not decode to a PEM certificate";
+}
+
+/** Reads one cluster's entry of the credentials map into its typed form (only ever called inside a secret apply). */
+function credentialsOf(entry: Record<string, unknown>): ClusterCredentials {
+    const exec = isObject(entry.exec) ? entry.exec : undefined;
+    const execConfig: ClusterExecConfig | undefined = exec && {
+        command: String(exec.command),
+        args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+        env: isObject(exec.env) ? Object.fromEntries(Object.entries(exec.env).map(([k, v]) => [k, String(v)])) : {},
+        apiVersion: typeof exec.apiVersion === "string" ? exec.apiVersion : EXEC_API_VERSIONS[0],
+    };
+    return {
+        bearerToken: typeof entry.bearerToken === "string" ? entry.bearerToken : undefined,
+        exec: execConfig,
+        caData: typeof entry.caData === "string" ? entry.caData.replace(/\s+/g, "") : undefined,
+    };
+}
+
+/**
+ * Checks the shape of one cluster's credentials: which fields are present and of which kind. Messages name the
+ * cluster and the field, never a value (the map is a secret).
+ */
+function credentialProblems(name: string, auth: ClusterAuthKind, entry: unknown): string[] {
+    const where = `entry ${quote(name)}`;
+    const expected =
+        auth === "bearer"
+            ? `{ "bearerToken": "<token>", "caData": "<base64 PEM>" }`
+            : `{ "exec": { "command": "<plugin>", "args": [...], "apiVersion": "client.authentication.k8s.io/v1beta1" }, "caData": "<base64 PEM>" }`;
+    if (entry === undefined)
+        return [`has no ${where} for cluster ${quote(name)} (auth ${auth}); expected ${expected}.`];
+    if (!isObject(entry)) return [`${where} is not an object; expected ${expected}.`];
+    const found: string[] = [];
+    for (const field of Object.keys(entry)) {
+        if (!CREDENTIAL_FIELDS.includes(field))
+            found.push(`${where} has unknown field ${quote(field)}; expected only ${CREDENTIAL_FIELDS.join(", ")}.`);
+    }
+    if (auth === "bearer") {
+        if (typeof entry.bearerToken !== "string" || entry.bearerToken.trim() === "")
+            found.push(`${where} has no bearerToken (cluster auth bearer); expected ${expected}.`);
+        if (entry.exec !== undefined) found.push(`${where} sets exec, but the cluster's auth is bearer; expected one.`);
+    } else {
+        if (entry.bearerToken !== undefined)
+            found.push(`${where} sets bearerToken, but the cluster's auth is exec; expected one.`);
+        const exec = entry.exec;
+        if (!isObject(exec)) {
+            found.push(`${where} has no exec object (cluster auth exec); expected ${expected}.`);
+        } else {
+            for (const field of Object.keys(exec)) {
+                if (!EXEC_FIELDS.includes(field))
+                    found.push(
+                        `${where}.exec has unknown field ${quote(field)}; expected only ${EXEC_FIELDS.join(", ")}.`,
+                    );
+            }
+            if (typeof exec.command !== "string" || exec.command.trim() === "")
+                found.push(`${where}.exec has no command; expected the credential plugin's executable.`);
+            if (exec.args !== undefined && !(Array.isArray(exec.args) && exec.args.every((a) => typeof a === "string")))
+                found.push(`${where}.exec.args is not a list of strings.`);
+            if (
+                exec.env !== undefined &&
+                !(isObject(exec.env) && Object.values(exec.env).every((v) => typeof v === "string"))
+            )
+                found.push(`${where}.exec.env is not a map of strings.`);
+            if (exec.apiVersion !== undefined && !EXEC_API_VERSIONS.includes(String(exec.apiVersion)))
+                found.push(`${where}.exec.apiVersion is not valid; expected one of ${EXEC_API_VERSIONS.join(", ")}.`);
+        }
+    }
+    if (entry.caData !== undefined) {
+        const problem = caDataProblem(entry.caData);
+        if (problem) found.push(`${where}.caData ${problem}; expected base64 of the PEM CA bundle of the API server.`);
+    }
+    return found;
+}
+
+export interface ClustersPart {
+    readonly clusters: ClusterConfig[];
+}
+
+/**
+ * The structured key `clusters` (the environment's target clusters) and the secret `clusterCredentials`.
+ *
+ * "A cluster in two environments": a stack sees only its own configuration, so it refuses what it can see: the
+ * same API server listed twice (under two names), and a cluster whose own labels say it belongs to another tier
+ * (`environment` or `gitops-stack.io/environment` other than the stack's). The program labels every cluster with its
+ * tier, so an ApplicationSet of another environment never selects it.
+ *
+ * The credentials map is a secret: its shape (which clusters, which fields, whether caData is a certificate) is
+ * checked here, before anything is registered, and no message ever contains one of its values. What the program
+ * passes on is derived from the secret Output, so it stays secret end to end.
+ */
+export function validateClusters(
+    input: ConfigInput,
+    tier: Tier,
+    operator: Operator,
+    apps: readonly AppConfig[],
+): ClustersPart {
+    const raw = input.raw("clusters");
+    if (raw === undefined) return { clusters: [] };
+    const example = "[{ name: eu-1, server: https://eu-1.k8s.example.com, auth: bearer, labels: { region: eu } }]";
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed)) {
+        input.problem("clusters", `${quote(raw)} is not valid; expected a list of clusters such as ${example}.`);
+        return { clusters: [] };
+    }
+    const problem = (message: string) => input.problem("clusters", message);
+    // Names are <env>-<app>-<cluster> for each declared app: label values are limited to 63 characters.
+    const longestApp = Math.max(0, ...apps.map((a) => a.name.length));
+    const maxName = Math.min(63, 63 - tier.length - 2 - longestApp);
+    const entries: Array<Omit<ClusterConfig, "credentials">> = [];
+    const servers = new Map<string, string>();
+    parsed.forEach((entry: unknown, i) => {
+        const where = `clusters[${i}]`;
+        if (!isObject(entry)) {
+            problem(`${where} is ${quote(entry)}; expected an object with name, server and auth.`);
+            return;
+        }
+        for (const field of Object.keys(entry)) {
+            if (!CLUSTER_FIELDS.includes(field))
+                problem(`${where} has unknown field ${quote(field)}; expected only ${CLUSTER_FIELDS.join(", ")}.`);
+        }
+        const name = entry.name;
+        if (typeof name !== "string" || !DNS_LABEL.test(name) || name.length > maxName) {
+            problem(
+                `${where}.name ${quote(name)} is not valid; expected a lowercase DNS label of at most ${maxName} characters (names are <env>-<app>-<cluster>).`,
+            );
+            return;
+        }
+        const label = `cluster ${quote(name)}`;
+        if (entries.some((c) => c.name === name)) {
+            problem(`cluster name ${quote(name)} is used twice; expected unique names.`);
+            return;
+        }
+        let url: URL | undefined;
+        try {
+            url = typeof entry.server === "string" ? new URL(entry.server) : undefined;
+        } catch {
+            url = undefined;
+        }
+        const serverForm = "the https:// URL of the cluster's API server, e.g. https://eu-1.k8s.example.com:6443";
+        if (
+            !url ||
+            url.protocol !== "https:" ||
+            url.hostname === "" ||
+            url.username ||
+            url.password ||
+            url.search ||
+            url.hash
+        ) {
+            problem(
+                `${label}.server ${quote(entry.server)} is not valid${url && url.protocol !== "https:" ? " (not https: credentials would cross the network in clear)" : ""}; expected ${serverForm}.`,
+            );
+            return;
+        }
+        const server = String(entry.server).replace(/\/+$/, "");
+        const identity = serverIdentity(url);
+        const other = servers.get(identity);
+        if (other !== undefined) {
+            problem(
+                `${label}.server ${quote(server)} is also cluster ${quote(other)}'s: one cluster listed twice would receive every app twice; expected each cluster once.`,
+            );
+            return;
+        }
+        servers.set(identity, name);
+        const inCluster = identity === IN_CLUSTER_SERVER;
+
+        const labels: Record<string, string> = {};
+        if (entry.labels !== undefined && !isObject(entry.labels)) {
+            problem(`${label}.labels ${quote(entry.labels)} is not valid; expected a map of label keys to values.`);
+        }
+        for (const [key, value] of Object.entries(isObject(entry.labels) ? entry.labels : {})) {
+            if (!isLabelKey(key) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
+                problem(
+                    `${label}.labels ${quote(key)}: ${quote(value)} is not a valid Kubernetes label; expected a key such as region or example.com/region and a value of at most 63 characters.`,
+                );
+            } else if (key.startsWith("argocd.argoproj.io/")) {
+                problem(
+                    `${label}.labels ${quote(key)} is Argo CD's own label (it marks the Secret as a cluster); expected a label of your own.`,
+                );
+            } else if (key === CLUSTER_ENVIRONMENT_LABEL || key === "environment") {
+                if (value !== tier) {
+                    problem(
+                        `${label}.labels ${quote(key)} is ${quote(value)}, but stack ${quote(input.stack)} is the ${tier} environment: a cluster belongs to one environment; expected ${quote(tier)} or no such label.`,
+                    );
+                } else labels[key] = value;
+            } else if (key.startsWith("gitops-stack.io/")) {
+                problem(
+                    `${label}.labels ${quote(key)} is an unknown gitops-stack label; expected ${CLUSTER_ENVIRONMENT_LABEL} (set by the program) or a label outside gitops-stack.io/.`,
+                );
+            } else labels[key] = value;
+        }
+
+        let auth: ClusterAuthKind | undefined;
+        if (inCluster) {
+            if (entry.auth !== undefined)
+                problem(
+                    `${label} is the in-cluster destination (${IN_CLUSTER_SERVER}), which the operator reaches with its own service account; expected no auth.`,
+                );
+        } else if (!CLUSTER_AUTH_KINDS.includes(entry.auth as ClusterAuthKind)) {
+            problem(
+                `${label}.auth ${quote(entry.auth)} is not valid; expected one of ${CLUSTER_AUTH_KINDS.join(", ")}.`,
+            );
+        } else {
+            auth = entry.auth as ClusterAuthKind;
+            if (operator === "flux" && auth === "exec") {
+                problem(
+                    `${label}.auth "exec" is not available with operator flux: kustomize-controller refuses kubeconfigs that run a command (unless started with --insecure-kubeconfig-exec); expected auth bearer.`,
+                );
+            }
+        }
+        entries.push({ name, server, inCluster, labels, auth });
+    });
+
+    const remote = entries.filter((c) => c.auth !== undefined);
+    let secret: pulumi.Output<string> | undefined;
+    let usable = false;
+    if (remote.length > 0) {
+        secret = input.secret("clusterCredentials", "when clusters lists a remote cluster");
+        // The shape is read once from the engine's value, here, so a missing token is a ConfigError and not a
+        // failure halfway through a deployment. Only names of clusters and fields reach the messages.
+        const text = input.raw("clusterCredentials");
+        let map: unknown;
+        try {
+            map = text === undefined ? undefined : JSON.parse(text);
+        } catch {
+            map = undefined;
+        }
+        if (text !== undefined && !isObject(map)) {
+            input.problem(
+                "clusterCredentials",
+                `is not a JSON map of cluster name to credentials (its value is not shown: it is a secret); expected e.g. { "eu-1": { "bearerToken": "<token>", "caData": "<base64 PEM>" } }.`,
+            );
+        } else if (isObject(map)) {
+            const found = remote.flatMap((c) => credentialProblems(c.name, c.auth!, map[c.name]));
+            for (const m of found) input.problem("clusterCredentials", m);
+            usable = found.length === 0;
+        }
+    }
+    // Built only from a map that passed the checks above, so the apply cannot fail (and no error of JSON.parse, which
+    // would quote the value, can ever be thrown); with problems, the ConfigError stops the program before any use.
+    const clusters: ClusterConfig[] = entries.map((c) => ({
+        ...c,
+        credentials:
+            c.auth === undefined || secret === undefined || !usable
+                ? undefined
+                : pulumi.secret(
+                      secret.apply((text) => {
+                          let entry: unknown;
+                          try {
+                              entry = (JSON.parse(text) as Record<string, unknown>)[c.name];
+                          } catch {
+                              entry = undefined;
+                          }
+                          return credentialsOf(isObject(entry) ? entry : {});
+                      }),
+                  ),
+    }));
+    return { clusters };
+}
