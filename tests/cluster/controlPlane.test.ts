@@ -11,8 +11,12 @@ interface Named {
 
 describe("test control plane", () => {
     it("authorizes with RBAC: an unknown user may do nothing, the admin certificate everything", async () => {
-        expect(await canI("get", "pods", { user: "nobody" }, "default")).toBe(false);
-        expect(await canI("create", "namespaces", { user: "nobody" })).toBe(false);
+        expect(
+            await canI({ user: "nobody" }, [
+                { verb: "get", resource: "pods", namespace: "default" },
+                { verb: "create", resource: "namespaces" },
+            ]),
+        ).toEqual([false, false]);
         expect((await kubectl(["auth", "can-i", "*", "*"])).stdout.trim()).toBe("yes");
     });
 

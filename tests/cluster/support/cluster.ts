@@ -6,8 +6,8 @@
  *   kubectl(args, {input, ok})   → { code, stdout, stderr } of `kubectl --kubeconfig <cluster> ...`; throws on a
  *                                  non-zero exit unless `ok: false` (then the caller asserts on the failure)
  *   kubectlJson(args)            → the parsed JSON of `kubectl ... -o json`
- *   canI(verb, resource, as)     → the apiserver's own answer (`kubectl auth can-i`) for a user, groups or a
- *                                  ServiceAccount, namespaced or cluster-wide
+ *   canI(who, accesses)          → the apiserver's own answers (SubjectAccessReviews, one request) for a user
+ *                                  with groups or a ServiceAccount, each access namespaced or cluster-wide
  *
  * Environment (read by globalSetup): GITOPS_STACK_EXISTING_CLUSTER=1 uses $KUBECONFIG's cluster instead of a local
  * one; CLUSTER_PORT_BASE moves the local one's ports; GITOPS_STACK_KEEP_CLUSTER=1 leaves it running after the run.
@@ -29,6 +29,8 @@ export interface ClusterInfo {
     crds: string[];
     /** Cache directories of the pinned CRD files (one per API module and version). */
     crdDirs?: string[];
+    /** A scratch directory for this run (removed after it); renders are cached there across test files. */
+    runDir: string;
 }
 
 declare module "vitest" {
@@ -76,20 +78,61 @@ export async function kubectlJson<T = unknown>(args: string[]): Promise<T> {
 /** Who asks: a user with groups, or a ServiceAccount (namespace/name). */
 export type Subject = { user: string; groups?: string[] } | { serviceAccount: string };
 
-/**
- * Asks the apiserver (a SubjectAccessReview through `kubectl auth can-i`) whether the subject may do `verb` on
- * `resource` (`kustomizations.kustomize.toolkit.fluxcd.io`, `namespaces`, ...) in `namespace` (omit: cluster-wide).
- */
-export async function canI(verb: string, resource: string, who: Subject, namespace?: string): Promise<boolean> {
-    const as =
-        "serviceAccount" in who
-            ? [`--as=system:serviceaccount:${who.serviceAccount.replace("/", ":")}`]
-            : [`--as=${who.user}`, ...(who.groups ?? []).map((g) => `--as-group=${g}`)];
-    const scope = namespace === undefined ? [] : ["--namespace", namespace];
-    const result = await kubectl(["auth", "can-i", verb, resource, ...scope, ...as], { ok: false });
-    const answer = result.stdout.trim();
-    if (answer !== "yes" && answer !== "no") {
-        throw new Error(`kubectl auth can-i ${verb} ${resource}: unexpected answer ${JSON.stringify(result)}`);
+/** What is asked: `verb` on `resource` (`deployments.apps`, `secrets`, `clusterroles.rbac.authorization.k8s.io/<name>`)
+ * in `namespace` (omit: cluster-wide). */
+export interface Access {
+    verb: string;
+    resource: string;
+    namespace?: string;
+}
+
+/** The user and groups the apiserver gives a subject (a ServiceAccount's are what its token authenticates as). */
+function identity(who: Subject): { user: string; groups: string[] } {
+    if ("serviceAccount" in who) {
+        const [namespace, name] = who.serviceAccount.split("/");
+        return {
+            user: `system:serviceaccount:${namespace}:${name}`,
+            groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
+        };
     }
-    return answer === "yes";
+    return { user: who.user, groups: [...(who.groups ?? []), "system:authenticated"] };
+}
+
+/**
+ * Asks the apiserver's authorizer (SubjectAccessReviews, all in one request) whether the subject may do each
+ * access; answers in the same order.
+ */
+export async function canI(who: Subject, accesses: readonly Access[]): Promise<boolean[]> {
+    if (accesses.length === 0) return [];
+    const { user, groups } = identity(who);
+    const reviews = accesses.map(({ verb, resource, namespace }) => {
+        const [typeAndGroup, name] = resource.split("/");
+        const dot = typeAndGroup.indexOf(".");
+        return {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SubjectAccessReview",
+            spec: {
+                user,
+                groups,
+                resourceAttributes: {
+                    verb,
+                    resource: dot < 0 ? typeAndGroup : typeAndGroup.slice(0, dot),
+                    group: dot < 0 ? "" : typeAndGroup.slice(dot + 1),
+                    ...(name === undefined ? {} : { name }),
+                    ...(namespace === undefined ? {} : { namespace }),
+                },
+            },
+        };
+    });
+    // kubectl prints each created review on its own; one line per answer keeps them in order.
+    const result = await kubectl(["create", "-f", "-", "-o", 'jsonpath={.status.allowed}{"\\n"}'], {
+        input: JSON.stringify({ apiVersion: "v1", kind: "List", items: reviews }),
+    });
+    const answers = result.stdout.split("\n").filter((line) => line !== "");
+    if (answers.length !== accesses.length || answers.some((a) => a !== "true" && a !== "false")) {
+        throw new Error(
+            `expected ${accesses.length} SubjectAccessReview answers, got ${JSON.stringify(result.stdout)}`,
+        );
+    }
+    return answers.map((answer) => answer === "true");
 }

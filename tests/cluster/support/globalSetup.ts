@@ -92,15 +92,20 @@ function installCrds(kubeconfig: string, existing: boolean): string[] {
 
 export default function setup(project: TestProject): () => void {
     const existing = process.env.GITOPS_STACK_EXISTING_CLUSTER === "1";
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-cluster-run-"));
     let info: ClusterInfo;
-    let stop = (): void => {};
+    let stopCluster = (): void => {};
+    const stop = (): void => {
+        fs.rmSync(runDir, { recursive: true, force: true });
+        stopCluster();
+    };
     if (existing) {
         const kubeconfig = process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube/config");
         if (!fs.existsSync(kubeconfig)) {
             throw new Error(`GITOPS_STACK_EXISTING_CLUSTER=1 but no kubeconfig at ${kubeconfig} (set KUBECONFIG)`);
         }
         // Only the CRD generation may need controller-gen, and only for a CRD the cluster lacks.
-        info = { kubeconfig, local: false, crds: [] };
+        info = { kubeconfig, local: false, crds: [], runDir };
         if (crdDirs().some((dir) => !fs.existsSync(dir))) run("bash", [path.join(SCRIPTS, "build.sh"), "crds"]);
     } else {
         const started = Date.now();
@@ -108,7 +113,7 @@ export default function setup(project: TestProject): () => void {
         const built = Date.now();
         const dir = run("bash", [path.join(SCRIPTS, "start.sh")]).trim();
         const dirForStop = dir;
-        stop = () => {
+        stopCluster = () => {
             if (process.env.GITOPS_STACK_KEEP_CLUSTER === "1") {
                 console.log(
                     `cluster left running: KUBECONFIG=${dirForStop}/kubeconfig; stop: scripts/cluster/stop.sh ${dirForStop}`,
@@ -123,6 +128,7 @@ export default function setup(project: TestProject): () => void {
             dir,
             etcdUrl: `http://127.0.0.1:${Number(process.env.CLUSTER_PORT_BASE ?? 26000)}`,
             crds: [],
+            runDir,
         };
         console.log(
             `cluster: build check ${((built - started) / 1000).toFixed(1)} s, start ${((Date.now() - built) / 1000).toFixed(1)} s (${dir})`,

@@ -13,11 +13,11 @@
  *   the charts (they come from the internet); their CRDs are installed by the globalSetup instead.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { kubectl } from "./cluster";
+import { cluster, kubectl } from "./cluster";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const PLACEHOLDER = "[secret]";
@@ -64,13 +64,23 @@ function fillSecrets(value: unknown, secrets: Record<string, string>, key = ""):
 const ORDER = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "Role"];
 const rank = (kind: string): number => (ORDER.includes(kind) ? ORDER.indexOf(kind) : ORDER.length);
 
-/** Renders the stack with the project's own render command (same program, same configuration handling). */
+/**
+ * Renders the stack with the project's own render command (same program, same configuration handling). A render is
+ * made once per run for the same stack, operator and overrides, and shared by the test files.
+ */
 export function renderStack(stack: string, operator: "argocd" | "flux", options: RenderOptions = {}): RenderedStack {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gitops-stack-render-${stack}-${operator}-`));
-    fs.rmdirSync(dir); // the render refuses an existing directory that is not a previous render
-    const args = ["scripts/render.ts", "--stack", stack, "--config", `operator=${operator}`, "--out", dir];
+    const args = ["scripts/render.ts", "--stack", stack, "--config", `operator=${operator}`];
     for (const override of options.config ?? []) args.push("--config", override);
-    execFileSync(path.join(ROOT, "node_modules/.bin/tsx"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const id = createHash("sha256").update(JSON.stringify(args)).digest("hex").slice(0, 12);
+    const dir = path.join(cluster().runDir, `render-${stack}-${operator}-${id}`);
+    if (!fs.existsSync(path.join(dir, ".gitops-stack-render"))) {
+        const tmp = `${dir}.tmp-${process.pid}`; // the render refuses an existing directory that is not a render
+        execFileSync(path.join(ROOT, "node_modules/.bin/tsx"), [...args, "--out", tmp], {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        fs.renameSync(tmp, dir);
+    }
 
     const objects: KubeObject[] = [];
     const patches: KubeObject[] = [];
