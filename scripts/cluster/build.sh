@@ -14,7 +14,8 @@ mkdir -p "$CLUSTER_BIN" "$CLUSTER_CACHE/src"
 export GOFLAGS="-mod=mod -buildvcs=false"
 export CGO_ENABLED=0
 
-log() { echo "cluster-build: $*" >&2; }
+# Each line carries the seconds since the script started, so a log shows what a cold build costs.
+log() { echo "cluster-build [${SECONDS}s]: $*" >&2; }
 
 # A throwaway module that requires the upstream main module, so its commands build as dependencies.
 # $1 dir, $2 module@version, then extra `go mod edit` arguments (replace lines).
@@ -52,6 +53,7 @@ build_kubernetes() {
         for b in "${want[@]}"; do
             go build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/$b-$v.tmp" "k8s.io/kubernetes/cmd/$b"
             mv "$CLUSTER_BIN/$b-$v.tmp" "$CLUSTER_BIN/$b-$v"
+            log "kubernetes $v: $b built"
         done
     )
 }
@@ -66,6 +68,7 @@ build_tool() {
     GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "$pkg@$v"
     mv "$gobin/$(basename "$pkg")" "$CLUSTER_BIN/$name-$v"
     rm -rf "$gobin"
+    log "$name $v: built"
 }
 
 # kwok makes no node or pod change without Stage objects; kwokctl embeds the module's default "fast" stages (node
