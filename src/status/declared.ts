@@ -7,8 +7,11 @@ import type { AuthKind, StackConfig } from "../config";
 export interface DeclaredApplication {
     /** Application name (Argo CD) or Kustomization name (Flux). */
     name: string;
-    /** `root` is the Argo CD app-of-apps root; `app` one configured app. */
-    role: "root" | "app";
+    /**
+     * `root`: the Argo CD app-of-apps root; `app`: one configured app; `generated`: an Application the stack's
+     * ApplicationSet generated for an app folder found in Git (found in the cluster, not in the config).
+     */
+    role: "root" | "app" | "generated";
     /** Repository path the stack sets (the live object may differ if someone edited it). */
     path: string;
     /** Namespace the app deploys into. */
@@ -17,6 +20,10 @@ export interface DeclaredApplication {
     project?: string;
     /** Flux: Kustomizations (names) this one waits for. */
     dependsOn: string[];
+    /** API server the app deploys to (Argo CD destination; sync windows may match on it). */
+    destinationServer: string;
+    /** The target cluster's name when the stack has `clusters`. */
+    cluster?: string;
 }
 
 export interface DeclaredCredentials {
@@ -43,6 +50,11 @@ export interface DeclaredStack {
     projects: string[];
     /** Flux GitRepository name. */
     gitRepository?: string;
+    /**
+     * Argo CD `appsMode: applicationset`: the ApplicationSet that generates an Application per app folder in Git;
+     * the Applications it owns are reported with the declared ones.
+     */
+    applicationSet?: string;
     credentials: DeclaredCredentials;
     /** Argo CD destination server (sync windows may match on it). */
     destinationServer: string;
@@ -71,6 +83,8 @@ const describeFluxRef = (ref: object): string =>
 
 export function declaredStack(config: StackConfig): DeclaredStack {
     const { tier, repo } = config;
+    const targets: ReadonlyArray<StackConfig["clusters"][number] | undefined> =
+        config.clusters.length > 0 ? config.clusters : [undefined];
     if (config.operator === "argocd") {
         const project = tier;
         const rootProject = `${tier}-bootstrap`;
@@ -83,6 +97,7 @@ export function declaredStack(config: StackConfig): DeclaredStack {
             revision: repo.revision,
             autoSync: config.argocd.autoSync,
             applications: [
+                // The app-of-apps root stays on Argo CD's own cluster.
                 {
                     name: `${tier}-root`,
                     role: "root",
@@ -90,16 +105,23 @@ export function declaredStack(config: StackConfig): DeclaredStack {
                     destinationNamespace: config.argocd.namespace,
                     project: rootProject,
                     dependsOn: [],
+                    destinationServer: config.argocd.destinationServer,
                 },
-                ...config.apps.map((a) => ({
-                    name: `${tier}-${a.name}`,
-                    role: "app" as const,
-                    path: a.path,
-                    destinationNamespace: a.namespace,
-                    project,
-                    dependsOn: a.dependsOn.map((d) => `${tier}-${d}`),
-                })),
+                // One Application per app, or per app and cluster (<tier>-<app>-<cluster>) with `clusters`.
+                ...config.apps.flatMap((a) =>
+                    targets.map((c) => ({
+                        name: c ? `${tier}-${a.name}-${c.name}` : `${tier}-${a.name}`,
+                        role: "app" as const,
+                        path: a.path,
+                        destinationNamespace: a.namespace,
+                        project,
+                        dependsOn: a.dependsOn.map((d) => (c ? `${tier}-${d}-${c.name}` : `${tier}-${d}`)),
+                        destinationServer: c ? c.server : config.argocd.destinationServer,
+                        ...(c ? { cluster: c.name } : {}),
+                    })),
+                ),
             ],
+            ...(config.appsMode === "applicationset" ? { applicationSet: `${tier}-apps` } : {}),
             projects: [project, rootProject],
             credentials: {
                 secretName: `gitops-repo-${repo.credentialScope}`,
@@ -119,13 +141,19 @@ export function declaredStack(config: StackConfig): DeclaredStack {
         repoUrl: repo.url,
         revision: describeFluxRef(repo.fluxRef),
         autoSync: true,
-        applications: config.apps.map((a) => ({
-            name: `${tier}-${a.name}`,
-            role: "app" as const,
-            path: a.path,
-            destinationNamespace: a.namespace,
-            dependsOn: a.dependsOn.map((d) => `${tier}-${d}`),
-        })),
+        // One Kustomization per app, or per app and cluster (<tier>-<app>-<cluster>) with `clusters`; a remote
+        // cluster's Kustomizations apply there, so their pods are not in this cluster.
+        applications: config.apps.flatMap((a) =>
+            targets.map((c) => ({
+                name: c ? `${tier}-${a.name}-${c.name}` : `${tier}-${a.name}`,
+                role: "app" as const,
+                path: a.path,
+                destinationNamespace: a.namespace,
+                dependsOn: a.dependsOn.map((d) => (c ? `${tier}-${d}-${c.name}` : `${tier}-${d}`)),
+                destinationServer: c ? c.server : config.argocd.destinationServer,
+                ...(c ? { cluster: c.name } : {}),
+            })),
+        ),
         projects: [],
         gitRepository: environment,
         credentials: {

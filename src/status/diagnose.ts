@@ -292,6 +292,9 @@ function conflictFinding(ctx: Context, app: DeclaredApplication, message: string
     };
 }
 
+const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
+const isRemote = (app: DeclaredApplication) => app.cluster !== undefined && app.destinationServer !== IN_CLUSTER_SERVER;
+
 function unhealthyFinding(
     ctx: Context,
     app: DeclaredApplication,
@@ -301,6 +304,11 @@ function unhealthyFinding(
 ): Finding {
     const pods = podProblems(ctx.snapshot.pods[app.destinationNamespace] ?? []);
     const fix: string[] = [];
+    if (isRemote(app)) {
+        fix.push(
+            `The pods run on cluster ${app.cluster} (${app.destinationServer}): kubectl --context <that cluster> get pods,events -n ${app.destinationNamespace}.`,
+        );
+    }
     if (pods.some((p) => /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(p))) {
         fix.push(
             "Image cannot be pulled: check the image name and tag in the overlay and the registry credentials (imagePullSecrets).",
@@ -389,7 +397,7 @@ function diagnoseApplication(ctx: Context, app: DeclaredApplication): ObjectRepo
     const findings = report.findings;
     const classified = new Set<string>();
 
-    if (livePath !== app.path || liveRevision !== declared.revision) {
+    if (app.role !== "generated" && (livePath !== app.path || liveRevision !== declared.revision)) {
         findings.push({
             class: "drift-from-stack",
             severity: "error",
@@ -486,7 +494,7 @@ function diagnoseApplication(ctx: Context, app: DeclaredApplication): ObjectRepo
             {
                 name: app.name,
                 namespace: obj.spec?.destination?.namespace ?? app.destinationNamespace,
-                server: obj.spec?.destination?.server ?? declared.destinationServer,
+                server: obj.spec?.destination?.server ?? app.destinationServer,
             },
             snapshot.now,
         );
@@ -842,11 +850,86 @@ function diagnoseKustomization(ctx: Context, app: DeclaredApplication): ObjectRe
     return report;
 }
 
+/**
+ * The declaration completed with what the cluster shows: in ApplicationSet mode, the Applications the stack's
+ * ApplicationSet generated (owned by it) for app folders found in Git.
+ */
+export function withGenerated(declared: DeclaredStack, snapshot: ClusterSnapshot): DeclaredStack {
+    if (!declared.applicationSet || !snapshot.applications) return declared;
+    const known = new Set(declared.applications.map((a) => a.name));
+    const generated: DeclaredApplication[] = Object.values(snapshot.applications)
+        .filter(
+            (o) =>
+                !known.has(o.metadata.name) &&
+                (o.metadata.ownerReferences ?? []).some(
+                    (r) => r.kind === "ApplicationSet" && r.name === declared.applicationSet,
+                ),
+        )
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+        .map((o) => ({
+            name: o.metadata.name,
+            role: "generated",
+            path: o.spec?.source?.path ?? "",
+            destinationNamespace: o.spec?.destination?.namespace ?? "",
+            project: o.spec?.project,
+            dependsOn: [],
+            destinationServer: o.spec?.destination?.server ?? declared.destinationServer,
+        }));
+    return { ...declared, applications: [...declared.applications, ...generated] };
+}
+
+function diagnoseApplicationSet(ctx: Context, name: string): ObjectReport {
+    const { declared, snapshot } = ctx;
+    const report: ObjectReport = {
+        kind: "ApplicationSet",
+        name,
+        namespace: declared.namespace,
+        found: false,
+        ok: false,
+        findings: [],
+    };
+    const obj = snapshot.applicationSets?.[name];
+    if (!snapshot.applicationSets) {
+        report.findings.push(operatorMissingFinding(ctx, "ApplicationSet"));
+        return report;
+    }
+    if (!obj) {
+        report.findings.push(missingFinding(ctx, "ApplicationSet", name));
+        return report;
+    }
+    report.found = true;
+    const error = condition(obj, "ErrorOccurred");
+    const generated = condition(obj, "ParametersGenerated");
+    report.ready = error?.status === "True" ? `Error (${error.reason ?? ""})` : (generated?.status ?? "Unknown");
+    report.lastChange = (error?.status === "True" ? error : generated)?.lastTransitionTime;
+    const message = error?.status === "True" ? (error.message ?? "") : "";
+    if (message || generated?.status === "False") {
+        const text = message || generated?.message || "";
+        report.findings.push(
+            matches(AUTH_PATTERNS, text)
+                ? credentialFinding(ctx, text)
+                : {
+                      class: "reconcile-failed",
+                      severity: "error",
+                      cause: `The ApplicationSet cannot generate Applications: ${text}`,
+                      fix: [
+                          `kubectl -n ${declared.namespace} describe applicationset ${name}; check the app folders in Git match the appPathTemplate and the applicationset-controller logs.`,
+                      ],
+                      facts: { reason: error?.reason ?? generated?.reason ?? "", message: text },
+                  },
+        );
+    }
+    report.ok = report.findings.every((f) => f.severity !== "error");
+    return report;
+}
+
 /** The whole report: one entry per declared object, root first (Argo CD), GitRepository first (Flux). */
-export function diagnose(declared: DeclaredStack, snapshot: ClusterSnapshot): StatusReport {
+export function diagnose(stack: DeclaredStack, snapshot: ClusterSnapshot): StatusReport {
+    const declared = withGenerated(stack, snapshot);
     const ctx: Context = { declared, snapshot };
     const objects: ObjectReport[] = [];
     if (declared.operator === "argocd") {
+        if (declared.applicationSet) objects.push(diagnoseApplicationSet(ctx, declared.applicationSet));
         for (const app of declared.applications) objects.push(diagnoseApplication(ctx, app));
     } else {
         const source = diagnoseGitRepository(ctx);
@@ -869,9 +952,12 @@ export function diagnose(declared: DeclaredStack, snapshot: ClusterSnapshot): St
 /**
  * Namespaces whose pods the diagnosis needs (apps that are not healthy), so the I/O layer lists only those.
  */
-export function namespacesToInspect(declared: DeclaredStack, snapshot: ClusterSnapshot): string[] {
+export function namespacesToInspect(stack: DeclaredStack, snapshot: ClusterSnapshot): string[] {
+    const declared = withGenerated(stack, snapshot);
     const namespaces = new Set<string>();
     for (const app of declared.applications) {
+        // Pods of a remote cluster are not in this one.
+        if (isRemote(app)) continue;
         if (declared.operator === "argocd") {
             const health = snapshot.applications?.[app.name]?.status?.health?.status;
             if (health && health !== "Healthy") namespaces.add(app.destinationNamespace);
@@ -886,9 +972,10 @@ export function namespacesToInspect(declared: DeclaredStack, snapshot: ClusterSn
 
 /** (revision, path) pairs worth checking in a local checkout: the ones a path/revision error was reported for. */
 export function pathsToCheck(
-    declared: DeclaredStack,
+    stack: DeclaredStack,
     snapshot: ClusterSnapshot,
 ): Array<{ revision: string; path: string }> {
+    const declared = withGenerated(stack, snapshot);
     const pairs: Array<{ revision: string; path: string }> = [];
     for (const app of declared.applications) {
         if (declared.operator === "argocd") {

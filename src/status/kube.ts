@@ -57,7 +57,7 @@ function run(target: KubeTarget, args: string[]): { code: number; stdout: string
 }
 
 /**
- * The context to use: --context, else the stack's `kubernetes:context`, else the kubeconfig's current context.
+ * The context to use: --context, else the stack's `kubernetes:context`, else the kubeconfig's only context.
  * A kubeconfig that cannot be read or a context it does not have is a usage error naming the contexts it has.
  */
 export function resolveContext(target: KubeTarget, stackContext: string | undefined, stack: string): KubeTarget {
@@ -79,10 +79,12 @@ export function resolveContext(target: KubeTarget, stackContext: string | undefi
         .filter(Boolean);
     const wanted = target.context ?? stackContext;
     if (wanted === undefined) {
-        if (contexts.length === 0) {
-            throw new StatusUsageError(`The kubeconfig${kubeconfig ? ` ${kubeconfig}` : ""} has no contexts.`);
-        }
-        return { ...target, context: undefined };
+        // As pulumi up does, never fall back to whatever context is current: that may be another environment's
+        // cluster. A kubeconfig with a single context is unambiguous.
+        if (contexts.length === 1) return { ...target, context: contexts[0] };
+        throw new StatusUsageError(
+            `Stack ${stack} sets no kubernetes:context and --context was not given; the kubeconfig${kubeconfig ? ` ${kubeconfig}` : ""} has ${contexts.length === 0 ? "no contexts" : `several: ${contexts.join(", ")}`}. Pass --context <name> (or pulumi config set kubernetes:context <name>).`,
+        );
     }
     if (!contexts.includes(wanted)) {
         const from = target.context ? "--context" : `stack ${stack}'s kubernetes:context`;
@@ -154,11 +156,14 @@ export function readCredentials(target: KubeTarget, declared: DeclaredStack): Cr
     return state;
 }
 
-/** Whether `path` exists at `revision` in a local checkout: the revision as given, then `origin/<revision>`. */
+/**
+ * Whether `path` exists at `revision` in a local checkout: `origin/<revision>` first (what the operator fetches, as
+ * of the user's last `git fetch`), then the revision as given (a commit, a tag, a local branch).
+ */
 export function checkPath(repoDir: string, revision: string, path: string): PathCheck {
     const clean = path.replace(/^\.\//, "").replace(/\/+$/, "");
     const git = (args: string[]) => spawnSync("git", ["-C", repoDir, ...args], { encoding: "utf8", timeout: 30_000 });
-    for (const ref of [revision, `origin/${revision}`]) {
+    for (const ref of [`origin/${revision}`, revision]) {
         if (git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).status !== 0) continue;
         const exists = git(["cat-file", "-e", `${ref}:${clean}`]).status === 0;
         return { revision, path, checkedRef: ref, exists, revisionExists: true };
@@ -189,6 +194,9 @@ export function collectSnapshot(
     if (declared.operator === "argocd") {
         snapshot.applications = listByName(target, "applications.argoproj.io", ns);
         if (snapshot.applications) snapshot.appProjects = listByName(target, "appprojects.argoproj.io", ns);
+        if (snapshot.applications && declared.applicationSet) {
+            snapshot.applicationSets = listByName(target, "applicationsets.argoproj.io", ns);
+        }
     } else {
         snapshot.gitRepositories = listByName(target, "gitrepositories.source.toolkit.fluxcd.io", ns);
         snapshot.kustomizations = listByName(target, "kustomizations.kustomize.toolkit.fluxcd.io", ns);

@@ -9,6 +9,7 @@ export interface KubeObject {
         annotations?: Record<string, string>;
         creationTimestamp?: string;
         generation?: number;
+        ownerReferences?: Array<{ kind: string; name: string }>;
     };
     // The operators' own shapes; read defensively.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +51,7 @@ export interface ClusterSnapshot {
     context?: string;
     applications?: Record<string, KubeObject>;
     appProjects?: Record<string, KubeObject>;
+    applicationSets?: Record<string, KubeObject>;
     kustomizations?: Record<string, KubeObject>;
     gitRepositories?: Record<string, KubeObject>;
     credentials?: CredentialState;
@@ -96,7 +98,7 @@ export interface Finding {
 }
 
 export interface ObjectReport {
-    kind: "Application" | "Kustomization" | "GitRepository";
+    kind: "Application" | "ApplicationSet" | "Kustomization" | "GitRepository";
     name: string;
     namespace: string;
     found: boolean;

@@ -54,3 +54,31 @@ describe.each(STACKS)("stack %s: the status command's declared objects match the
         expect(secret && (plain(secret.inputs) as any).metadata.namespace).toBe(d.credentials.namespace);
     });
 });
+
+describe("fleet options: the declared objects follow the program", () => {
+    const local = `clusters=${JSON.stringify([{ name: "local", server: "https://kubernetes.default.svc" }])}`;
+
+    it.each(["argocd", "flux"] as const)(
+        "%s with clusters: one object per app and cluster (<tier>-<app>-<cluster>)",
+        async (operator) => {
+            const config = operator === "flux" ? ["operator=flux", local] : [local];
+            const run = await runStack("dev", { config });
+            const d = declared("dev", config);
+            const kind = operator === "flux" ? "Kustomization" : "Application";
+            const names = customResources(run.resources, kind).map((o) => (plain(o) as any).metadata.name);
+            expect(d.applications.map((a) => a.name).sort()).toEqual(names.sort());
+            expect(
+                d.applications
+                    .filter((a) => a.role === "app")
+                    .every((a) => a.name.endsWith("-local") && a.cluster === "local"),
+            ).toBe(true);
+        },
+    );
+
+    it("Argo CD appsMode applicationset: the ApplicationSet the program declares", async () => {
+        const run = await runStack("dev", { config: ["appsMode=applicationset"] });
+        const d = declared("dev", ["appsMode=applicationset"]);
+        const sets = customResources(run.resources, "ApplicationSet").map((o) => (plain(o) as any).metadata);
+        expect(sets).toEqual([expect.objectContaining({ name: d.applicationSet, namespace: d.namespace })]);
+    });
+});

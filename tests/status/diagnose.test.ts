@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diagnose, formatReport, type Finding, type StatusReport } from "../../src/status";
-import { argoSnapshot, COMMIT, declared, fluxSnapshot, pod } from "./fixtures";
+import { application, argoSnapshot, COMMIT, declared, fluxSnapshot, pod } from "./fixtures";
 
 const entry = (report: StatusReport, name: string) => {
     const found = report.objects.find((o) => o.name === name);
@@ -604,5 +604,73 @@ describe("status: --json schema", () => {
             ["findings", "found", "health", "kind", "lastChange", "name", "namespace", "ok", "revision", "sync"].sort(),
         );
         expect(Object.keys(podinfo.findings[0]).sort()).toEqual(["cause", "class", "facts", "fix", "severity"]);
+    });
+});
+
+describe("status: fleet options", () => {
+    it("appsMode applicationset: the ApplicationSet and the Applications it generated are reported", () => {
+        const d = declared("dev", ["appsMode=applicationset"]);
+        const snapshot = argoSnapshot(d);
+        const generated = application(d, "dev-platform", { health: "Degraded" });
+        generated.metadata = {
+            name: "dev-shop",
+            namespace: d.namespace,
+            ownerReferences: [{ kind: "ApplicationSet", name: "dev-apps" }],
+        };
+        generated.spec.source.path = "apps/shop/overlays/dev";
+        generated.spec.destination.namespace = "shop-dev";
+        snapshot.applications!["dev-shop"] = generated;
+        // Not the stack's: another ApplicationSet's Application in the same namespace.
+        snapshot.applications!["other"] = {
+            ...generated,
+            metadata: { name: "other", ownerReferences: [{ kind: "ApplicationSet", name: "x" }] },
+        };
+        snapshot.applicationSets = {
+            "dev-apps": {
+                metadata: { name: "dev-apps" },
+                status: {
+                    conditions: [
+                        {
+                            type: "ErrorOccurred",
+                            status: "True",
+                            reason: "ApplicationGenerationFromParamsError",
+                            message: 'failed to execute go template: map has no entry for key "app"',
+                            lastTransitionTime: "2026-11-25T11:00:00Z",
+                        },
+                        { type: "ParametersGenerated", status: "True", reason: "ParametersGenerated" },
+                    ],
+                },
+            },
+        };
+        const report = diagnose(d, snapshot);
+        expect(report.objects.map((o) => o.name)).toEqual([
+            "dev-apps",
+            "dev-root",
+            "dev-platform",
+            "dev-guestbook",
+            "dev-podinfo",
+            "dev-shop",
+        ]);
+        expect(finding(report, "dev-apps", "reconcile-failed").cause).toMatch(
+            /cannot generate Applications: failed to execute go template/,
+        );
+        expect(finding(report, "dev-shop", "unhealthy").facts.namespace).toBe("shop-dev");
+        expect(entry(report, "dev-shop").findings.map((f) => f.class)).not.toContain("drift-from-stack");
+    });
+
+    it("clusters: an app on a remote cluster says where its pods are", () => {
+        const d = declared("dev", [
+            `clusters=${JSON.stringify([{ name: "local", server: "https://kubernetes.default.svc" }])}`,
+        ]);
+        const remote = {
+            ...d,
+            applications: d.applications.map((a) =>
+                a.cluster ? { ...a, cluster: "eu-1", destinationServer: "https://eu-1.example.com" } : a,
+            ),
+        };
+        const report = diagnose(remote, argoSnapshot(remote, { "dev-podinfo-local": { health: "Degraded" } }));
+        expect(finding(report, "dev-podinfo-local", "unhealthy").fix[0]).toMatch(
+            /pods run on cluster eu-1 \(https:\/\/eu-1.example.com\)/,
+        );
     });
 });

@@ -85,6 +85,7 @@ describe("resolveContext", () => {
     it("uses --context, else the stack's context; an unknown one is a usage error listing the contexts", () => {
         expect(resolveContext({ kubectl: fakeKubectl, context: "other" }, "kind-dev", "dev").context).toBe("other");
         expect(resolveContext({ kubectl: fakeKubectl }, "test", "dev").context).toBe("test");
+        expect(() => resolveContext({ kubectl: fakeKubectl }, undefined, "dev")).toThrow(/sets no kubernetes:context/);
         expect(() => resolveContext({ kubectl: fakeKubectl }, "kind-dev", "dev")).toThrow(
             /Context "kind-dev" \(stack dev's kubernetes:context\) is not in the kubeconfig; it has: test, other/,
         );
@@ -170,8 +171,16 @@ describe("runStatus through kubectl", () => {
         const unknown = cli("--stack", "qa");
         expect(unknown.status).toBe(2);
         expect(unknown.stderr).toMatch(/Unknown stack "qa"/);
+        // The committed stacks name no context (each user sets their own): with several, the command will not guess.
         const context = cli("--stack", "dev");
         expect(context.status).toBe(2);
-        expect(context.stderr).toMatch(/Context "kind-dev"/);
+        expect(context.stderr).toMatch(
+            /Stack dev sets no kubernetes:context and --context was not given; the kubeconfig has several: test, other/,
+        );
+        const unknown2 = cli("--stack", "dev", "--context", "kind-dev");
+        expect(unknown2.status).toBe(2);
+        expect(unknown2.stderr).toMatch(
+            /Context "kind-dev" \(--context\) is not in the kubeconfig; it has: test, other/,
+        );
     });
 });
