@@ -111,10 +111,20 @@ const inScope = (scope: Scope, ctx: StackContext) => scope === "all" || (scope =
 // ---------------------------------------------------------------------------------------------------------------
 // Checks on one object.
 
-const notInDefaultProject: ResourceCheck = (type, props) =>
-    isKind(type, "argoproj.io", "Application") && (props.spec?.project ?? "default") === "default"
-        ? [`Application ${nameOf(props)} is in the default project; expected its environment's AppProject.`]
-        : [];
+const notInDefaultProject: ResourceCheck = (type, props) => {
+    if (isKind(type, "argoproj.io", "Application"))
+        return (props.spec?.project ?? "default") === "default"
+            ? [`Application ${nameOf(props)} is in the default project; expected its environment's AppProject.`]
+            : [];
+    // The Applications an ApplicationSet generates take their project from its template.
+    if (isKind(type, "argoproj.io", "ApplicationSet"))
+        return (props.spec?.template?.spec?.project ?? "default") === "default"
+            ? [
+                  `ApplicationSet ${nameOf(props)} generates Applications in the default project; expected its environment's AppProject in spec.template.spec.project.`,
+              ]
+            : [];
+    return [];
+};
 
 /** sourceRepos entries Argo CD would read as more than one repository (issue 8 §3). */
 const exactSources: ResourceCheck = (type, props, ctx) => {
@@ -128,26 +138,42 @@ const exactSources: ResourceCheck = (type, props, ctx) => {
         );
 };
 
-/** Destinations: one server and one namespace each, never a system namespace (issue 8 §3, §5). */
-const exactDestinations: ResourceCheck = (type, props) => {
-    if (!isKind(type, "argoproj.io", "AppProject")) return [];
-    const found: string[] = [];
-    for (const d of list(props.spec?.destinations)) {
-        const where = `AppProject ${nameOf(props)} destination ${quote(d)}`;
-        const ns = String(d?.namespace ?? "");
-        const nsReason = patternWidth(ns, "namespace");
-        if (nsReason) found.push(`${where} has a wildcard namespace: ${nsReason}`);
-        else if (isSystemNamespace(ns))
-            found.push(
-                `${where} lets applications deploy into the system namespace ${quote(ns)}; expected an application namespace of its own (never default or kube-*).`,
-            );
-        for (const field of ["server", "name"]) {
-            const reason = d?.[field] === undefined ? undefined : patternWidth(String(d[field]), "cluster");
-            if (reason) found.push(`${where} has a wildcard ${field}: ${reason}`);
+/**
+ * A pattern that matches everything (`*`, `**`) or everything but one name (a `!` deny pattern): wide in any tier.
+ * Narrower globs (`team-*`, `*-dev`, `?`, `[ab]`, `{a,b}`) are wide too, but only refused in prod (issue 8 §3:
+ * "refuse (prod) or warn (elsewhere)"); the ApplicationSet mode admits `*-<env>` outside prod on purpose.
+ */
+const matchesAll = (pattern: string) => /^\*+$/.test(pattern.trim()) || pattern.trim().startsWith("!");
+
+/**
+ * Destinations, in every tier: never every namespace or cluster, never a system namespace (issue 8 §3, §5).
+ * `globs`: also report narrower globs (the prod rule and its advisory twin).
+ */
+const destinationsCheck =
+    (globs: boolean): ResourceCheck =>
+    (type, props, ctx) => {
+        if (!isKind(type, "argoproj.io", "AppProject")) return [];
+        const found: string[] = [];
+        const report = (reason: string | undefined, value: string) =>
+            reason !== undefined && (globs ? !matchesAll(value) : matchesAll(value));
+        for (const d of list(props.spec?.destinations)) {
+            const where = `AppProject ${nameOf(props)} destination ${quote(d)}${globs ? ` in ${describeStack(ctx)}` : ""}`;
+            const ns = String(d?.namespace ?? "");
+            const nsReason = patternWidth(ns, "namespace");
+            if (report(nsReason, ns)) found.push(`${where} has a wildcard namespace: ${nsReason}`);
+            else if (!globs && nsReason === undefined && isSystemNamespace(ns))
+                found.push(
+                    `${where} lets applications deploy into the system namespace ${quote(ns)}; expected an application namespace of its own (never default or kube-*).`,
+                );
+            for (const field of ["server", "name"]) {
+                if (d?.[field] === undefined) continue;
+                const value = String(d[field]);
+                const reason = patternWidth(value, "cluster");
+                if (report(reason, value)) found.push(`${where} has a wildcard ${field}: ${reason}`);
+            }
         }
-    }
-    return found;
-};
+        return found;
+    };
 
 /** AppProject role policies: objects inside the project (issue 8 §3). */
 const projectRoleObjects: ResourceCheck = (type, props, ctx) => {
@@ -489,7 +515,7 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
     return [
         r(
             "argocd-application-not-in-default-project",
-            "Argo CD Applications belong to an environment's AppProject, never `default` (which allows everything).",
+            "Argo CD Applications (and the ones an ApplicationSet generates) belong to an environment's AppProject, never `default` (which allows everything).",
             "all",
             notInDefaultProject,
         ),
@@ -507,9 +533,21 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
         ),
         r(
             "argocd-appproject-explicit-destinations",
-            "AppProject destinations name one server and one namespace, never a glob or a system namespace.",
+            "AppProject destinations never admit every namespace or cluster (`*`, `**`, a `!` deny pattern) nor a system namespace (default, kube-*).",
             "all",
-            exactDestinations,
+            destinationsCheck(false),
+        ),
+        r(
+            "argocd-appproject-exact-destinations-in-prod",
+            "Prod AppProject destinations name one server and one namespace each; a glob (`team-*`, `?`, `[ab]`, `{a,b}`) admits namespaces nobody reviewed.",
+            "prod",
+            destinationsCheck(true),
+        ),
+        r(
+            "argocd-appproject-exact-destinations",
+            "AppProject destinations outside prod should be exact (advisory twin; the ApplicationSet mode's *-<env> pattern shows here).",
+            "outsideProd",
+            destinationsCheck(true),
         ),
         r(
             "argocd-appproject-role-objects-in-prod",

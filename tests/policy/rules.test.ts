@@ -140,6 +140,16 @@ describe("policy pack on the committed stacks", () => {
         expect(await stackViolations(stack, { config: ["operator=flux"] }, { advisory: true })).toEqual([]);
     });
 
+    it.each(STACKS)("passes the %s stack with appsMode=applicationset (outside prod: advisory only)", async (stack) => {
+        const found = await stackViolations(stack, { config: ["appsMode=applicationset"] }, { advisory: true });
+        if (stack === "prod") expect(found).toEqual([]);
+        else {
+            // The ApplicationSet mode admits *-<env> outside prod on purpose; the pack says so, and refuses nothing.
+            expect(found).toEqual([expect.stringMatching(/^argocd-appproject-exact-destinations: .*"\*-/)]);
+            expect(await stackViolations(stack, { config: ["appsMode=applicationset"] })).toEqual([]);
+        }
+    });
+
     it("passes prod with acknowledged overrides", async () => {
         const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
         expect(await stackViolations("prod", options)).toEqual([]);
@@ -194,6 +204,18 @@ describe("policy pack on hostile objects", () => {
             {},
             /^argocd-application-not-in-default-project: Application a/,
         ],
+        [
+            "an ApplicationSet generating into the default project",
+            [
+                {
+                    type: "kubernetes:argoproj.io/v1alpha1:ApplicationSet",
+                    stack: "dev",
+                    props: { metadata: meta("apps"), spec: { template: { spec: { project: "default" } } } },
+                },
+            ],
+            {},
+            /^argocd-application-not-in-default-project: ApplicationSet apps generates Applications in the default project/,
+        ],
         // §3: sourceRepos globs in prod.
         ...[
             "*",
@@ -217,12 +239,18 @@ describe("policy pack on hostile objects", () => {
             /exact-sources-in-prod: .*deny pattern: it stands for every repository except/,
         ],
         // §3 and §5: destinations.
-        ...["*", "team-*", "?", "app-[ab]", "{a,b}", "!kube-system"].map(
+        ...["*", "**", "!kube-system"].map((namespace): [string, PackObject[], RunOptions, RegExp] => [
+            `destination namespace ${namespace} (dev)`,
+            [devProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace }] })],
+            {},
+            /^argocd-appproject-explicit-destinations: AppProject dev destination .* has a wildcard namespace: .*expected one exact namespace name/,
+        ]),
+        ...["team-*", "*-prod", "?", "app-[ab]", "{a,b}"].map(
             (namespace): [string, PackObject[], RunOptions, RegExp] => [
-                `destination namespace ${namespace} (dev)`,
-                [devProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace }] })],
+                `destination namespace ${namespace} in prod`,
+                [prodProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace }] })],
                 {},
-                /^argocd-appproject-explicit-destinations: AppProject dev destination .* has a wildcard namespace: .*expected one exact namespace name/,
+                /^argocd-appproject-exact-destinations-in-prod: AppProject prod destination .* in stack "prod" \(tier prod\) has a wildcard namespace: /,
             ],
         ),
         ...["kube-system", "default", "kube-flannel", "kube-public"].map(
@@ -242,10 +270,10 @@ describe("policy pack on hostile objects", () => {
             /explicit-destinations: .*has a wildcard server: "\*" matches every cluster/,
         ],
         [
-            "a wildcard destination name",
-            [devProject({ destinations: [{ name: "prod-*", namespace: "a" }] })],
+            "a wildcard destination name in prod",
+            [prodProject({ destinations: [{ name: "prod-*", namespace: "a" }] })],
             {},
-            /explicit-destinations: .*has a wildcard name: "prod-\*" contains "\*"/,
+            /exact-destinations-in-prod: .*has a wildcard name: "prod-\*" contains "\*"/,
         ],
         // §3: AppProject role objects in prod.
         ...["*", "*/*", "dev/*", "prod/**", "prod-*/app"].map((object): [string, PackObject[], RunOptions, RegExp] => [
@@ -619,12 +647,7 @@ describe("policy pack on hostile objects", () => {
         const named = new Set(
             rows.flatMap(([, objects, options]) => violations(objects, options).map((v) => v.split(":")[0])),
         );
-        const mandatory = POLICIES.map((p) => p.name).filter(
-            (n) =>
-                !["argocd-appproject-exact-sources", "argocd-appproject-role-objects", "argocd-rbac-objects"].includes(
-                    n,
-                ),
-        );
+        const mandatory = POLICIES.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
         expect(mandatory.filter((n) => !named.has(n))).toEqual([]);
     });
 
