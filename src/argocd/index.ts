@@ -9,6 +9,7 @@ import { EnvironmentApplicationSet } from "./applicationSet";
 import { EnvironmentClusters } from "./clusters";
 import { ArgoCd } from "./argocd";
 import { ExistingArgoCd } from "./existingInstall";
+import { ArgoCdImageUpdater } from "./imageUpdater";
 import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
 import { subscriptionAnnotations } from "./notifications";
@@ -20,6 +21,7 @@ export { EnvironmentApplicationSet, applicationSetSpec } from "./applicationSet"
 export { EnvironmentClusters, argoClusterConfig } from "./clusters";
 export { ArgoCd, argoCdValues } from "./argocd";
 export { ExistingArgoCd, existingArgoCdConfigMaps } from "./existingInstall";
+export { ArgoCdImageUpdater, imageUpdaterSpec, imageUpdaterValues } from "./imageUpdater";
 export { DefaultProjectRestriction, RESTRICTED_DEFAULT_SPEC } from "./defaultProject";
 export { EnvironmentApplications, applicationSpec } from "./environmentApplications";
 export { RepositoryCredentials } from "./repositoryCredentials";
@@ -180,6 +182,39 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         // the Applications go while Argo CD can still read the repository.
         { dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions, ...clusters] },
     );
+
+    // Image Updater (imageAutomation, never in prod): same app keys as Flux's image automation. It finds the
+    // Applications by exact name and writes to the overlay each one syncs, on the branch the environment tracks.
+    if (argocd.imageUpdater) {
+        const imageApps = config.apps.filter((a) => a.image !== undefined && a.semverRange !== undefined);
+        new ArgoCdImageUpdater(
+            "image-updater",
+            {
+                namespace: install.namespace,
+                chartVersion: argocd.imageUpdater.chart.version,
+                chartRepository: argocd.imageUpdater.chart.repository,
+                imageRegistry: argocd.imageRegistry,
+                updaterName: `${tier}-images`,
+                repoUrl: repo.url,
+                branch: repo.revision,
+                images: imageApps.flatMap((a) =>
+                    (multiCluster
+                        ? config.clusters.map((c) => `${tier}-${a.name}-${c.name}`)
+                        : [`${tier}-${a.name}`]
+                    ).map((applicationName) => ({
+                        applicationName,
+                        alias: a.name,
+                        image: a.image!,
+                        semverRange: a.semverRange!,
+                    })),
+                ),
+                writeCredentialSecret: argocd.imageUpdater.writeSecret,
+                labels,
+            },
+            // Writes go through the repository credentials; the Applications it updates exist first.
+            { dependsOn: [...installed, credentials, applications] },
+        );
+    }
 
     if (applicationSetMode) {
         new EnvironmentApplicationSet(

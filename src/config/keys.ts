@@ -294,7 +294,19 @@ export const DECLARED_KEYS = {
         type: "string",
         default: "",
         description:
-            "Flux image update automation for apps that declare an image: true or false. Empty: on in dev/staging. Never in prod.",
+            "Image update automation for apps that declare image and semverRange (Flux image automation; Argo CD Image Updater): true or false. Empty: on in dev/staging. Never in prod.",
+    },
+    imageUpdaterChartVersion: {
+        type: "string",
+        default: "1.2.4",
+        description:
+            "Version of the argocd-image-updater Helm chart (pinned; from the argo-cd chart's repository), installed where Argo CD runs image automation.",
+    },
+    imageUpdaterWriteSecret: {
+        type: "string",
+        default: "",
+        description:
+            "Argo CD Image Updater write credential: <namespace>/<secret> of a Secret it pushes with. Empty: Argo CD's repository credentials.",
     },
 } as const satisfies Record<string, DeclaredKey>;
 
@@ -317,6 +329,8 @@ export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly Dec
         "extraClusterResources",
         "argocdChartVersion",
         "argocdChartRepository",
+        "imageUpdaterChartVersion",
+        "imageUpdaterWriteSecret",
         "argocdNamespace",
         "argocdUrl",
         "autoSync",
@@ -331,14 +345,7 @@ export const OPERATOR_ONLY_KEYS: Readonly<Record<"argocd" | "flux", readonly Dec
         "ssoOidcConfig",
         "slackTriggers",
     ],
-    flux: [
-        "fluxChartVersion",
-        "fluxChartRepository",
-        "fluxNamespace",
-        "fluxInterval",
-        "fluxMultitenancy",
-        "imageAutomation",
-    ],
+    flux: ["fluxChartVersion", "fluxChartRepository", "fluxNamespace", "fluxInterval", "fluxMultitenancy"],
 };
 
 /** Secret keys: read with getSecret only, never declared (each is needed by one auth mode or feature only). */

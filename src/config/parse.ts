@@ -6,6 +6,7 @@ import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
+import { validateImageUpdater, validateLocalChartVersions } from "./rules/imageUpdater";
 import { ignoredKeys, validateKnownKeys } from "./rules/keys";
 import { validateKubeContext } from "./rules/kubeContext";
 import { validateOperatorChoice, validateOperatorInstall, validateSwitches } from "./rules/operator";
@@ -59,6 +60,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const alertChannels = validateAlertChannels(input, tier, operator, defaults, install.argocdUrl, slack);
     const flux = validateFlux(input, tier, operator, defaults, revision.fluxRef, apps);
     const restrictDefaultProject = input.bool("restrictDefaultProject");
+    validateLocalChartVersions(input, charts, install);
+    const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
     validateProdSafeguards(
         input,
         {
@@ -116,6 +119,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             clusterResources: project.clusterResources,
             rootPath,
             restrictDefaultProject,
+            imageUpdater: imageUpdater.chart && { chart: imageUpdater.chart, writeSecret: imageUpdater.writeSecret },
         },
         flux: {
             namespace: install.fluxNamespace,

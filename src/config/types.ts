@@ -132,6 +132,11 @@ export interface ArgoCdConfig {
     readonly clusterResources: readonly GroupKind[];
     /** Empty the built-in `default` AppProject, so Applications added through Git cannot bypass the environment's. */
     readonly restrictDefaultProject: boolean;
+    /**
+     * Argo CD Image Updater (imageAutomation on and an app with image + semverRange): its chart, and the Secret it
+     * writes with (undefined: Argo CD's repository credentials). Undefined: no image automation.
+     */
+    readonly imageUpdater?: { readonly chart: ChartSource; readonly writeSecret?: string };
     /** Path of the app-of-apps root in the repository. */
     readonly rootPath: string;
 }

@@ -562,9 +562,9 @@ describe("keys of the other operator", () => {
     });
 
     it("warns about Flux-only keys on an Argo CD stack", async () => {
-        const warnings = await warningsOf("dev", ["fluxInterval=2m", "imageAutomation=false"]);
+        const warnings = await warningsOf("dev", ["fluxInterval=2m", "fluxMultitenancy=false"]);
         expect(warnings).toEqual([
-            'warning: [runtime] stack "dev" uses operator argocd; these keys apply to flux only and have no effect: fluxInterval, imageAutomation.',
+            'warning: [runtime] stack "dev" uses operator argocd; these keys apply to flux only and have no effect: fluxInterval, fluxMultitenancy.',
         ]);
     });
 

@@ -5,11 +5,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import { imageRegistryProblem, parseChartRepository } from "../../../src/config/rules/chart";
 import { errorOf, parsed } from "./support";
 
-const chartDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-chart-"));
+// A local chart mirror: argo-cd and, beside it, the argocd-image-updater chart that dev's image automation takes.
+const chartsDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-charts-"));
+const chartDir = path.join(chartsDir, "argo-cd");
+fs.mkdirSync(chartDir);
 fs.writeFileSync(path.join(chartDir, "Chart.yaml"), "apiVersion: v2\nname: argo-cd\nversion: 10.1.1\n");
+fs.mkdirSync(path.join(chartsDir, "argocd-image-updater"));
+fs.writeFileSync(
+    path.join(chartsDir, "argocd-image-updater", "Chart.yaml"),
+    "apiVersion: v2\nname: argocd-image-updater\nversion: 1.2.4\n",
+);
 const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-nochart-"));
 afterAll(() => {
-    fs.rmSync(chartDir, { recursive: true, force: true });
+    fs.rmSync(chartsDir, { recursive: true, force: true });
     fs.rmSync(emptyDir, { recursive: true, force: true });
 });
 
