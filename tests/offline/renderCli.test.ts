@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RENDER_MARKER } from "../../src/offline/render";
+import { RENDER_MARKER, formatSummary, renderStack } from "../../src/offline/render";
 import { ROOT } from "../support/stacks";
 
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -16,14 +16,17 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("npm run render", () => {
-    it("renders a stack to --out and prints the summary", () => {
+    it("renders a stack to --out and prints the summary", async () => {
         const out = path.join(tmp, "dev");
         // execFileSync throws on a non-zero exit.
         const stdout = execFileSync(TSX, ["scripts/render.ts", "--stack", "dev", "--out", out], {
             cwd: ROOT,
             encoding: "utf8",
         });
-        expect(stdout).toContain('Rendered stack "dev": 14 Kubernetes objects, 1 Helm release.');
+        // The same summary as the in-process render (whose counts tests/offline/render.test.ts pins).
+        const summary = (await renderStack({ root: ROOT, stack: "dev" })).summary;
+        expect(stdout).toBe(formatSummary(summary, out));
+        expect(stdout).toMatch(/^Rendered stack "dev": \d+ Kubernetes objects, \d+ Helm releases?\.$/m);
         expect(stdout).toMatch(/^ {2}Application +4$/m);
         expect(stdout).toContain("Helm release argocd: chart argo-cd 10.1.1");
         expect(stdout).toContain(`Output: ${out}\n`);
