@@ -76,18 +76,22 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
                 },
                 { ...child, retainOnDelete: args.retainNamespaces },
             );
+            // Plain names with explicit dependencies rather than the Namespace's and ServiceAccount's Outputs: the same
+            // values and ordering, without the per-Output awaits that add up at fleet size (issue 11).
             const binding = new k8s.rbac.v1.RoleBinding(
                 `${name}-${namespace}-${clusterRole}`,
                 {
                     metadata: {
                         name: `${args.serviceAccountName}-${clusterRole}`,
-                        namespace: ns.metadata.name,
+                        namespace,
                         labels: args.labels,
                     },
                     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
-                    subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.fluxNamespace }],
+                    subjects: [
+                        { kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.fluxNamespace },
+                    ],
                 },
-                child,
+                { ...child, dependsOn: [...dependencyList(child.dependsOn), ns, account] },
             );
             perNamespace.set(namespace, [account, ns, binding]);
             return ns;
@@ -98,4 +102,10 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
         this.namespaceNames = pulumi.all(created.map((ns) => ns.metadata.name));
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
     }
+}
+
+/** A resource option's dependsOn as a list (it may be one resource or a list). */
+function dependencyList(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? [...dependsOn] : [dependsOn as pulumi.Input<pulumi.Resource>];
 }
