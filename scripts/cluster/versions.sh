@@ -23,3 +23,9 @@ export FLUX_GITKIT_VERSION="${FLUX_GITKIT_VERSION:-v0.6.0}"
 export CRD_FLUX_MODULES="${CRD_FLUX_MODULES:-github.com/fluxcd/source-controller/api@v1.8.2 github.com/fluxcd/kustomize-controller/api@v1.8.3 github.com/fluxcd/notification-controller/api@v1.8.3 github.com/fluxcd/image-reflector-controller/api@v1.1.1 github.com/fluxcd/image-automation-controller/api@v1.1.1 github.com/fluxcd/helm-controller/api@v1.5.3}"
 # Argo CD: the argo-cd chart 10.1.1's app version; its CRDs are the module's manifests/crds (see build.sh).
 export CRD_ARGOCD_MODULE="${CRD_ARGOCD_MODULE:-github.com/argoproj/argo-cd/v3@v3.4.4}"
+# Argo CD Image Updater: the argocd-image-updater chart 1.2.4 ships v1.2.2, which the module proxy does not serve;
+# v1.3.0 is the nearest it serves. Its ImageUpdater CRD only adds optional fields (imagesVerification, a plugin
+# manifest target) to v1.2.2's, none of which the program sets (tests/argocd/imageUpdater.test.ts checks that), so
+# every object valid against it is valid against v1.2.2's. The CRD is the module's config/crd/bases, as the chart
+# ships it.
+export CRD_IMAGE_UPDATER_MODULE="${CRD_IMAGE_UPDATER_MODULE:-github.com/argoproj-labs/argocd-image-updater@v1.3.0}"

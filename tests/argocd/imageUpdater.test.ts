@@ -76,6 +76,12 @@ describe("ImageUpdater spec", () => {
         expect(spec.writeBackConfig.method).toMatch(METHOD);
     });
 
+    it("sets only fields the v1.2.2 CRD has (the cluster tests validate against v1.3.0's, which adds optional ones)", () => {
+        const text = JSON.stringify(imageUpdaterSpec({ ...args, writeCredentialSecret: "argocd/w" }));
+        for (const field of ["imagesVerification", "cosignKey", "plugin", "pullRequest"])
+            expect(text).not.toContain(field);
+    });
+
     it("refuses an updater without images", () => {
         expect(() => imageUpdaterSpec({ ...args, images: [] })).toThrow(/at least one image/);
     });
