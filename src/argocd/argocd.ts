@@ -11,7 +11,7 @@ import {
     SSO_SECRET,
     SSO_SECRET_KEY,
 } from "./constants";
-import { notificationsValues } from "./notifications";
+import { notificationsValues, type ArgoNotifications } from "./notifications";
 
 export interface ArgoCdArgs {
     /** Namespace the program creates and installs Argo CD into. */
@@ -44,8 +44,11 @@ export interface ArgoCdArgs {
     sshKnownHosts?: string;
     /** argocd-rbac-cm: `policy.csv` and `policy.default` (https://argo-cd.readthedocs.io/en/stable/operator-manual/rbac/). */
     rbac: { policyCsv: string; policyDefault: string };
-    /** Slack notifications; absent: the notifications controller is off and no secret exists. */
-    slack?: { token: pulumi.Input<string> };
+    /**
+     * Notification channels (services, secret keys; see argoNotifications); absent: the notifications controller is
+     * off and no secret exists.
+     */
+    notifications?: ArgoNotifications;
     /** Labels for the objects the program creates (the chart labels its own). */
     labels?: Record<string, string>;
 }
@@ -86,7 +89,7 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         crds: { install: true, keep: true },
         configs,
         dex: { enabled: Boolean(args.dexConfig) },
-        notifications: notificationsValues(args.slack !== undefined, args.url),
+        notifications: notificationsValues(args.notifications, args.url),
         "redis-ha": { enabled: ha },
         // One application controller (sharding is a separate decision): a PDB could only block node drains.
         controller: { replicas: 1 },
@@ -155,10 +158,10 @@ export class ArgoCd extends pulumi.ComponentResource {
             );
 
         const dependsOn: pulumi.Resource[] = [namespace];
-        // The chart would create an empty notifications secret; this one carries the token.
-        if (args.slack)
+        // The chart would create an empty notifications secret; this one carries the channels' credentials.
+        if (args.notifications)
             dependsOn.push(
-                argoSecret("notifications-secret", NOTIFICATIONS_SECRET, { "slack-token": args.slack.token }),
+                argoSecret("notifications-secret", NOTIFICATIONS_SECRET, { ...args.notifications.secretData }),
             );
         // Argo CD resolves $argocd-sso:clientSecret in the SSO config from this one (labelled Secrets only).
         if (args.ssoClientSecret !== undefined)

@@ -73,13 +73,13 @@ export class ExistingArgoCd extends pulumi.ComponentResource {
                     patchOptions,
                 ),
         );
-        if (args.slack) {
+        if (args.notifications) {
             ready.push(
                 new k8s.core.v1.SecretPatch(
                     `${name}-notifications-secret`,
                     {
                         metadata: metadata(NOTIFICATIONS_SECRET),
-                        stringData: pulumi.secret({ "slack-token": args.slack.token }),
+                        stringData: pulumi.secret({ ...args.notifications.secretData }),
                     },
                     patchOptions,
                 ),

@@ -12,7 +12,7 @@ import { ExistingArgoCd } from "./existingInstall";
 import { ArgoCdImageUpdater } from "./imageUpdater";
 import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
-import { subscriptionAnnotations } from "./notifications";
+import { argoNotifications, subscriptionAnnotations } from "./notifications";
 import { argoPolicyCsv, projectRoles } from "./rbac";
 import { RepositoryCredentials } from "./repositoryCredentials";
 
@@ -42,6 +42,7 @@ export interface ArgoCdStackOutputs {
 /** The Argo CD path of the program: install, credentials, projects, applications and access control. */
 export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
     const { tier, argocd, repo, access, slack } = config;
+    const notifications = argoNotifications(slack, config.alertChannels);
     const labels = commonLabels(tier);
     const project = tier;
     const rootProject = `${tier}-bootstrap`;
@@ -56,7 +57,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         secretValues: argocd.ssoConfigIsSecret,
         sshKnownHosts: repo.auth.kind === "ssh" ? repo.auth.knownHosts : undefined,
         rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
-        slack: slack && { token: slack.token },
+        notifications,
         labels,
     };
     const install =
@@ -121,7 +122,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             roles: projectRoles(access, project),
             syncWindow: argocd.syncWindow,
             labels,
-            annotations: subscriptionAnnotations(slack),
+            annotations: subscriptionAnnotations(notifications),
         },
         afterInstall,
     );

@@ -277,7 +277,7 @@ export const DECLARED_KEYS = {
         type: "array",
         default: [],
         description:
-            "Argo CD events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed. Empty: tier default. (Flux alerts by tier severity.)",
+            "Argo CD events that notify Slack: sync-succeeded, sync-failed, health-degraded, deployed, out-of-sync, sync-unknown, drift-corrected. Empty: tier default. (Flux alerts by tier severity.) More channels: structured key alertChannels.",
     },
     fluxInterval: {
         type: "string",
@@ -356,6 +356,8 @@ export const SECRET_KEYS = {
     slackToken: "Slack bot token (xoxb-...) for notifications (required when slackChannel is set).",
     ssoClientSecret:
         "Client secret of the Argo CD SSO application (required when the SSO config refers to $argocd-sso:clientSecret).",
+    alertSecrets:
+        "JSON map of alertChannels name to credentials: { token } (slack), { password } (email with username), { url } (teams), { url, headers?, hmacKey? } (webhook), { routingKey } (pagerduty) (required when alertChannels lists a channel).",
     clusterCredentials:
         "JSON map of cluster name to credentials, { bearerToken, caData? } or { exec: { command, args?, env?, apiVersion }, caData? } (required when clusters lists a remote cluster).",
 } as const;
@@ -365,6 +367,8 @@ export type SecretKeyName = keyof typeof SECRET_KEYS;
 /** Structured keys: objects cannot be declared in Pulumi.yaml, so they are validated by the program and documented in the README. */
 export const STRUCTURED_KEYS = {
     apps: "The applications: a list of { name, namespace, path?, dependsOn?, image?, semverRange? } (at least one).",
+    alertChannels:
+        "Notification channels of the environment: a list of { type: slack | email | teams | webhook | pagerduty, name, events?, ... } (credentials in alertSecrets). Unset: only the Slack keys.",
     clusters:
         "Target clusters of the environment: a list of { name, server, labels?, auth: bearer | exec } (credentials in clusterCredentials). Unset: the operator's own cluster.",
 } as const;

@@ -167,7 +167,55 @@ export interface SlackConfig {
     /** Channel name without the leading '#'. */
     readonly channel: string;
     readonly token: pulumi.Output<string>;
-    readonly events: readonly SlackEvent[];
+    readonly events: readonly AlertEvent[];
+}
+
+/**
+ * Every event a channel can be subscribed to: the four Slack events, and (issue 13) changes waiting for a person
+ * (out-of-sync), a sync status Argo CD cannot determine (sync-unknown), and a manual change the operator reverted
+ * (drift-corrected: Argo CD self-heal, Flux drift correction).
+ */
+export const ALERT_EVENTS = [...SLACK_EVENTS, "out-of-sync", "sync-unknown", "drift-corrected"] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/** Where a channel delivers (structured key `alertChannels`). */
+export const ALERT_CHANNEL_TYPES = ["slack", "email", "teams", "webhook", "pagerduty"] as const;
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/** One channel's credentials, from the secret `alertSecrets`: only ever held inside a secret Output. */
+export interface AlertCredentials {
+    /** slack: the bot token (xoxb-...). */
+    readonly token?: string;
+    /** email: the SMTP password. */
+    readonly password?: string;
+    /** teams, webhook: the URL (it carries the webhook's own token). */
+    readonly url?: string;
+    /** webhook: the value of each header the channel names. */
+    readonly headers?: Readonly<Record<string, string>>;
+    /** webhook with hmac (Flux generic-hmac): the key requests are signed with. */
+    readonly hmacKey?: string;
+    /** pagerduty: the Events API v2 integration (routing) key. */
+    readonly routingKey?: string;
+}
+
+/** A notification channel of the environment (structured key `alertChannels`). Non-secret settings only. */
+export interface AlertChannel {
+    readonly type: AlertChannelType;
+    /** DNS label, unique in the stack: the Argo CD service name, the Flux Provider name suffix. */
+    readonly name: string;
+    readonly events: readonly AlertEvent[];
+    /** slack: channel name without '#'. */
+    readonly channel?: string;
+    /** email: recipients. */
+    readonly to?: readonly string[];
+    /** email: SMTP server. */
+    readonly smtp?: { readonly host: string; readonly port: number; readonly from: string; readonly username?: string };
+    /** webhook: names of the headers whose values are in alertSecrets. */
+    readonly headerNames?: readonly string[];
+    /** webhook: sign each request with HMAC-SHA256 of the body (Flux generic-hmac). */
+    readonly hmac?: boolean;
+    /** This channel's entry of `alertSecrets`, a secret Output. */
+    readonly credentials: pulumi.Output<AlertCredentials>;
 }
 
 /** How an Argo CD environment declares its apps: one Application per app, or one ApplicationSet over the Git layout. */
@@ -230,6 +278,8 @@ export interface StackConfig {
     readonly flux: FluxConfig;
     readonly access: AccessConfig;
     readonly slack?: SlackConfig;
+    /** Notification channels of structured key `alertChannels` (the Slack keys above stay a channel of their own). */
+    readonly alertChannels: readonly AlertChannel[];
     /** The stack relaxed a prod safety default on purpose (acknowledgeProdOverrides); recorded on prod objects. */
     readonly prodOverridesAcknowledged: boolean;
     /** Keys the stack sets that only the other operator uses (the program warns about them). */

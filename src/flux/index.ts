@@ -10,7 +10,7 @@ import { Flux } from "./flux";
 import { GitCredentials } from "./gitCredentials";
 import { GitSource } from "./gitSource";
 import { ImageAutomation } from "./imageAutomation";
-import { SlackNotifications } from "./notifications";
+import { AlertChannelNotifications, SlackNotifications } from "./notifications";
 import { EnvironmentTenancy } from "./tenancy";
 
 export { FLUX_API_VERSIONS } from "./constants";
@@ -25,7 +25,15 @@ export {
     ImageAutomation,
     imageUpdateAutomationSpec,
 } from "./imageAutomation";
-export { alertSpec, SlackNotifications, slackProviderSpec } from "./notifications";
+export {
+    AlertChannelNotifications,
+    alertSpec,
+    channelProviderSpec,
+    channelSecretData,
+    fluxAlertRules,
+    SlackNotifications,
+    slackProviderSpec,
+} from "./notifications";
 export { EnvironmentTenancy } from "./tenancy";
 
 /** Flux objects that users change GitOps configuration through (explicit: RBAC here never uses wildcards). */
@@ -148,7 +156,27 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             },
             afterInstall,
         );
-    const reported = notifications ? [notifications] : [];
+    // alertChannels (issue 13): one Provider per channel and the Alerts for its events, on the same objects.
+    const channels = config.alertChannels.map(
+        (channel) =>
+            new AlertChannelNotifications(
+                `${tier}-${channel.name}`,
+                {
+                    namespace: install.namespace,
+                    channel,
+                    eventSources: [
+                        { kind: "GitRepository", name: environment },
+                        ...config.apps.flatMap((a) =>
+                            targets.map((c) => ({ kind: "Kustomization", name: kustomizationName(a.name, c) })),
+                        ),
+                    ],
+                    eventMetadata: { environment: tier },
+                    labels,
+                },
+                afterInstall,
+            ),
+    );
+    const reported = [...(notifications ? [notifications] : []), ...channels];
 
     const source = new GitSource(
         "git-source",

@@ -28,19 +28,25 @@ describe("Slack notifications", () => {
         expect(JSON.stringify(values)).not.toContain(TEST_SECRETS.slackToken);
     });
 
-    it("defines the templates and triggers of all four events in every environment, linking to the application", async () => {
+    it("defines the templates and triggers of all seven events in every environment, linking to the application", async () => {
         // dev subscribes to two of them; the others exist for Applications that subscribe with their own annotation.
         const { values } = await valuesOf("dev");
         expect(Object.keys(values.notifications.triggers).sort()).toEqual([
             "trigger.on-deployed",
+            "trigger.on-drift-corrected",
             "trigger.on-health-degraded",
+            "trigger.on-out-of-sync",
             "trigger.on-sync-failed",
+            "trigger.on-sync-status-unknown",
             "trigger.on-sync-succeeded",
         ]);
         expect(Object.keys(values.notifications.templates).sort()).toEqual([
             "template.app-deployed",
+            "template.app-drift-corrected",
             "template.app-health-degraded",
+            "template.app-out-of-sync",
             "template.app-sync-failed",
+            "template.app-sync-status-unknown",
             "template.app-sync-succeeded",
         ]);
         const failed = YAML.parse(values.notifications.triggers["trigger.on-sync-failed"]);
@@ -88,7 +94,7 @@ describe("Slack notifications", () => {
     it("takes the channel and events from config", async () => {
         const { run, values } = await valuesOf("dev", ["slackChannel=#platform-alerts", 'slackTriggers=["deployed"]']);
         // The triggers all exist; only the subscription follows slackTriggers.
-        expect(Object.keys(values.notifications.triggers)).toHaveLength(4);
+        expect(Object.keys(values.notifications.triggers)).toHaveLength(7);
         const project = customResources(run.resources, "AppProject").find((p) => p.metadata.name === "dev")!;
         expect(project.metadata.annotations).toEqual({
             "notifications.argoproj.io/subscribe.on-deployed.slack": "platform-alerts",

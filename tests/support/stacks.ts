@@ -19,7 +19,10 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
         deploys: { token: "xoxb-test-alert-slack-4f1c" },
         mail: { password: "test-smtp-password-4f1c" },
         teams: { url: "https://api.powerautomate.com/test-teams-webhook-4f1c" },
-        hook: { url: "https://hooks.acme.example/test-webhook-4f1c", headers: { Authorization: "Bearer test-header-4f1c" } },
+        hook: {
+            url: "https://hooks.acme.example/test-webhook-4f1c",
+            headers: { Authorization: "Bearer test-header-4f1c" },
+        },
         oncall: { routingKey: "test-pagerduty-key-4f1c" },
     }),
     // The clusters the multi-cluster tests configure (tests/argocd/clusters.test.ts): a bearer and an exec cluster.
