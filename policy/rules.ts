@@ -340,6 +340,31 @@ const clusterResourcesBeyondNamespace: ObjectCheck = (type, props) => {
         : [];
 };
 
+/**
+ * An ApplicationSet in prod: the Applications it generates must keep prod behaviour too (manual sync, no cascade
+ * finalizer), and neither deleting it nor removing a folder from Git may delete workloads.
+ */
+const applicationSetRelaxations: ObjectCheck = (type, props) => {
+    if (!isKind(type, "argoproj.io", "ApplicationSet")) return [];
+    const name = `ApplicationSet ${nameOf(props)}`;
+    const found: string[] = [];
+    const template = props.spec?.template ?? {};
+    if (template.spec?.syncPolicy?.automated !== undefined)
+        found.push(`${name} generates Applications that sync automatically`);
+    if (list(template.metadata?.finalizers).some((f) => String(f).startsWith("resources-finalizer.argocd.argoproj.io")))
+        found.push(`${name} generates Applications with the cascade finalizer (deleting one deletes its workloads)`);
+    if (props.spec?.syncPolicy?.preserveResourcesOnDeletion !== true)
+        found.push(
+            `${name} does not preserve resources on deletion (deleting it deletes every generated app's workloads)`,
+        );
+    const applicationsSync = props.spec?.syncPolicy?.applicationsSync;
+    if (applicationsSync !== "create-only" && applicationsSync !== "create-update")
+        found.push(
+            `${name} has applicationsSync ${quote(applicationsSync ?? "sync")}: removing an app's folder from Git deletes its Application`,
+        );
+    return found;
+};
+
 const argoRelaxations: ObjectCheck = (type, props) => {
     const found: string[] = [];
     const cm = isArgoRelease(type, props)
@@ -623,12 +648,16 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
         ),
         stackPolicy(
             "prod-defaults-unless-acknowledged",
-            "A prod stack (by the stack's name, not a label) keeps prod behaviour unless it set acknowledgeProdOverrides: sync windows, no cluster-scoped kinds beyond Namespace, no local admin, HA, no role:admin default, Flux multi-tenancy and production sizing.",
+            "A prod stack (by the stack's name, not a label) keeps prod behaviour unless it set acknowledgeProdOverrides: sync windows, no cluster-scoped kinds beyond Namespace, no local admin, HA, no role:admin default, ApplicationSets that generate manual-sync Applications and never delete workloads, Flux multi-tenancy and production sizing.",
             "mandatory",
             (resources, ctx, config) =>
-                [syncWindowMissing, clusterResourcesBeyondNamespace, argoRelaxations, fluxRelaxations].flatMap((c) =>
-                    unacknowledged(c)(resources, ctx, config),
-                ),
+                [
+                    syncWindowMissing,
+                    clusterResourcesBeyondNamespace,
+                    argoRelaxations,
+                    applicationSetRelaxations,
+                    fluxRelaxations,
+                ].flatMap((c) => unacknowledged(c)(resources, ctx, config)),
             options,
         ),
         stackPolicy(

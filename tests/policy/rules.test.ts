@@ -150,6 +150,18 @@ describe("policy pack on the committed stacks", () => {
         }
     });
 
+    it("passes prod with appsMode=applicationset and acknowledged autoSync and cascadeDelete", async () => {
+        const options = {
+            config: ["appsMode=applicationset", "autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"],
+        };
+        expect(await stackViolations("prod", options)).toEqual([]);
+        const unacknowledged = (await runStack("prod", options)).resources;
+        const found = violations(toPack("prod", unacknowledged), {
+            engineConfig: { ...stackConfig("prod", options).values, "gitops-stack:acknowledgeProdOverrides": "false" },
+        });
+        expect(found.join("\n")).toMatch(/ApplicationSet prod-apps generates Applications that sync automatically/);
+    });
+
     it("passes prod with acknowledged overrides", async () => {
         const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
         expect(await stackViolations("prod", options)).toEqual([]);
@@ -477,6 +489,57 @@ describe("policy pack on hostile objects", () => {
             [prodProject({ clusterResourceWhitelist: [{ group: "", kind: "Namespace" }, gk] })],
             {},
             /^prod-defaults-unless-acknowledged: AppProject prod lets its applications create cluster-scoped .*\(beyond Namespace\)/,
+        ]),
+        ...(
+            [
+                [
+                    "automated sync in its template",
+                    { template: { spec: { project: "prod", syncPolicy: { automated: {} } } } },
+                    /generates Applications that sync automatically/,
+                ],
+                [
+                    "the cascade finalizer in its template",
+                    {
+                        template: {
+                            metadata: { finalizers: ["resources-finalizer.argocd.argoproj.io"] },
+                            spec: { project: "prod" },
+                        },
+                    },
+                    /generates Applications with the cascade finalizer/,
+                ],
+                [
+                    "no preserveResourcesOnDeletion",
+                    { syncPolicy: { applicationsSync: "create-update" } },
+                    /does not preserve resources on deletion/,
+                ],
+                [
+                    "applicationsSync sync",
+                    { syncPolicy: { preserveResourcesOnDeletion: true, applicationsSync: "sync" } },
+                    /applicationsSync "sync": removing an app's folder/,
+                ],
+                [
+                    "no applicationsSync",
+                    { syncPolicy: { preserveResourcesOnDeletion: true } },
+                    /applicationsSync "sync"/,
+                ],
+            ] as Array<[string, Record<string, unknown>, RegExp]>
+        ).map(([what, spec, expected]): [string, PackObject[], RunOptions, RegExp] => [
+            `a prod ApplicationSet with ${what}`,
+            [
+                {
+                    type: "kubernetes:argoproj.io/v1alpha1:ApplicationSet",
+                    props: {
+                        metadata: meta("prod-apps", "dev"),
+                        spec: {
+                            template: { spec: { project: "prod" } },
+                            syncPolicy: { preserveResourcesOnDeletion: true, applicationsSync: "create-update" },
+                            ...spec,
+                        },
+                    },
+                },
+            ],
+            {},
+            new RegExp(`^prod-defaults-unless-acknowledged: ApplicationSet prod-apps .*${expected.source}`),
         ]),
         [
             "the local admin enabled in prod values",
