@@ -433,6 +433,24 @@ describe("render credential scope", () => {
         },
     );
 
+    it("an Argo CD cluster Secret shows the cluster it reaches, never its credentials", async () => {
+        const clusters = [{ name: "eu-1", server: "https://eu-1.k8s.example.com:6443", auth: "bearer" }];
+        const render = await renderConfig(
+            "prod",
+            stackConfig("prod", { raw: { "gitops-stack:clusters": JSON.stringify(clusters) } }),
+        );
+        const [file, content] = [...render.files].find(
+            ([, c]) => parsed(c).metadata?.labels?.["argocd.argoproj.io/secret-type"] === "cluster",
+        ) ?? ["none", ""];
+        const secret = parsed(content);
+        const data = secret.stringData ?? secret.data;
+        expect(data.server, file).toBe("https://eu-1.k8s.example.com:6443");
+        expect(data.name).toBe("eu-1");
+        expect(data.config).toBe(SECRET_PLACEHOLDER);
+        const token = JSON.parse(TEST_SECRETS.clusterCredentials)["eu-1"].bearerToken as string;
+        for (const text of render.files.values()) expect(text).not.toContain(token);
+    });
+
     it("a repository and a repo-creds credential differ in their scope, visibly", async () => {
         const repository = await renderConfig("prod", stackConfig("prod"));
         const template = await renderConfig("prod", stackConfig("prod", { config: ["credentialScope=repo-creds"] }));

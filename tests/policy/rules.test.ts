@@ -162,6 +162,19 @@ describe("policy pack on the committed stacks", () => {
         expect(found.join("\n")).toMatch(/ApplicationSet prod-apps generates Applications that sync automatically/);
     });
 
+    // Several clusters (Argo CD cluster Secrets and destinations, Flux kubeconfig Secrets and Kustomizations).
+    const CLUSTERS = JSON.stringify([
+        { name: "eu-1", server: "https://eu-1.k8s.example.com:6443", auth: "bearer" },
+        { name: "local", server: "https://kubernetes.default.svc" },
+    ]);
+    it.each(STACKS.flatMap((stack) => [[stack, "argocd"] as const, [stack, "flux"] as const]))(
+        "passes the %s stack (%s) deploying to several clusters",
+        async (stack, operator) => {
+            const options = { config: [`operator=${operator}`], raw: { "gitops-stack:clusters": CLUSTERS } };
+            expect(await stackViolations(stack, options, { advisory: true })).toEqual([]);
+        },
+    );
+
     it("passes prod with acknowledged overrides", async () => {
         const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
         expect(await stackViolations("prod", options)).toEqual([]);
