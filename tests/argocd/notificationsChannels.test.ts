@@ -1,0 +1,212 @@
+import YAML from "yaml";
+import { describe, expect, it } from "vitest";
+import { isSecretValue } from "../../src/offline/mockRun";
+import { TEST_SECRETS, customResources, findOne, plain, runStack } from "../support/stacks";
+
+const CHANNELS = [
+    { type: "slack", name: "deploys", channel: "deploys-team", events: ["sync-failed", "drift-corrected"] },
+    {
+        type: "email",
+        name: "mail",
+        to: ["oncall@acme.example", "platform@acme.example"],
+        smtpHost: "smtp.acme.example",
+        smtpPort: 587,
+        from: "argocd@acme.example",
+        username: "argocd",
+        events: ["sync-failed", "health-degraded"],
+    },
+    { type: "teams", name: "teams", events: ["deployed"] },
+    { type: "webhook", name: "hook", headers: ["Authorization"], events: ["sync-failed", "out-of-sync"] },
+    { type: "pagerduty", name: "oncall", events: ["health-degraded", "sync-unknown"] },
+];
+const channelsConfig = (list: unknown[]) => ({ "gitops-stack:alertChannels": JSON.stringify(list) });
+const SECRETS = JSON.parse(TEST_SECRETS.alertSecrets);
+const ALL_SECRET_VALUES = [
+    TEST_SECRETS.slackToken,
+    SECRETS.deploys.token,
+    SECRETS.mail.password,
+    SECRETS.teams.url,
+    SECRETS.hook.url,
+    SECRETS.hook.headers.Authorization,
+    SECRETS.oncall.routingKey,
+];
+
+const runWith = (stack: string, extra: string[] = [], list: unknown[] = CHANNELS) =>
+    runStack(stack, { raw: channelsConfig(list), config: extra });
+const valuesOf = (run: Awaited<ReturnType<typeof runStack>>) =>
+    plain(findOne(run.resources, "kubernetes:helm.sh/v3:Release", "argocd").inputs.values) as any;
+
+describe("Argo CD alert channels", () => {
+    it("configures one service per channel, every credential a $reference to argocd-notifications-secret", async () => {
+        const run = await runWith("staging");
+        const notifiers = valuesOf(run).notifications.notifiers;
+        expect(Object.keys(notifiers).sort()).toEqual([
+            "service.email.mail",
+            "service.pagerdutyv2.oncall",
+            "service.slack",
+            "service.slack.deploys",
+            "service.teams-workflows.teams",
+            "service.webhook.hook",
+        ]);
+        expect(YAML.parse(notifiers["service.slack.deploys"])).toEqual({ token: "$deploys-slack-token" });
+        expect(YAML.parse(notifiers["service.email.mail"])).toEqual({
+            host: "smtp.acme.example",
+            port: 587,
+            from: "argocd@acme.example",
+            username: "argocd",
+            password: "$mail-email-password",
+        });
+        expect(YAML.parse(notifiers["service.teams-workflows.teams"])).toEqual({
+            recipientUrls: { teams: "$teams-teams-url" },
+        });
+        expect(YAML.parse(notifiers["service.webhook.hook"])).toEqual({
+            url: "$hook-webhook-url",
+            headers: [{ name: "Authorization", value: "$hook-webhook-header-0" }],
+        });
+        expect(YAML.parse(notifiers["service.pagerdutyv2.oncall"])).toEqual({
+            serviceKeys: { oncall: "$oncall-pagerduty-routing-key" },
+        });
+
+        const secret = findOne(run.resources, "kubernetes:core/v1:Secret", "argocd-notifications-secret");
+        expect(isSecretValue(secret.inputs.stringData)).toBe(true);
+        expect(plain(secret.inputs.stringData)).toEqual({
+            "slack-token": TEST_SECRETS.slackToken,
+            "deploys-slack-token": SECRETS.deploys.token,
+            "mail-email-password": SECRETS.mail.password,
+            "teams-teams-url": SECRETS.teams.url,
+            "hook-webhook-url": SECRETS.hook.url,
+            "hook-webhook-header-0": SECRETS.hook.headers.Authorization,
+            "oncall-pagerduty-routing-key": SECRETS.oncall.routingKey,
+        });
+        // No credential reaches the Helm values, the ConfigMap values or any annotation in clear.
+        const clear = JSON.stringify(
+            run.resources
+                .filter((r) => r.name !== "argocd-notifications-secret")
+                .map((r) => plain({ ...r.inputs, stringData: undefined })),
+        );
+        for (const v of ALL_SECRET_VALUES) expect(clear).not.toContain(v);
+    });
+
+    it("routes each channel's own events through the AppProject's subscriptions", async () => {
+        const run = await runWith("staging");
+        const project = customResources(run.resources, "AppProject").find((p) => p.metadata.name === "staging")!;
+        const sub = "notifications.argoproj.io/subscribe.";
+        expect(project.metadata.annotations).toEqual({
+            // The Slack keys' channel, with the tier's events.
+            [`${sub}on-sync-failed.slack`]: "deploys-staging",
+            [`${sub}on-health-degraded.slack`]: "deploys-staging",
+            [`${sub}on-deployed.slack`]: "deploys-staging",
+            [`${sub}on-sync-failed.deploys`]: "deploys-team",
+            [`${sub}on-drift-corrected.deploys`]: "deploys-team",
+            [`${sub}on-sync-failed.mail`]: "oncall@acme.example;platform@acme.example",
+            [`${sub}on-health-degraded.mail`]: "oncall@acme.example;platform@acme.example",
+            [`${sub}on-deployed.teams`]: "teams",
+            [`${sub}on-sync-failed.hook`]: "",
+            [`${sub}on-out-of-sync.hook`]: "",
+            [`${sub}on-health-degraded.oncall`]: "oncall",
+            [`${sub}on-sync-status-unknown.oncall`]: "oncall",
+        });
+    });
+
+    it("gives every template a section for each service type and a JSON body for each webhook", async () => {
+        const run = await runWith("dev");
+        const templates = valuesOf(run).notifications.templates;
+        const failed = YAML.parse(templates["template.app-sync-failed"]);
+        expect(failed.email.subject).toBe("Sync failed: application {{.app.metadata.name}} ({{.app.spec.project}})");
+        expect(failed["teams-workflows"].title).toBe(failed.email.subject);
+        expect(failed.pagerdutyv2).toMatchObject({
+            severity: "error",
+            source: "{{.app.spec.destination.server}}",
+            dedupKey: "argocd-{{.app.metadata.name}}-sync-failed",
+        });
+        expect(failed.webhook.hook.method).toBe("POST");
+        expect(JSON.parse(failed.webhook.hook.body)).toMatchObject({
+            event: "sync-failed",
+            application: "{{.app.metadata.name}}",
+            url: "{{.context.argocdUrl}}/applications/{{.app.metadata.name}}",
+        });
+        expect(YAML.parse(templates["template.app-health-degraded"]).pagerdutyv2.severity).toBe("critical");
+    });
+
+    it("alerts on pending changes, an unknown sync status and a reverted manual change", async () => {
+        const run = await runWith("prod");
+        const triggers = valuesOf(run).notifications.triggers;
+        const outOfSync = YAML.parse(triggers["trigger.on-out-of-sync"])[0];
+        expect(outOfSync).toMatchObject({
+            send: ["app-out-of-sync"],
+            when: "app.status.sync.status == 'OutOfSync'",
+            oncePer: "app.status.sync.revision",
+        });
+        expect(YAML.parse(triggers["trigger.on-sync-status-unknown"])[0].when).toBe(
+            "app.status.sync.status == 'Unknown'",
+        );
+        const drift = YAML.parse(triggers["trigger.on-drift-corrected"])[0];
+        expect(drift.send).toEqual(["app-drift-corrected"]);
+        for (const clause of [
+            "app.status.operationState.phase in ['Succeeded']",
+            "app.status.operationState.operation?.initiatedBy?.automated == true",
+            "app.status.health.status == 'Healthy'",
+            "len(app.status.history) > 1",
+            "app.status.history[len(app.status.history)-1].revision == app.status.history[len(app.status.history)-2].revision",
+        ])
+            expect(drift.when).toContain(clause);
+        expect(drift.oncePer).toBe("app.status.operationState?.finishedAt");
+    });
+
+    it("subscribes prod's default channel to out-of-sync, sync-unknown and drift-corrected", async () => {
+        const run = await runWith("prod", [], [{ type: "pagerduty", name: "oncall" }]);
+        const project = customResources(run.resources, "AppProject").find((p) => p.metadata.name === "prod")!;
+        expect(
+            Object.keys(project.metadata.annotations)
+                .filter((k) => k.endsWith(".oncall"))
+                .sort(),
+        ).toEqual(
+            [
+                "on-deployed",
+                "on-drift-corrected",
+                "on-health-degraded",
+                "on-out-of-sync",
+                "on-sync-failed",
+                "on-sync-status-unknown",
+                "on-sync-succeeded",
+            ].map((t) => `notifications.argoproj.io/subscribe.${t}.oncall`),
+        );
+    });
+
+    it("patches the same keys into an existing install's argocd-notifications-secret and ConfigMap", async () => {
+        const run = await runWith("staging", ["operatorInstall=existing"]);
+        const patch = findOne(run.resources, "kubernetes:core/v1:SecretPatch", "argocd-notifications-secret");
+        expect(isSecretValue(patch.inputs.stringData)).toBe(true);
+        expect(Object.keys(plain(patch.inputs.stringData) as object).sort()).toEqual([
+            "deploys-slack-token",
+            "hook-webhook-header-0",
+            "hook-webhook-url",
+            "mail-email-password",
+            "oncall-pagerduty-routing-key",
+            "slack-token",
+            "teams-teams-url",
+        ]);
+        const cm = findOne(run.resources, "kubernetes:core/v1:ConfigMapPatch", "argocd-argocd-notifications-cm");
+        const data = plain(cm.inputs.data) as Record<string, string>;
+        expect(Object.keys(data)).toEqual(
+            expect.arrayContaining([
+                "service.pagerdutyv2.oncall",
+                "service.webhook.hook",
+                "trigger.on-drift-corrected",
+            ]),
+        );
+        for (const v of ALL_SECRET_VALUES) expect(JSON.stringify(data)).not.toContain(v);
+    });
+
+    it("turns notifications on with alertChannels alone (no Slack keys)", async () => {
+        const run = await runStack("dev", {
+            raw: channelsConfig([{ type: "teams", name: "teams" }]),
+            config: ["slackChannel="],
+        });
+        const values = valuesOf(run);
+        expect(values.notifications.enabled).toBe(true);
+        expect(Object.keys(values.notifications.notifiers)).toEqual(["service.teams-workflows.teams"]);
+        const secret = findOne(run.resources, "kubernetes:core/v1:Secret", "argocd-notifications-secret");
+        expect(plain(secret.inputs.stringData)).toEqual({ "teams-teams-url": SECRETS.teams.url });
+    });
+});
