@@ -67,6 +67,13 @@ const isFluxRelease = (type: string, props: Props) =>
     (/^flux2(-\d.*)?$/.test(chartOf(props)) ||
         (props.values?.multitenancy !== undefined && props.values?.installCRDs !== undefined));
 
+/**
+ * A ConfigMap the program declares, or patches server-side into an existing install (operatorInstall=existing writes
+ * Argo CD's settings into argocd-cm and argocd-rbac-cm as ConfigMapPatch).
+ */
+const isConfigMap = (type: string) =>
+    type === "kubernetes:core/v1:ConfigMap" || type === "kubernetes:core/v1:ConfigMapPatch";
+
 /** `p, <subject>, <resource>, <action>, <object>, <effect>` and `g, <group>, <role>` lines of an Argo CD policy.csv. */
 function policyLines(csv: unknown): string[][] {
     if (typeof csv !== "string") return [];
@@ -79,7 +86,7 @@ function policyLines(csv: unknown): string[][] {
 
 /** The policy.csv texts an object carries: argocd-rbac-cm data, or the argo-cd chart's configs.rbac values. */
 function policyCsvs(type: string, props: Props): string[] {
-    if (type === "kubernetes:core/v1:ConfigMap" && nameOf(props) === "argocd-rbac-cm") {
+    if (isConfigMap(type) && nameOf(props) === "argocd-rbac-cm") {
         const data = props.data ?? {};
         return Object.entries(data)
             .filter(([k]) => k === "policy.csv" || /^policy\..+\.csv$/.test(k))
@@ -369,12 +376,18 @@ const argoRelaxations: ObjectCheck = (type, props) => {
     const found: string[] = [];
     const cm = isArgoRelease(type, props)
         ? (props.values?.configs?.cm ?? {})
-        : type === "kubernetes:core/v1:ConfigMap" && nameOf(props) === "argocd-cm"
+        : isConfigMap(type) && nameOf(props) === "argocd-cm"
           ? (props.data ?? {})
           : undefined;
-    // The argo-cd chart (and Argo CD itself) enable the local admin unless admin.enabled is false.
-    if (cm !== undefined && String(cm["admin.enabled"] ?? "true") !== "false")
+    // The argo-cd chart (and Argo CD itself) enable the local admin unless admin.enabled is false. A patch of an
+    // existing argocd-cm that does not set the key leaves the install's own value, which the pack cannot see.
+    const patch = type.endsWith("Patch");
+    if (cm !== undefined && (!patch || "admin.enabled" in cm) && String(cm["admin.enabled"] ?? "true") !== "false")
         found.push(`Argo CD keeps the local admin account (argocd-cm admin.enabled is not false)`);
+    const rbac =
+        isConfigMap(type) && nameOf(props) === "argocd-rbac-cm" ? (props.data ?? {}) : props.values?.configs?.rbac;
+    if ((isArgoRelease(type, props) || isConfigMap(type)) && String(rbac?.["policy.default"] ?? "") === "role:admin")
+        found.push(`Argo CD RBAC policy.default is role:admin: every signed-in user may sync and delete prod`);
     if (isArgoRelease(type, props)) {
         const v = props.values ?? {};
         const small = ["server", "repoServer"].filter((c) => !(Number(v[c]?.replicas ?? 1) >= 2));
@@ -387,8 +400,6 @@ const argoRelaxations: ObjectCheck = (type, props) => {
                     .filter((s) => s !== "")
                     .join(", ")})`,
             );
-        if (String(v.configs?.rbac?.["policy.default"] ?? "") === "role:admin")
-            found.push(`Argo CD RBAC policy.default is role:admin: every signed-in user may sync and delete prod`);
     }
     return found;
 };
@@ -412,7 +423,10 @@ const fluxRelaxations: ObjectCheck = (type, props) => {
 /** restrictDefaultProject=false: Argo CD's built-in `default` project stays open to anything added through Git. */
 const defaultProjectOpen: StackCheck = (resources, ctx) => {
     if (!ctx.isProd || ctx.acknowledged) return [];
-    const release = resources.find((r) => isArgoRelease(r.type, r.props));
+    // An Argo CD stack: the release, or (operatorInstall=existing) the Applications it declares.
+    const release =
+        resources.find((r) => isArgoRelease(r.type, r.props)) ??
+        resources.find((r) => /^kubernetes:argoproj\.io\/[a-z0-9]+:(Application|ApplicationSet)$/.test(r.type));
     const restricted = resources.some(
         (r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProjectPatch" && nameOf(r.props) === "default",
     );

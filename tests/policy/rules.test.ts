@@ -175,6 +175,14 @@ describe("policy pack on the committed stacks", () => {
         },
     );
 
+    it.each(STACKS.flatMap((stack) => [[stack, "argocd"] as const, [stack, "flux"] as const]))(
+        "passes the %s stack (%s) against an existing operator install (operatorInstall=existing)",
+        async (stack, operator) => {
+            const options = { config: [`operator=${operator}`, "operatorInstall=existing"] };
+            expect(await stackViolations(stack, options, { advisory: true })).toEqual([]);
+        },
+    );
+
     it("passes prod with acknowledged overrides", async () => {
         const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
         expect(await stackViolations("prod", options)).toEqual([]);
@@ -212,6 +220,15 @@ describe("policy pack on the committed stacks", () => {
         expect(text).toMatch(/reserves no CPU or memory for sourceController, kustomizeController/);
     });
 });
+
+/**
+ * Each row shows one flaw. Every Argo CD stack of the program also restricts the built-in default project; rows
+ * that are not about that restriction get it (in the row's stack), so they do not also trip its rule.
+ */
+function withRestriction(objects: PackObject[], expected: RegExp): PackObject[] {
+    if (expected.source.includes("default-project-restricted") || objects.some((o) => o.type === PATCH)) return objects;
+    return [...objects, { ...defaultPatch, stack: objects[0]?.stack ?? "prod" }];
+}
 
 describe("policy pack on hostile objects", () => {
     // Each row: title, objects (stack "prod" unless set), options, the one violation expected.
@@ -573,6 +590,49 @@ describe("policy pack on hostile objects", () => {
             /keeps the local admin account/,
         ],
         [
+            "an existing install's argocd-cm patched to keep admin in prod",
+            [
+                {
+                    type: "kubernetes:core/v1:ConfigMapPatch",
+                    props: { metadata: meta("argocd-cm"), data: { "admin.enabled": "true" } },
+                },
+            ],
+            {},
+            /^prod-defaults-unless-acknowledged: Argo CD keeps the local admin account/,
+        ],
+        [
+            "an existing install's argocd-rbac-cm patched to role:admin in prod",
+            [
+                {
+                    type: "kubernetes:core/v1:ConfigMapPatch",
+                    props: { metadata: meta("argocd-rbac-cm"), data: { "policy.default": "role:admin" } },
+                },
+            ],
+            {},
+            /policy.default is role:admin/,
+        ],
+        [
+            "an existing install's argocd-rbac-cm patched with a g line for everyone",
+            [
+                {
+                    type: "kubernetes:core/v1:ConfigMapPatch",
+                    stack: "dev",
+                    props: {
+                        metadata: meta("argocd-rbac-cm"),
+                        data: { "policy.csv": "g, system:serviceaccounts:argocd, role:admin" },
+                    },
+                },
+            ],
+            {},
+            /^access-never-to-everyone: .*every ServiceAccount of namespace "argocd"/,
+        ],
+        [
+            "an existing Argo CD install with the default project left open in prod",
+            [prodProject(), app({ metadata: meta("prod-guestbook", "prod"), spec: { project: "prod" } })],
+            {},
+            /^argocd-prod-default-project-restricted: Argo CD's built-in default AppProject is left open/,
+        ],
+        [
             "a prod Argo CD without redis-ha",
             argoStack({ "redis-ha": { enabled: false } }),
             {},
@@ -721,14 +781,16 @@ describe("policy pack on hostile objects", () => {
 
     it("has a row for every policy of the pack", () => {
         const named = new Set(
-            rows.flatMap(([, objects, options]) => violations(objects, options).map((v) => v.split(":")[0])),
+            rows.flatMap(([, objects, options, expected]) =>
+                violations(withRestriction(objects, expected), options).map((v) => v.split(":")[0]),
+            ),
         );
         const mandatory = POLICIES.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
         expect(mandatory.filter((n) => !named.has(n))).toEqual([]);
     });
 
     it.each(rows)("refuses %s", (_title, objects, options, expected) => {
-        const found = violations(objects, options);
+        const found = violations(withRestriction(objects, expected), options);
         expect(found, found.join("\n")).toHaveLength(1);
         expect(found[0]).toMatch(expected);
     });
