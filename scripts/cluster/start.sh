@@ -123,7 +123,7 @@ k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 t0=$EPOCHREALTIME
 : >"$dir/pids"
 
-run etcd "$etcd" --name default --data-dir "$dir/etcd" \
+run etcd "$etcd" --name default --data-dir "$dir/etcd" --logger zap \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \

@@ -14,6 +14,7 @@ pids_file="$dir/pids"
 # The recorded process is still ours if its command line mentions DIR (every component start.sh runs does).
 ours() {
     local pid="$1" cmdline
+    [ -r "/proc/$pid/cmdline" ] || return 1
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
     case "$cmdline" in *"$dir"*) return 0 ;; *) return 1 ;; esac
 }

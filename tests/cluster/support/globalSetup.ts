@@ -90,57 +90,57 @@ function installCrds(kubeconfig: string, existing: boolean): string[] {
     return names;
 }
 
+/** An existing cluster: $KUBECONFIG's current context; only missing CRD files are generated. */
+function useExisting(runDir: string): ClusterInfo {
+    const kubeconfig = process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube/config");
+    if (!fs.existsSync(kubeconfig)) {
+        throw new Error(`GITOPS_STACK_EXISTING_CLUSTER=1 but no kubeconfig at ${kubeconfig} (set KUBECONFIG)`);
+    }
+    if (crdDirs().some((dir) => !fs.existsSync(dir))) run("bash", [path.join(SCRIPTS, "build.sh"), "crds"]);
+    return { kubeconfig, local: false, crds: [], runDir };
+}
+
+/** The local control plane: build what the cache lacks, start it; `onStop` receives how to stop it. */
+function startLocal(runDir: string, onStop: (stop: () => void) => void): ClusterInfo {
+    const started = Date.now();
+    run("bash", [path.join(SCRIPTS, "build.sh")]);
+    const built = Date.now();
+    const dir = run("bash", [path.join(SCRIPTS, "start.sh")]).trim();
+    onStop(() => {
+        if (process.env.GITOPS_STACK_KEEP_CLUSTER === "1") {
+            console.log(`cluster left running: KUBECONFIG=${dir}/kubeconfig; stop: scripts/cluster/stop.sh ${dir}`);
+        } else {
+            run("bash", [path.join(SCRIPTS, "stop.sh"), dir]);
+        }
+    });
+    const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+    console.log(`cluster: build ${seconds(built - started)} s, start ${seconds(Date.now() - built)} s (${dir})`);
+    return {
+        kubeconfig: path.join(dir, "kubeconfig"),
+        local: true,
+        dir,
+        etcdUrl: `http://127.0.0.1:${Number(process.env.CLUSTER_PORT_BASE ?? 26000)}`,
+        crds: [],
+        runDir,
+    };
+}
+
 export default function setup(project: TestProject): () => void {
     const existing = process.env.GITOPS_STACK_EXISTING_CLUSTER === "1";
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-cluster-run-"));
-    let info: ClusterInfo;
     let stopCluster = (): void => {};
     const stop = (): void => {
         fs.rmSync(runDir, { recursive: true, force: true });
         stopCluster();
     };
-    if (existing) {
-        const kubeconfig = process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube/config");
-        if (!fs.existsSync(kubeconfig)) {
-            throw new Error(`GITOPS_STACK_EXISTING_CLUSTER=1 but no kubeconfig at ${kubeconfig} (set KUBECONFIG)`);
-        }
-        // Only the CRD generation may need controller-gen, and only for a CRD the cluster lacks.
-        info = { kubeconfig, local: false, crds: [], runDir };
-        if (crdDirs().some((dir) => !fs.existsSync(dir))) run("bash", [path.join(SCRIPTS, "build.sh"), "crds"]);
-    } else {
-        const started = Date.now();
-        run("bash", [path.join(SCRIPTS, "build.sh")]);
-        const built = Date.now();
-        const dir = run("bash", [path.join(SCRIPTS, "start.sh")]).trim();
-        const dirForStop = dir;
-        stopCluster = () => {
-            if (process.env.GITOPS_STACK_KEEP_CLUSTER === "1") {
-                console.log(
-                    `cluster left running: KUBECONFIG=${dirForStop}/kubeconfig; stop: scripts/cluster/stop.sh ${dirForStop}`,
-                );
-                return;
-            }
-            run("bash", [path.join(SCRIPTS, "stop.sh"), dirForStop]);
-        };
-        info = {
-            kubeconfig: path.join(dir, "kubeconfig"),
-            local: true,
-            dir,
-            etcdUrl: `http://127.0.0.1:${Number(process.env.CLUSTER_PORT_BASE ?? 26000)}`,
-            crds: [],
-            runDir,
-        };
-        console.log(
-            `cluster: build check ${((built - started) / 1000).toFixed(1)} s, start ${((Date.now() - built) / 1000).toFixed(1)} s (${dir})`,
-        );
-    }
     try {
+        const info = existing ? useExisting(runDir) : startLocal(runDir, (fn) => (stopCluster = fn));
         info.crds = installCrds(info.kubeconfig, existing);
         info.crdDirs = crdDirs();
+        project.provide("cluster", info);
     } catch (err) {
         stop();
         throw err;
     }
-    project.provide("cluster", info);
     return stop;
 }
