@@ -1383,6 +1383,26 @@ EVERY_KEY.push(
     ),
 );
 
+// Argo CD Image Updater (dev/staging image automation on Argo CD).
+EVERY_KEY.push(
+    bad(
+        "every key",
+        "dev",
+        ["imageUpdaterChartVersion=latest"],
+        "imageUpdaterChartVersion",
+        "latest",
+        /exact chart version/,
+    ),
+    bad(
+        "every key",
+        "staging",
+        ["imageUpdaterWriteSecret=write-creds"],
+        "imageUpdaterWriteSecret",
+        "write-creds",
+        /namespace/i,
+    ),
+);
+
 const TABLE: readonly Row[] = [
     ...TIER,
     ...PROD_RELAXATIONS,
