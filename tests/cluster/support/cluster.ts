@@ -12,6 +12,10 @@
  * Environment (read by globalSetup): GITOPS_STACK_EXISTING_CLUSTER=1 uses $KUBECONFIG's cluster instead of a local
  * one; CLUSTER_PORT_BASE moves the local one's ports; GITOPS_STACK_KEEP_CLUSTER=1 leaves it running after the run.
  * Processes a test starts against the cluster (controllers) get the kubeconfig from `cluster().kubeconfig`.
+ *
+ * The test files share the cluster and run one at a time, in file-name order: a file must stop what it starts
+ * (controllers, servers) in its afterAll, or later files (e.g. stacks.test.ts, which asserts that a re-apply leaves
+ * every resourceVersion alone) see its writes.
  */
 import { spawn } from "node:child_process";
 import { inject } from "vitest";
