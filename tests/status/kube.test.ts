@@ -25,6 +25,7 @@ const key = args.filter((a) => !a.startsWith("--request-timeout") && a !== "-o" 
 fs.appendFileSync(path.join(dir, "calls.log"), key + "\\n");
 if (key === "config get-contexts name") { process.stdout.write("test\\nother\\n"); process.exit(0); }
 if (key === "config current-context") { process.stdout.write("test\\n"); process.exit(0); }
+if (process.env.FAKE_KUBE_DOWN) { process.stderr.write("Unable to connect to the server: dial tcp 127.0.0.1:1: connect: connection refused"); process.exit(1); }
 const file = path.join(dir, key.replace(/[^a-z0-9.-]+/gi, "_") + ".json");
 if (fs.existsSync(file)) { process.stdout.write(fs.readFileSync(file)); process.exit(0); }
 if (key.startsWith("get secret")) { process.stderr.write('Error from server (NotFound): secrets "x" not found'); process.exit(1); }
@@ -153,6 +154,30 @@ describe("runStatus through kubectl", () => {
             "get secret gitops-repo-repository -n argocd",
             "get pods -n podinfo-dev",
         ]);
+    });
+
+    it("a cluster without the operator's CRDs, and one that cannot be reached", () => {
+        const report = runStatus({
+            root: ROOT,
+            stack: "dev",
+            config: ["operator=flux"],
+            context: "test",
+            kubectl: fakeKubectl,
+        });
+        expect(report.objects.map((o) => o.findings[0]?.class)).toEqual([
+            "operator-missing",
+            "operator-missing",
+            "operator-missing",
+            "operator-missing",
+        ]);
+        process.env.FAKE_KUBE_DOWN = "1";
+        try {
+            expect(() => runStatus({ root: ROOT, stack: "dev", context: "test", kubectl: fakeKubectl })).toThrow(
+                /kubectl get applications.argoproj.io -n argocd: Unable to connect to the server/,
+            );
+        } finally {
+            delete process.env.FAKE_KUBE_DOWN;
+        }
     });
 
     it("the CLI: exit 1 with --json when something needs a person, 2 for an unknown stack (context errors: resolveContext above and the cluster test)", () => {
