@@ -12,6 +12,7 @@ import {
     SSO_SECRET_KEY,
 } from "./constants";
 import { notificationsValues, type ArgoNotifications } from "./notifications";
+import { APPLICATION_HEALTH_CHECK, APPLICATION_HEALTH_KEY } from "./ordering";
 
 export interface ArgoCdArgs {
     /** Namespace the program creates and installs Argo CD into. */
@@ -66,6 +67,8 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         // copies the app name into a label other tools also use.
         "application.resourceTrackingMethod": "annotation",
         "exec.enabled": false,
+        // Child Applications report their own health, so the app-of-apps root's sync waves wait for them (./ordering).
+        [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_CHECK,
     };
     if (args.url) cm.url = args.url;
     if (args.dexConfig) cm["dex.config"] = args.dexConfig;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
+import { creationOrder, dependencies, dependsOnList, healthGate } from "./ordering";
 
 export interface ApplicationSource {
     /** Application name (Kubernetes name in the Argo CD namespace). */
@@ -12,6 +13,11 @@ export interface ApplicationSource {
     namespace: string;
     /** API server of the target cluster (several clusters per environment). @default destinationServer */
     server?: string;
+    /**
+     * Applications (names in `apps`) created before this one; with autoSync, each of them must first report Healthy
+     * and Synced (see ./ordering).
+     */
+    dependsOn?: readonly string[];
 }
 
 export interface EnvironmentApplicationsArgs {
@@ -42,6 +48,8 @@ export interface EnvironmentApplicationsArgs {
     revisionHistoryLimit?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    /** How long `pulumi up` waits for a dependency to become Healthy (autoSync only). @default 900 */
+    healthTimeoutSeconds?: number;
 }
 
 /** Options every Application syncs with (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/). */
@@ -111,18 +119,26 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
                 );
             }
         }
-        const metadata = (appName: string) => ({
+        const metadata = (appName: string, annotations?: Record<string, string>) => ({
             name: appName,
             namespace: args.namespace,
             labels: args.labels,
-            annotations: args.annotations,
+            annotations: annotations && Object.keys(annotations).length > 0 ? annotations : args.annotations,
             ...(args.cascadeDelete ? { finalizers: [CASCADE_FINALIZER] } : {}),
         });
-        const create = (resourceName: string, appName: string, spec: Record<string, unknown>) =>
+        const create = (
+            resourceName: string,
+            appName: string,
+            spec: Record<string, unknown>,
+            annotations?: Record<string, string>,
+            after: pulumi.Resource[] = [],
+        ) =>
             new k8s.apiextensions.CustomResource(
                 resourceName,
-                { apiVersion: ARGOCD_API_VERSION, kind: "Application", metadata: metadata(appName), spec },
-                childOptions(this, opts),
+                { apiVersion: ARGOCD_API_VERSION, kind: "Application", metadata: metadata(appName, annotations), spec },
+                after.length > 0
+                    ? { ...childOptions(this, opts), dependsOn: [...dependsOnList(opts?.dependsOn), ...after] }
+                    : childOptions(this, opts),
             );
 
         const root = create(
@@ -130,9 +146,26 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
             args.root.name,
             applicationSpec(args, args.rootProject, { path: args.root.path, namespace: args.namespace }),
         );
-        const apps = args.apps.map((app) =>
-            create(`${name}-${app.name}`, app.name, applicationSpec(args, args.project, app)),
-        );
+        // Dependencies first: a dependent Application is registered with dependsOn on its dependencies' resources,
+        // and a dependency carries the health gate (autoSync tiers), so Pulumi creates the dependent only once Argo CD
+        // reports the dependency Healthy and Synced.
+        const needed = dependencies(args.apps);
+        const gate = healthGate(args.autoSync, args.healthTimeoutSeconds);
+        const created = new Map<string, k8s.apiextensions.CustomResource>();
+        for (const app of creationOrder(args.apps)) {
+            created.set(
+                app.name,
+                create(
+                    `${name}-${app.name}`,
+                    app.name,
+                    applicationSpec(args, args.project, app),
+                    needed.has(app.name) ? { ...args.annotations, ...gate } : undefined,
+                    (app.dependsOn ?? []).map((d) => created.get(d)!),
+                ),
+            );
+        }
+        // Names in the configured order (the outputs and tests read them so), whatever the creation order.
+        const apps = args.apps.map((app) => created.get(app.name)!);
 
         this.applicationNames = pulumi.all([root, ...apps].map((a) => a.metadata.name));
         this.registerOutputs({ applicationNames: this.applicationNames });

@@ -168,8 +168,17 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                           path: a.path,
                           namespace: a.namespace,
                           server: c.server,
+                          // An app waits for its dependencies on the same cluster (as Flux's dependsOn does).
+                          dependsOn: a.dependsOn.map((d) => `${tier}-${d}-${c.name}`),
                       }))
-                    : [{ name: `${tier}-${a.name}`, path: a.path, namespace: a.namespace }],
+                    : [
+                          {
+                              name: `${tier}-${a.name}`,
+                              path: a.path,
+                              namespace: a.namespace,
+                              dependsOn: a.dependsOn.map((d) => `${tier}-${d}`),
+                          },
+                      ],
             ),
             autoSync: argocd.autoSync,
             cascadeDelete: argocd.cascadeDelete,

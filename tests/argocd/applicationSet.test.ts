@@ -126,7 +126,13 @@ describe.each(STACKS)("appsMode applicationset, stack %s", (stack) => {
             destination: { ...spec.destination, namespace: "" },
         });
         expect(strip(appSet.spec.template.spec)).toEqual(strip(sample.spec));
-        expect({ ...appSet.spec.template.metadata, name: "" }).toEqual({ ...sample.metadata, name: "" });
+        // pulumi.com/ annotations are Pulumi's wait for a dependency (src/argocd/ordering.ts), not Argo CD settings.
+        const argoAnnotations = Object.fromEntries(
+            Object.entries(sample.metadata.annotations ?? {}).filter(([k]) => !k.startsWith("pulumi.com/")),
+        );
+        const sampleMetadata = { ...sample.metadata, annotations: argoAnnotations };
+        if (Object.keys(argoAnnotations).length === 0) delete sampleMetadata.annotations;
+        expect({ ...appSet.spec.template.metadata, name: "" }).toEqual({ ...sampleMetadata, name: "" });
         expect(appSet.spec.template.spec.destination.namespace).toBe(`{{ index .path.segments 1 }}-${stack}`);
     });
 

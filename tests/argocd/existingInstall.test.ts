@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { existingArgoCdConfigMaps } from "../../src/argocd/existingInstall";
+import { APPLICATION_HEALTH_CHECK, APPLICATION_HEALTH_KEY } from "../../src/argocd/ordering";
 import { isSecretValue } from "../../src/offline/mockRun";
 import { byType, childrenOf, customResources, findOne, plain, runStack, TEST_SECRETS } from "../support/stacks";
 
@@ -76,6 +77,7 @@ describe("existingArgoCdConfigMaps", () => {
                 "admin.enabled": "true",
                 "application.resourceTrackingMethod": "annotation",
                 "exec.enabled": "false",
+                [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_CHECK,
             },
             "argocd-rbac-cm": {
                 "policy.csv": "g, acme:platform, role:admin",

@@ -1,0 +1,104 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Ordered rollout of dependent apps with Argo CD (issue 13 §2).
+ *
+ * Argo CD has no `dependsOn` between Applications. For the Applications this stack creates, the order is Pulumi's:
+ * a dependent Application is created only after its dependency's resource is done, and in tiers that sync
+ * automatically the dependency's resource is done only once Argo CD reports it Healthy and Synced
+ * (pulumi-kubernetes waits on a custom resource's fields when it carries `pulumi.com/waitFor`). Where syncs are
+ * manual (prod), nothing becomes Healthy until a person syncs, so waiting would hold `pulumi up` until its timeout:
+ * the Applications are still created in dependency order, without the wait, and the deployer syncs in that order.
+ *
+ * For Applications added through Git under the app-of-apps root, the order is the root's sync waves
+ * (`argocd.argoproj.io/sync-wave` on the child Applications), which only wait for a child's health when Argo CD
+ * assesses Application health: APPLICATION_HEALTH_CHECK restores that assessment (removed in Argo CD 1.8).
+ */
+
+/** pulumi-kubernetes: wait, on create and update, until every listed JSONPath matches (a JSON array: all of them). */
+export const WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
+/** pulumi-kubernetes: how long the wait may take before the create or update fails. */
+export const TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
+/** Healthy and Synced: the dependency's manifests are applied at the tracked revision and its resources are up. */
+export const HEALTHY_AND_SYNCED = JSON.stringify([
+    "jsonpath={.status.health.status}=Healthy",
+    "jsonpath={.status.sync.status}=Synced",
+]);
+/** Default wait for a dependency (the first sync pulls images and waits for rollouts): 15 minutes. */
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 900;
+/** The Application whose sync waves order child Applications: Argo CD's own sync-wave annotation. */
+export const SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave";
+
+/** argocd-cm key of a custom health check for argoproj.io Applications. */
+export const APPLICATION_HEALTH_KEY = "resource.customizations.health.argoproj.io_Application";
+/**
+ * The health of a child Application is the health it reports itself (Progressing until it reports one), so the
+ * app-of-apps root's next sync wave starts only when the children of the previous wave are Healthy
+ * (https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app).
+ */
+export const APPLICATION_HEALTH_CHECK = [
+    "hs = {}",
+    'hs.status = "Progressing"',
+    'hs.message = ""',
+    "if obj.status ~= nil and obj.status.health ~= nil and obj.status.health.status ~= nil then",
+    "  hs.status = obj.status.health.status",
+    "  if obj.status.health.message ~= nil then",
+    "    hs.message = obj.status.health.message",
+    "  end",
+    "end",
+    "return hs",
+    "",
+].join("\n");
+
+export interface OrderedApp {
+    readonly name: string;
+    /** Names of the Applications (of the same list) that must be Healthy before this one is created. */
+    readonly dependsOn?: readonly string[];
+}
+
+/**
+ * The apps in an order where each comes after its dependencies (stable: otherwise the given order). Unknown names
+ * and cycles are errors (config validation refuses both before this runs, so this guards the component's contract).
+ */
+export function creationOrder<T extends OrderedApp>(apps: readonly T[]): T[] {
+    const byName = new Map(apps.map((a) => [a.name, a]));
+    const done = new Set<string>();
+    const visiting = new Set<string>();
+    const order: T[] = [];
+    const visit = (app: T, path: string[]) => {
+        if (done.has(app.name)) return;
+        if (visiting.has(app.name))
+            throw new Error(`Applications depend on each other in a cycle: ${[...path, app.name].join(" -> ")}.`);
+        visiting.add(app.name);
+        for (const dep of app.dependsOn ?? []) {
+            const target = byName.get(dep);
+            if (!target) throw new Error(`Application ${app.name} depends on ${dep}, which is not in the list.`);
+            visit(target, [...path, app.name]);
+        }
+        visiting.delete(app.name);
+        done.add(app.name);
+        order.push(app);
+    };
+    for (const app of apps) visit(app, []);
+    return order;
+}
+
+/** Names of the apps some other app depends on. */
+export function dependencies(apps: readonly OrderedApp[]): Set<string> {
+    return new Set(apps.flatMap((a) => a.dependsOn ?? []));
+}
+
+/**
+ * The annotations that make Pulumi wait for an Application that others depend on: only where Argo CD syncs it by
+ * itself (autoSync); with manual sync, none (a wait would block `pulumi up` until a person syncs).
+ */
+export function healthGate(autoSync: boolean, timeoutSeconds = DEFAULT_HEALTH_TIMEOUT_SECONDS): Record<string, string> {
+    if (!autoSync) return {};
+    return { [WAIT_FOR_ANNOTATION]: HEALTHY_AND_SYNCED, [TIMEOUT_ANNOTATION]: String(timeoutSeconds) };
+}
+
+/** The component's own dependsOn, as a list the per-Application dependencies can be added to. */
+export function dependsOnList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (dependsOn === undefined) return [];
+    return Array.isArray(dependsOn) ? [...dependsOn] : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
