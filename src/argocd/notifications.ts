@@ -73,7 +73,8 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         title: "Changes waiting to be synced",
         severity: "info",
     },
-    // The catalog's on-sync-status-unknown: Argo CD cannot compare (repository unreachable, manifests fail to build).
+    // The catalog's on-sync-status-unknown condition: Argo CD cannot compare (repository unreachable, manifests fail
+    // to build). Without the catalog's oncePer (the last synced revision), so a second episode at that revision alerts.
     "sync-unknown": {
         trigger: "on-sync-status-unknown",
         template: "app-sync-status-unknown",
