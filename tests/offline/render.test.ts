@@ -53,10 +53,33 @@ const OBJECTS_PER_STACK = {
     Secret: 2,
 };
 const EXPECTED_COUNTS: Record<(typeof STACKS)[number], Record<string, number>> = {
-    dev: OBJECTS_PER_STACK,
+    // Image automation (dev and staging, never prod): Argo CD Image Updater's ImageUpdater.
+    dev: { ...OBJECTS_PER_STACK, ImageUpdater: 1 },
     // OIDC sign-in: the argocd-sso Secret with the client secret.
-    staging: { ...OBJECTS_PER_STACK, Secret: 3 },
+    staging: { ...OBJECTS_PER_STACK, ImageUpdater: 1, Secret: 3 },
     prod: { ...OBJECTS_PER_STACK, Secret: 3 },
+};
+const ARGOCD_RELEASE = {
+    name: "argocd",
+    namespace: "argocd",
+    chart: "argo-cd",
+    version: "10.1.1",
+    repository: "https://argoproj.github.io/argo-helm",
+    file: "_helm/argocd.yaml",
+};
+const IMAGE_UPDATER_RELEASE = {
+    name: "argocd-image-updater",
+    namespace: "argocd",
+    chart: "argocd-image-updater",
+    version: "1.2.4",
+    repository: "https://argoproj.github.io/argo-helm",
+    file: "_helm/argocd-image-updater.yaml",
+};
+/** The Helm releases per committed stack: Argo CD, and the Image Updater where image automation runs. */
+const EXPECTED_RELEASES: Record<(typeof STACKS)[number], Array<typeof ARGOCD_RELEASE>> = {
+    dev: [IMAGE_UPDATER_RELEASE, ARGOCD_RELEASE],
+    staging: [IMAGE_UPDATER_RELEASE, ARGOCD_RELEASE],
+    prod: [ARGOCD_RELEASE],
 };
 
 describe("render layout", () => {
@@ -66,6 +89,7 @@ describe("render layout", () => {
             "_cluster/clusterrole-gitops-stack-argocd-readonly.yaml",
             "_cluster/clusterrolebinding-gitops-stack-argocd-readonly.yaml",
             "_cluster/namespace-argocd.yaml",
+            "_helm/argocd-image-updater.yaml",
             "_helm/argocd.yaml",
             "argocd/application-dev-guestbook.yaml",
             "argocd/application-dev-platform.yaml",
@@ -74,6 +98,7 @@ describe("render layout", () => {
             "argocd/appproject-default.patch.yaml",
             "argocd/appproject-dev-bootstrap.yaml",
             "argocd/appproject-dev.yaml",
+            "argocd/imageupdater-dev-images.yaml",
             "argocd/role-gitops-stack-argocd-platform.yaml",
             "argocd/rolebinding-gitops-stack-argocd-platform.yaml",
             "argocd/secret-argocd-notifications-secret.yaml",
@@ -174,7 +199,7 @@ describe("render counts", () => {
         ]);
     });
 
-    it.each(STACKS)("%s: exact objects per kind and one Helm release", async (stack) => {
+    it.each(STACKS)("%s: exact objects per kind and Helm releases", async (stack) => {
         const render = await renderStack({ root: ROOT, stack });
         const run = await runStack(stack);
         expect(render.summary.objectsByKind).toEqual(EXPECTED_COUNTS[stack]);
@@ -183,33 +208,26 @@ describe("render counts", () => {
             (r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release",
         );
         expect(render.summary.objectCount).toBe(declared.length);
-        expect(render.files.size).toBe(declared.length + 1);
-        expect(render.summary.helmReleases).toEqual([
-            {
-                name: "argocd",
-                namespace: "argocd",
-                chart: "argo-cd",
-                version: "10.1.1",
-                repository: "https://argoproj.github.io/argo-helm",
-                file: "_helm/argocd.yaml",
-            },
-        ]);
+        expect(render.files.size).toBe(declared.length + EXPECTED_RELEASES[stack].length);
+        expect(render.summary.helmReleases).toEqual(EXPECTED_RELEASES[stack]);
     });
 
     it("summarises objects by kind, releases, secrets and the output directory", async () => {
         const render = await renderStack({ root: ROOT, stack: "dev" });
         expect(formatSummary(render.summary, "rendered/dev")).toBe(
             [
-                'Rendered stack "dev": 14 Kubernetes objects, 1 Helm release.',
+                'Rendered stack "dev": 15 Kubernetes objects, 2 Helm releases.',
                 "  AppProject          2",
                 "  AppProject patch    1",
                 "  Application         4",
                 "  ClusterRole         1",
                 "  ClusterRoleBinding  1",
+                "  ImageUpdater        1",
                 "  Namespace           1",
                 "  Role                1",
                 "  RoleBinding         1",
                 "  Secret              2",
+                "  Helm release argocd-image-updater: chart argocd-image-updater 1.2.4 from https://argoproj.github.io/argo-helm, namespace argocd",
                 "  Helm release argocd: chart argo-cd 10.1.1 from https://argoproj.github.io/argo-helm, namespace argocd",
                 `Secret values written as ${SECRET_PLACEHOLDER}: 2.`,
                 "Output: rendered/dev",
@@ -396,7 +414,8 @@ describe("render: the full engine configuration, offline", () => {
             t.replace("\nconfig:\n", "\nconfig:\n  kubernetes:context: no-such-context\n"),
         );
         const render = await renderStack({ root, stack: "dev" });
-        expect(render.summary.objectCount).toBe(14);
+        const committed = await renderStack({ root: ROOT, stack: "dev" });
+        expect(render.summary.objectsByKind).toEqual(committed.summary.objectsByKind);
     });
 });
 
