@@ -298,13 +298,24 @@ const servedFluxVersions: ResourceCheck = (type, props) => {
         : [];
 };
 
-/** Image automation writes to Git; prod is promoted by pull request only (config refuses it outright). */
-const prodNoImageAutomation: ResourceCheck = (type, props, ctx) =>
-    /^kubernetes:image\.toolkit\.fluxcd\.io\/[a-z0-9]+:ImageUpdateAutomation$/.test(type)
+/**
+ * Image automation writes to Git; prod is promoted by pull request only (config refuses it outright): no Flux
+ * ImageUpdateAutomation, no Argo CD Image Updater object (ImageUpdater) and no argocd-image-updater release.
+ */
+const prodNoImageAutomation: ResourceCheck = (type, props, ctx) => {
+    const what = /^kubernetes:image\.toolkit\.fluxcd\.io\/[a-z0-9]+:ImageUpdateAutomation$/.test(type)
+        ? `ImageUpdateAutomation ${nameOf(props)}`
+        : /^kubernetes:argocd-image-updater\.argoproj\.io\/[a-z0-9]+:\w+$/.test(type)
+          ? `${type.split(":").pop()} ${nameOf(props)}`
+          : type === HELM_RELEASE && /^argocd-image-updater(-\d.*)?$/.test(chartOf(props))
+            ? `Helm release ${props.name} (argocd-image-updater)`
+            : undefined;
+    return what
         ? [
-              `ImageUpdateAutomation ${nameOf(props)} writes image updates to Git in ${describeStack(ctx)}; expected no image automation in prod (promote by pull request).`,
+              `${what} writes image updates to Git in ${describeStack(ctx)}; expected no image automation in prod (promote by pull request).`,
           ]
         : [];
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Prod relaxations that need the stack's acknowledgement (issue 8 §1, §2). Stack policies: the acknowledgement is
@@ -625,8 +636,8 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
             options,
         ),
         r(
-            "flux-prod-no-image-automation",
-            "Prod is promoted by pull request: no ImageUpdateAutomation writes to its Git source.",
+            "prod-no-image-automation",
+            "Prod is promoted by pull request: no Flux ImageUpdateAutomation and no Argo CD Image Updater writes to its Git source.",
             "prod",
             prodNoImageAutomation,
         ),

@@ -202,12 +202,14 @@ describe("policy pack on the committed stacks", () => {
             "argocd-prod-no-cascade-delete-by-surprise",
             "argocd-prod-no-unacknowledged-automated-sync",
             "prod-defaults-unless-acknowledged",
+            "prod-no-image-automation",
         ]);
         expect(found.join("\n")).toMatch(/stack "prod" \(tier prod\)/);
         expect(found.join("\n")).toMatch(/has no sync window/);
         expect(found.join("\n")).toMatch(/keeps the local admin account/);
         expect(found.join("\n")).toMatch(/is not highly available/);
         expect(found.join("\n")).toMatch(/cluster-scoped rbac.authorization.k8s.io\/ClusterRole/);
+        expect(found.join("\n")).toMatch(/prod-no-image-automation: ImageUpdater dev-images writes image updates/);
     });
 
     it("catches the Flux prod stack rendering dev behaviour", async () => {
@@ -215,7 +217,7 @@ describe("policy pack on the committed stacks", () => {
         const found = violations(toPack("prod", resources), { engineConfig: stackConfig("prod").values });
         const text = found.join("\n");
         expect(text).toMatch(/flux-prod-no-delete-by-surprise: Kustomization dev-guestbook has deletionPolicy Delete/);
-        expect(text).toMatch(/flux-prod-no-image-automation: ImageUpdateAutomation gitops-dev writes image updates/);
+        expect(text).toMatch(/prod-no-image-automation: ImageUpdateAutomation gitops-dev writes image updates/);
         expect(text).toMatch(/flux-prod-not-on-automation-branch: GitRepository gitops-dev .* tracks branch "main"/);
         expect(text).toMatch(/reserves no CPU or memory for sourceController, kustomizeController/);
     });
@@ -484,7 +486,29 @@ describe("policy pack on hostile objects", () => {
                 },
             ],
             {},
-            /^flux-prod-no-image-automation: ImageUpdateAutomation gitops-prod writes image updates to Git in stack "prod"/,
+            /^prod-no-image-automation: ImageUpdateAutomation gitops-prod writes image updates to Git in stack "prod"/,
+        ],
+        [
+            "Argo CD Image Updater in prod",
+            [
+                {
+                    type: "kubernetes:argocd-image-updater.argoproj.io/v1alpha1:ImageUpdater",
+                    props: { metadata: meta("prod-images", "dev"), spec: { writeBackConfig: { method: "git" } } },
+                },
+            ],
+            {},
+            /^prod-no-image-automation: ImageUpdater prod-images writes image updates to Git in stack "prod"/,
+        ],
+        [
+            "the argocd-image-updater release in prod",
+            [
+                {
+                    type: RELEASE,
+                    props: { name: "argocd-image-updater", chart: "argocd-image-updater", version: "1.2.4" },
+                },
+            ],
+            {},
+            /^prod-no-image-automation: Helm release argocd-image-updater \(argocd-image-updater\) writes image updates/,
         ],
         [
             "a prod GitRepository on the automation branch",
