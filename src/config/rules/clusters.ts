@@ -11,6 +11,7 @@ import {
 } from "../types";
 import { DNS_LABEL } from "./apps";
 import { quote, type ConfigInput } from "./context";
+import { RENDER_SECRET_PLACEHOLDER } from "./notifications";
 
 /** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
@@ -119,6 +120,13 @@ function credentialProblems(name: string, auth: ClusterAuthKind, entry: unknown)
         if (problem) found.push(`${where}.caData ${problem}; expected base64 of the PEM CA bundle of the API server.`);
     }
     return found;
+}
+
+/** Credentials of the right kind made of the render's placeholder (the offline render never has the real ones). */
+function placeholderCredentials(auth: ClusterAuthKind, placeholder: string): ClusterCredentials {
+    return auth === "bearer"
+        ? { bearerToken: placeholder }
+        : { exec: { command: placeholder, args: [], env: {}, apiVersion: EXEC_API_VERSIONS[0] } };
 }
 
 export interface ClustersPart {
@@ -271,7 +279,11 @@ export function validateClusters(
         secret = input.secret("clusterCredentials", "when clusters lists a remote cluster");
         // The shape is read once from the engine's value, here, so a missing token is a ConfigError and not a
         // failure halfway through a deployment. Only names of clusters and fields reach the messages.
-        const text = input.raw("clusterCredentials");
+        const stored = input.raw("clusterCredentials");
+        // The offline render holds no secret, only its placeholder: nothing to check, and the cluster Secrets and
+        // kubeconfigs are rendered with the placeholder in place of every credential (written as [secret]).
+        const text = stored === RENDER_SECRET_PLACEHOLDER ? undefined : stored;
+        if (stored === RENDER_SECRET_PLACEHOLDER) usable = true;
         let map: unknown;
         try {
             map = text === undefined ? undefined : JSON.parse(text);
@@ -298,6 +310,7 @@ export function validateClusters(
                 ? undefined
                 : pulumi.secret(
                       secret.apply((text) => {
+                          if (text === RENDER_SECRET_PLACEHOLDER) return placeholderCredentials(c.auth!, text);
                           let entry: unknown;
                           try {
                               entry = (JSON.parse(text) as Record<string, unknown>)[c.name];

@@ -301,3 +301,22 @@ describe("appsMode", () => {
         );
     });
 });
+
+describe("clusters in the offline render (secrets are the placeholder)", () => {
+    it("skips the credentials' shape check and builds credentials of the right kind from the placeholder", async () => {
+        const c = parsed("dev", { raw: clusters(EU, US), secrets: { clusterCredentials: "[secret]" } });
+        const values = await Promise.all(
+            c.clusters.map((cluster) => new Promise((resolve) => cluster.credentials!.apply(resolve))),
+        );
+        expect(values).toEqual([
+            { bearerToken: "[secret]" },
+            { exec: { command: "[secret]", args: [], env: {}, apiVersion: "client.authentication.k8s.io/v1" } },
+        ]);
+    });
+
+    it("still refuses a secret that is neither the placeholder nor a credentials map", () => {
+        expect(errorOf("dev", { raw: clusters(EU), secrets: { clusterCredentials: "[secret] " } })).toContain(
+            "gitops-stack:clusterCredentials: is not a JSON map",
+        );
+    });
+});
