@@ -5,7 +5,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, PROJECT, type StackConfig } from "../config";
-import { applyOverrides, readStackFile, StackFileError, withSecretPlaceholders } from "../offline/stackFile";
+import {
+    applyOverrides,
+    readStackFile,
+    SECRET_PLACEHOLDER,
+    StackFileError,
+    withSecretPlaceholders,
+} from "../offline/stackFile";
 import { declaredStack } from "./declared";
 import { diagnose } from "./diagnose";
 import { collectSnapshot, resolveContext, StatusUsageError, type KubeTarget } from "./kube";
@@ -31,10 +37,14 @@ export function loadStack(
         throw err;
     }
     const value = (key: string) => engine.values[`${PROJECT}:${key}`];
+    // A secret is never decrypted here: its placeholder is present (getSecret) but has no value to read, so rules
+    // that check a secret's shape (clusterCredentials) skip it, as they would for a value they cannot see.
+    const placeholder = (key: string) =>
+        engine.secretKeys.includes(`${PROJECT}:${key}`) && value(key) === SECRET_PLACEHOLDER;
     try {
         const config = parseStackConfig({
             stack,
-            get: value,
+            get: (key) => (placeholder(key) ? undefined : value(key)),
             // Secrets are placeholders here (the status command never needs one); they stay marked secret.
             getSecret: (key) => (value(key) === undefined ? undefined : pulumi.secret(value(key))),
             isSecret: (key) => engine.secretKeys.includes(key),

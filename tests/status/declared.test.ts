@@ -82,3 +82,18 @@ describe("fleet options: the declared objects follow the program", () => {
         expect(sets).toEqual([expect.objectContaining({ name: d.applicationSet, namespace: d.namespace })]);
     });
 });
+
+describe("a stack with remote clusters", () => {
+    it("loads without the cluster credentials (a secret the status command never reads)", () => {
+        const clusters = [
+            { name: "eu-1", server: "https://eu-1.example.com:6443", auth: "bearer" },
+            { name: "local", server: "https://kubernetes.default.svc" },
+        ];
+        const d = declared("prod", [`clusters=${JSON.stringify(clusters)}`]);
+        expect(d.applications.filter((a) => a.cluster === "eu-1").map((a) => [a.name, a.destinationServer])).toEqual([
+            ["prod-platform-eu-1", "https://eu-1.example.com:6443"],
+            ["prod-guestbook-eu-1", "https://eu-1.example.com:6443"],
+            ["prod-podinfo-eu-1", "https://eu-1.example.com:6443"],
+        ]);
+    });
+});
