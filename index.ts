@@ -12,3 +12,5 @@ export const targetRevision = outputs.targetRevision;
 export const projects = outputs.projects;
 export const applications = outputs.applications;
 export const sshPublicKey = outputs.sshPublicKey;
+export const sopsAgeRecipient = outputs.sopsAgeRecipient;
+export const sealedSecretsCertificate = outputs.sealedSecretsCertificate;

@@ -22,6 +22,10 @@ export interface StackOutputs {
      * nature, so not a secret output, although it is derived from one. Undefined when the key cannot be read.
      */
     sshPublicKey?: pulumi.Output<string | undefined>;
+    /** secretsInGit sops (Flux): the age recipient (age1...) to encrypt to. Public, not a secret output. */
+    sopsAgeRecipient?: pulumi.Output<string | undefined>;
+    /** secretsInGit sealed-secrets with a supplied key pair: the certificate to seal with (`kubeseal --cert`). */
+    sealedSecretsCertificate?: pulumi.Output<string>;
 }
 
 /** Composes the stack for a validated configuration: the operator chosen in config does the GitOps. */
@@ -36,6 +40,7 @@ export function deploy(config: StackConfig): StackOutputs {
         targetRevision: config.operator === "argocd" ? config.repo.revision : Object.values(config.repo.fluxRef)[0],
         projects: result.projects,
         applications: result.applications,
+        ...result.delivery,
         ...(config.repo.auth.kind === "ssh"
             ? { sshPublicKey: pulumi.unsecret(config.repo.auth.privateKey.apply(sshPublicKey)) }
             : {}),

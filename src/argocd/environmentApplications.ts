@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { childOptions } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
 import { creationOrder, dependencies, dependsOnList, healthGate } from "./ordering";
+import { ROLLOUT_IGNORE_DIFFERENCES } from "../shared/rollouts";
 
 export interface ApplicationSource {
     /** Application name (Kubernetes name in the Argo CD namespace). */
@@ -68,11 +69,15 @@ export const SYNC_OPTIONS = [
  * without HPA) still syncs. A plain jsonPointers /spec/replicas would ignore those too
  * (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/#ignoring-fields-which-are-not-managed-by-argo-cd).
  */
-export const HPA_IGNORE_DIFFERENCES = ["Deployment", "StatefulSet"].map((kind) => ({
-    group: "apps",
-    kind,
-    managedFieldsManagers: ["kube-controller-manager"],
-}));
+export const HPA_IGNORE_DIFFERENCES = [
+    ...["Deployment", "StatefulSet"].map((kind) => ({
+        group: "apps",
+        kind,
+        managedFieldsManagers: ["kube-controller-manager"],
+    })),
+    // Argo Rollouts (issue 12): an HPA scales a Rollout's replicas the same way.
+    ...ROLLOUT_IGNORE_DIFFERENCES,
+];
 
 /** The `spec` of one Application. Only fields the user owns: `operation` and `status` belong to Argo CD. */
 export function applicationSpec(

@@ -3,7 +3,9 @@ import { CLUSTER_ENVIRONMENT_LABEL } from "../config/rules/clusters";
 import type { StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups } from "../shared/accessControl";
 import { EXISTING_INSTALL } from "../shared/chartSource";
+import { deployDeliveryAddons, type DeliveryOutputs } from "../shared/delivery";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
+import { rolloutActionPolicies } from "../shared/rollouts";
 import { AppProject } from "./appProject";
 import { EnvironmentApplicationSet } from "./applicationSet";
 import { EnvironmentClusters } from "./clusters";
@@ -13,7 +15,7 @@ import { ArgoCdImageUpdater } from "./imageUpdater";
 import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
 import { argoNotifications, subscriptionAnnotations } from "./notifications";
-import { argoPolicyCsv, projectRoles } from "./rbac";
+import { argoPolicyCsv, deployerRole, projectRoles } from "./rbac";
 import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
@@ -37,6 +39,8 @@ export interface ArgoCdStackOutputs {
     chartVersion: pulumi.Output<string>;
     projects: pulumi.Output<string>[];
     applications: pulumi.Output<string[]>;
+    /** Argo Rollouts / Sealed Secrets outputs (issue 12). */
+    delivery: DeliveryOutputs;
 }
 
 /** The Argo CD path of the program: install, credentials, projects, applications and access control. */
@@ -56,7 +60,13 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         ssoClientSecret: argocd.ssoClientSecret,
         secretValues: argocd.ssoConfigIsSecret,
         sshKnownHosts: repo.auth.kind === "ssh" ? repo.auth.knownHosts : undefined,
-        rbac: { policyCsv: argoPolicyCsv(access, tier, project), policyDefault: access.defaultPolicy },
+        rbac: {
+            // With Argo Rollouts, deployers also promote and abort canaries of their project (resource actions).
+            policyCsv:
+                argoPolicyCsv(access, tier, project) +
+                (config.delivery.rollouts ? rolloutActionPolicies(deployerRole(tier), project).join("\n") + "\n" : ""),
+            policyDefault: access.defaultPolicy,
+        },
         notifications,
         labels,
     };
@@ -267,11 +277,16 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         afterInstall,
     );
 
+    // Operator-neutral add-ons (issue 12): Argo Rollouts, Sealed Secrets. Deployers steer canaries through Argo CD's
+    // resource actions (policy above), so no Kubernetes write access is given to them here.
+    const delivery = deployDeliveryAddons(config);
+
     return {
         operator: "argocd",
         namespace: install.namespace,
         chartVersion: install instanceof ArgoCd ? install.chartVersion : pulumi.output(EXISTING_INSTALL),
         projects: [appProject.projectName, bootstrapProject.projectName],
         applications: applications.applicationNames,
+        delivery: delivery.outputs,
     };
 }

@@ -308,6 +308,40 @@ export const DECLARED_KEYS = {
         description:
             "Argo CD Image Updater write credential: <namespace>/<secret> of a Secret it pushes with. Empty: Argo CD's repository credentials.",
     },
+    argoRollouts: {
+        type: "string",
+        default: "",
+        description:
+            "Install the Argo Rollouts controller (canary Rollouts with analysis) with either operator: true or false. Empty: tier default (off in every tier; turn it on where apps ship a Rollout).",
+    },
+    argoRolloutsChartVersion: {
+        type: "string",
+        default: "2.41.0",
+        description: "Version of the argo-rollouts Helm chart (pinned; a bump is this one change).",
+    },
+    argoRolloutsChartRepository: {
+        type: "string",
+        default: "https://argoproj.github.io/argo-helm",
+        description:
+            "Where the argo-rollouts chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory (absolute, or ./ or ../ relative to the project) holding Chart.yaml.",
+    },
+    secretsInGit: {
+        type: "string",
+        default: "none",
+        description:
+            "How Secrets are kept in Git, never in plain text: none, sops (Flux decrypts with the age key sopsAgeKey) or sealed-secrets (the Sealed Secrets controller, either operator).",
+    },
+    sealedSecretsChartVersion: {
+        type: "string",
+        default: "2.18.5",
+        description: "Version of the sealed-secrets Helm chart (pinned; secretsInGit sealed-secrets).",
+    },
+    sealedSecretsChartRepository: {
+        type: "string",
+        default: "https://bitnami-labs.github.io/sealed-secrets",
+        description:
+            "Where the sealed-secrets chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory holding Chart.yaml.",
+    },
 } as const satisfies Record<string, DeclaredKey>;
 
 export type DeclaredKeyName = keyof typeof DECLARED_KEYS;
@@ -360,6 +394,12 @@ export const SECRET_KEYS = {
         "JSON map of alertChannels name to credentials: { token } (slack), { password } (email with username), { url } (teams), { url, headers?, hmacKey? } (webhook), { routingKey } (pagerduty) (required when alertChannels lists a channel).",
     clusterCredentials:
         "JSON map of cluster name to credentials, { bearerToken, caData? } or { exec: { command, args?, env?, apiVersion }, caData? } (required when clusters lists a remote cluster).",
+    sopsAgeKey:
+        "age private key (AGE-SECRET-KEY-1...) Flux decrypts SOPS-encrypted manifests with (secretsInGit sops); its public key is the stack output sopsAgeRecipient.",
+    sealedSecretsCertificate:
+        "PEM certificate of the Sealed Secrets key pair (secretsInGit sealed-secrets, optional, with sealedSecretsPrivateKey): a rebuilt cluster keeps decrypting what was sealed.",
+    sealedSecretsPrivateKey:
+        "PEM private key of the Sealed Secrets key pair (secretsInGit sealed-secrets, optional, with sealedSecretsCertificate).",
 } as const;
 
 export type SecretKeyName = keyof typeof SECRET_KEYS;

@@ -2,6 +2,7 @@ import { ConfigError } from "./errors";
 import { validateApps } from "./rules/apps";
 import { validateApplicationSetScope, validateAppsMode } from "./rules/appsMode";
 import { validateClusters } from "./rules/clusters";
+import { validateDelivery } from "./rules/delivery";
 import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
@@ -62,6 +63,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
+    const delivery = validateDelivery(input, operator, defaults, switches.highAvailability);
     validateProdSafeguards(
         input,
         {
@@ -132,6 +134,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             imageAutomation: flux.imageAutomation,
             highAvailability: switches.highAvailability,
         },
+        delivery: { ...delivery, imageRegistry: charts.imageRegistry },
         access,
         slack,
         alertChannels,

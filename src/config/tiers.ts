@@ -27,6 +27,11 @@ export interface TierDefaults {
     /** Flux Slack Alert: `info` reports every reconciliation event, `error` only failures. */
     readonly fluxAlertSeverity: "info" | "error";
     readonly imageAutomation: boolean;
+    /**
+     * Argo Rollouts controller (issue 12): off in every tier. It is cluster-wide and only useful once an app ships
+     * a Rollout, so a stack turns it on where that is the case.
+     */
+    readonly argoRollouts: boolean;
 }
 
 const NAMESPACE: GroupKind = { group: "", kind: "Namespace" };
@@ -52,6 +57,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxRetryInterval: "30s",
         fluxAlertSeverity: "info",
         imageAutomation: true,
+        argoRollouts: false,
     },
     staging: {
         autoSync: true,
@@ -68,6 +74,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxRetryInterval: "1m",
         fluxAlertSeverity: "info",
         imageAutomation: true,
+        argoRollouts: false,
     },
     prod: {
         autoSync: false,
@@ -84,5 +91,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxRetryInterval: "2m",
         fluxAlertSeverity: "error",
         imageAutomation: false,
+        argoRollouts: false,
     },
 };

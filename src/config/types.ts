@@ -259,6 +259,31 @@ export interface ClusterConfig {
     readonly credentials?: pulumi.Output<ClusterCredentials>;
 }
 
+/** How a stack keeps Secrets in Git (issue 12): never in plain text. */
+export const SECRETS_IN_GIT = ["none", "sops", "sealed-secrets"] as const;
+export type SecretsInGit = (typeof SECRETS_IN_GIT)[number];
+
+/** Progressive delivery and secrets from Git (issue 12), for either operator. */
+export interface DeliveryConfig {
+    /** Argo Rollouts controller (argoRollouts): its chart; undefined: not installed. */
+    readonly rollouts?: {
+        readonly chart: ChartSource;
+        /** Two controllers with leader election and a PodDisruptionBudget (highAvailability). */
+        readonly highAvailability: boolean;
+    };
+    readonly secretsInGit: SecretsInGit;
+    /** Registry prefix the add-on images are pulled from (imageRegistry, as for the operators); undefined: the charts'. */
+    readonly imageRegistry?: string;
+    /** secretsInGit sops (Flux): the age private key (AGE-SECRET-KEY-1...), a secret Output. */
+    readonly sopsAgeKey?: pulumi.Output<string>;
+    /** secretsInGit sealed-secrets: the controller's chart, and its key pair when the stack supplies one. */
+    readonly sealedSecrets?: {
+        readonly chart: ChartSource;
+        /** PEM certificate and private key (secret Outputs): a rebuilt cluster keeps decrypting what was sealed. */
+        readonly keyPair?: { readonly certificate: pulumi.Output<string>; readonly privateKey: pulumi.Output<string> };
+    };
+}
+
 /** Everything a stack is configured with, validated. Built once by `loadConfig`; components never read config. */
 export interface StackConfig {
     readonly stack: string;
@@ -276,6 +301,8 @@ export interface StackConfig {
     readonly clusters: readonly ClusterConfig[];
     readonly argocd: ArgoCdConfig;
     readonly flux: FluxConfig;
+    /** Argo Rollouts and secrets in Git (issue 12). */
+    readonly delivery: DeliveryConfig;
     readonly access: AccessConfig;
     readonly slack?: SlackConfig;
     /** Notification channels of structured key `alertChannels` (the Slack keys above stay a channel of their own). */

@@ -57,6 +57,13 @@ export interface EnvironmentKustomizationsArgs {
     labels?: Record<string, string>;
     /** Annotations for every Kustomization, e.g. the prod acknowledgement the policy pack reads. */
     annotations?: Record<string, string>;
+    /**
+     * secretsInGit sops: the Secret (in `namespace`) with the age key kustomize-controller decrypts SOPS-encrypted
+     * manifests with (`decryption: {provider: sops, secretRef}`). @default no decryption
+     */
+    decryptionSecret?: string;
+    /** CEL health checks of custom resources (e.g. Argo Rollouts), evaluated when `wait` is on. @default none */
+    healthCheckExprs?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 /** The `spec` of one Kustomization. Only fields the user owns: `status` belongs to kustomize-controller. */
@@ -78,6 +85,9 @@ export function kustomizationSpec(
         wait: args.wait,
     };
     if (app.dependsOn.length > 0) spec.dependsOn = app.dependsOn.map((name) => ({ name }));
+    if (args.decryptionSecret) spec.decryption = { provider: "sops", secretRef: { name: args.decryptionSecret } };
+    if (args.healthCheckExprs && args.healthCheckExprs.length > 0)
+        spec.healthCheckExprs = args.healthCheckExprs.map((check) => ({ ...check }));
     return spec;
 }
 

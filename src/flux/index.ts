@@ -3,8 +3,11 @@ import { TIER_DEFAULTS } from "../config/tiers";
 import type { AppConfig, ClusterConfig, StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups, type ApiResources } from "../shared/accessControl";
 import { EXISTING_INSTALL } from "../shared/chartSource";
+import { deployDeliveryAddons, type DeliveryOutputs } from "../shared/delivery";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
+import { ROLLOUT_HEALTH_CHECK_EXPRS } from "../shared/rollouts";
 import { ClusterKubeconfigs } from "./clusters";
+import { SopsDecryption } from "./decryption";
 import { EnvironmentKustomizations } from "./environmentKustomizations";
 import { Flux } from "./flux";
 import { GitCredentials } from "./gitCredentials";
@@ -15,6 +18,7 @@ import { EnvironmentTenancy } from "./tenancy";
 
 export { FLUX_API_VERSIONS } from "./constants";
 export { ClusterKubeconfigs, fluxKubeconfig, kubeconfigSecretName } from "./clusters";
+export { ageRecipient, SopsDecryption, SOPS_AGE_SECRET_KEY } from "./decryption";
 export { EnvironmentKustomizations, kustomizationSpec } from "./environmentKustomizations";
 export { Flux, fluxValues } from "./flux";
 export { fluxGitCredentialData, GitCredentials } from "./gitCredentials";
@@ -65,6 +69,8 @@ export interface FluxStackOutputs {
     projects: pulumi.Output<string>[];
     /** The environment's Kustomizations, one per app. */
     applications: pulumi.Output<string[]>;
+    /** SOPS age recipient, Sealed Secrets certificate (issue 12). */
+    delivery: DeliveryOutputs;
 }
 
 /**
@@ -193,6 +199,20 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
         { dependsOn: [...installed, credentials, ...reported] },
     );
 
+    // secretsInGit sops: the age key every Kustomization decrypts SOPS-encrypted manifests with.
+    const sops =
+        config.delivery.sopsAgeKey &&
+        new SopsDecryption(
+            "sops",
+            {
+                namespace: install.namespace,
+                secretName: `${environment}-sops-age`,
+                ageKey: config.delivery.sopsAgeKey,
+                labels,
+            },
+            afterInstall,
+        );
+
     const kustomizations = new EnvironmentKustomizations(
         "kustomizations",
         {
@@ -221,10 +241,21 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             labels,
             // The policy pack lets prod workloads be deleted with their Kustomization only with this mark.
             annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+            decryptionSecret: sops ? `${environment}-sops-age` : undefined,
+            // Argo Rollouts: a Rollout is healthy when its canary finished, failed when aborted (with `wait`).
+            healthCheckExprs: config.delivery.rollouts ? ROLLOUT_HEALTH_CHECK_EXPRS : undefined,
         },
         // The ServiceAccount and its RoleBindings outlive the Kustomizations on destroy: pruning impersonates them.
         // Each Kustomization depends on its own namespace's tenancy objects (`after`), not on the whole component.
-        { dependsOn: [...installed, source, ...reported, ...(kubeconfigs ? [kubeconfigs] : [])] },
+        {
+            dependsOn: [
+                ...installed,
+                source,
+                ...reported,
+                ...(kubeconfigs ? [kubeconfigs] : []),
+                ...(sops ? [sops] : []),
+            ],
+        },
     );
 
     if (imageApps.length > 0) {
@@ -262,11 +293,20 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
         afterInstall,
     );
 
+    // Operator-neutral add-ons (issue 12). Flux has no UI: deployers promote and abort canaries with kubectl in their
+    // environment's namespaces (after the tenancy created them).
+    const appNamespaces = [...new Set(config.apps.map((a) => a.namespace))];
+    const delivery = deployDeliveryAddons(config, {
+        deployerNamespaces: appNamespaces,
+        deployerNamespacesAfter: appNamespaces.flatMap((ns) => tenancy.resourcesFor(ns)),
+    });
+
     return {
         operator: "flux",
         namespace: install.namespace,
         chartVersion: install.chartVersion,
         projects: [],
         applications: kustomizations.kustomizationNames,
+        delivery: { ...delivery.outputs, ...(sops ? { sopsAgeRecipient: sops.recipient } : {}) },
     };
 }

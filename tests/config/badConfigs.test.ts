@@ -1403,6 +1403,44 @@ EVERY_KEY.push(
     ),
 );
 
+// Progressive delivery and secrets in Git (issue 12).
+EVERY_KEY.push(
+    bad("every key", "staging", ["argoRollouts=yes"], "argoRollouts", "yes", /true, false, or empty/),
+    bad(
+        "every key",
+        "prod",
+        ["argoRollouts=true", "argoRolloutsChartVersion=^2.41"],
+        "argoRolloutsChartVersion",
+        "^2.41",
+        /exact chart version/,
+    ),
+    bad(
+        "every key",
+        "dev",
+        ["argoRolloutsChartRepository=http://charts.example.com"],
+        "argoRolloutsChartRepository",
+        "http://charts.example.com",
+        /https:\/\/ chart repository/,
+    ),
+    bad("every key", "dev", ["secretsInGit=vault"], "secretsInGit", "vault", /none, sops, sealed-secrets/),
+    bad(
+        "every key",
+        "dev",
+        ["secretsInGit=sealed-secrets", "sealedSecretsChartVersion=latest"],
+        "sealedSecretsChartVersion",
+        "latest",
+        /exact chart version/,
+    ),
+    bad(
+        "every key",
+        "staging",
+        ["sealedSecretsChartRepository=charts"],
+        "sealedSecretsChartRepository",
+        "charts",
+        /local chart directory/,
+    ),
+);
+
 const TABLE: readonly Row[] = [
     ...TIER,
     ...PROD_RELAXATIONS,

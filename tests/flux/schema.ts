@@ -48,6 +48,10 @@ function fieldsOf(file: string): Map<string, Field> {
         const element = /^Array<(\w+)>$/.exec(type)?.[1] ?? type;
         fields.set(m[1], { type, file: imports.get(element) });
     }
+    // Fields inherited from a base interface (e.g. CustomHealthCheck extends HealthCheckExpressions).
+    const base = /^export interface \w+ extends (\w+)/.exec(body)?.[1];
+    const baseFile = base && imports.get(base);
+    if (baseFile) for (const [key, field] of fieldsOf(baseFile)) if (!fields.has(key)) fields.set(key, field);
     declarations.set(file, fields);
     return fields;
 }

@@ -35,7 +35,14 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
             exec: { command: "argocd-k8s-auth", args: ["aws", "--cluster-name", "us-1"], apiVersion: "client.authentication.k8s.io/v1beta1" },
         },
     }),
+    // A real age identity (age-keygen v1.2.1; its public key: TEST_AGE_RECIPIENT), used only by the tests.
+    sopsAgeKey: "AGE-SECRET-KEY-1JMMFVDR5C9X5JPU39TAYN6SJKMG9YT0CKZ0EFC2UP0QW8AH7A9FQAQVJWS",
+    sealedSecretsCertificate: "-----BEGIN CERTIFICATE-----\ntest-sealed-cert-4f1c\n-----END CERTIFICATE-----\n",
+    sealedSecretsPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest-sealed-key-4f1c\n-----END PRIVATE KEY-----\n",
 };
+
+/** The public key of TEST_SECRETS.sopsAgeKey, as age-keygen printed it. */
+export const TEST_AGE_RECIPIENT = "age10wpxqtayywrtrsud4twnr7vwg8w49ejuhew2rrq2g7shxqa2qgrsknulp3";
 
 export interface StackOptions {
     /** `key=value` overrides, as `pulumi config set key value`. */

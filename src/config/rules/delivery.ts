@@ -1,0 +1,99 @@
+import type { TierDefaults } from "../tiers";
+import { SECRETS_IN_GIT, type ChartRepository, type DeliveryConfig, type Operator } from "../types";
+import { parseChartRepository } from "./chart";
+import type { ConfigInput } from "./context";
+import { localChartVersionProblem } from "./imageUpdater";
+
+const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+const CHART_FORMS =
+    "an https:// chart repository URL, an oci://host/path registry reference, or a local chart directory (absolute, or starting with ./ or ../) that holds Chart.yaml";
+
+type ChartKeys =
+    | { version: "argoRolloutsChartVersion"; repository: "argoRolloutsChartRepository" }
+    | { version: "sealedSecretsChartVersion"; repository: "sealedSecretsChartRepository" };
+
+/** A pinned add-on chart: exact version, and a repository in one of the forms the operators' charts take. */
+function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boolean) {
+    const version = input.pattern(
+        keys.version,
+        CHART_VERSION,
+        `an exact chart version such as ${example} (no ranges, never latest)`,
+    );
+    const value = input.str(keys.repository).replace(/\/+$/, "");
+    const parsed = parseChartRepository(value);
+    if (typeof parsed === "string") {
+        input.problem(keys.repository, `${parsed}; expected ${CHART_FORMS}.`);
+        return undefined;
+    }
+    // Helm ignores the version of a chart directory: the directory must hold the pinned one.
+    if (used && parsed.kind === "local") {
+        const problem = localChartVersionProblem(parsed.url, version);
+        if (problem) input.problem(keys.repository, `${problem}; expected the chart directory of the pinned version.`);
+    }
+    return { repository: parsed as ChartRepository, version };
+}
+
+/**
+ * Progressive delivery and secrets in Git (issue 12): whether the Argo Rollouts controller is installed, and how
+ * Secrets reach the cluster from Git. Combinations that cannot work are refused with what to use instead; secret
+ * values are not read here, only their presence and that they are stored encrypted.
+ */
+export function validateDelivery(
+    input: ConfigInput,
+    operator: Operator,
+    defaults: TierDefaults,
+    highAvailability: boolean,
+): DeliveryConfig {
+    const rolloutsOn = input.tierBool("argoRollouts", defaults.argoRollouts);
+    const rolloutsChart = chartOf(
+        input,
+        { version: "argoRolloutsChartVersion", repository: "argoRolloutsChartRepository" },
+        "2.41.0",
+        rolloutsOn,
+    );
+    const secretsInGit = input.oneOf("secretsInGit", SECRETS_IN_GIT);
+    const sealedOn = secretsInGit === "sealed-secrets";
+    const sealedChart = chartOf(
+        input,
+        { version: "sealedSecretsChartVersion", repository: "sealedSecretsChartRepository" },
+        "2.18.5",
+        sealedOn,
+    );
+
+    let sopsAgeKey: DeliveryConfig["sopsAgeKey"];
+    if (secretsInGit === "sops") {
+        if (operator === "argocd")
+            input.problem(
+                "secretsInGit",
+                `"sops" cannot work with operator argocd: Argo CD has no SOPS decryption (it would need a config management plugin with the private key in the repo server); expected sealed-secrets (SealedSecrets in Git, decrypted by the Sealed Secrets controller), or operator flux, whose kustomize-controller decrypts SOPS natively.`,
+            );
+        else
+            sopsAgeKey = input.secret(
+                "sopsAgeKey",
+                "with secretsInGit sops (the age private key Flux decrypts with; generate one with age-keygen)",
+            );
+    }
+
+    let keyPair: NonNullable<DeliveryConfig["sealedSecrets"]>["keyPair"];
+    if (sealedOn) {
+        const hasCert = input.source.getSecret("sealedSecretsCertificate") !== undefined;
+        const hasKey = input.source.getSecret("sealedSecretsPrivateKey") !== undefined;
+        if (hasCert !== hasKey)
+            input.problem(
+                hasCert ? "sealedSecretsPrivateKey" : "sealedSecretsCertificate",
+                `is not set while ${hasCert ? "sealedSecretsCertificate" : "sealedSecretsPrivateKey"} is; expected both halves of the key pair (pulumi config set --secret sealedSecretsCertificate < tls.crt; pulumi config set --secret sealedSecretsPrivateKey < tls.key), or neither to let the controller generate its own.`,
+            );
+        else if (hasCert) {
+            const certificate = input.secret("sealedSecretsCertificate", "with sealedSecretsPrivateKey");
+            const privateKey = input.secret("sealedSecretsPrivateKey", "with sealedSecretsCertificate");
+            if (certificate && privateKey) keyPair = { certificate, privateKey };
+        }
+    }
+
+    return {
+        rollouts: rolloutsOn && rolloutsChart ? { chart: rolloutsChart, highAvailability } : undefined,
+        secretsInGit,
+        sopsAgeKey,
+        sealedSecrets: sealedOn && sealedChart ? { chart: sealedChart, keyPair } : undefined,
+    };
+}

@@ -1,0 +1,67 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config/types";
+import { readOnlyGroups } from "./accessControl";
+import { commonLabels } from "./metadata";
+import { ArgoRollouts } from "./rollouts";
+import { SealedSecrets } from "./secretsInGit";
+
+/** Stack outputs of issue 12's add-ons (absent when the stack does not use them). */
+export interface DeliveryOutputs {
+    /** secretsInGit sops (Flux): the age recipient (age1...) teams encrypt to. */
+    sopsAgeRecipient?: pulumi.Output<string | undefined>;
+    /** secretsInGit sealed-secrets with a supplied key pair: the PEM certificate `kubeseal --cert` seals with. */
+    sealedSecretsCertificate?: pulumi.Output<string>;
+}
+
+export interface DeliveryAddons {
+    rollouts?: ArgoRollouts;
+    sealedSecrets?: SealedSecrets;
+    outputs: DeliveryOutputs;
+}
+
+/**
+ * The operator-neutral add-ons of a stack: the Argo Rollouts controller (argoRollouts) and the Sealed Secrets
+ * controller (secretsInGit sealed-secrets). Both are independent of the operator's release: the workloads that use
+ * them come from Git, and each chart installs its own CRDs.
+ */
+export function deployDeliveryAddons(
+    config: StackConfig,
+    options: {
+        /** Flux: deployers steer canaries with kubectl in these namespaces (Argo CD: through resource actions). */
+        deployerNamespaces?: readonly string[];
+        deployerNamespacesAfter?: readonly pulumi.Resource[];
+    } = {},
+): DeliveryAddons {
+    const { delivery, access, tier } = config;
+    const labels = commonLabels(tier);
+    const rollouts =
+        delivery.rollouts &&
+        new ArgoRollouts("argo-rollouts", {
+            chartVersion: delivery.rollouts.chart.version,
+            chartRepository: delivery.rollouts.chart.repository,
+            imageRegistry: delivery.imageRegistry,
+            highAvailability: delivery.rollouts.highAvailability,
+            readOnlyGroups: readOnlyGroups(access),
+            deployers: options.deployerNamespaces && {
+                groups: access.deployerGroups,
+                namespaces: options.deployerNamespaces,
+                after: options.deployerNamespacesAfter,
+            },
+            namePrefix: `gitops-stack-${tier}`,
+            labels,
+        });
+    const sealedSecrets =
+        delivery.sealedSecrets &&
+        new SealedSecrets("sealed-secrets", {
+            chartVersion: delivery.sealedSecrets.chart.version,
+            chartRepository: delivery.sealedSecrets.chart.repository,
+            imageRegistry: delivery.imageRegistry,
+            keyPair: delivery.sealedSecrets.keyPair,
+            labels,
+        });
+    return {
+        rollouts,
+        sealedSecrets,
+        outputs: sealedSecrets?.certificate ? { sealedSecretsCertificate: sealedSecrets.certificate } : {},
+    };
+}

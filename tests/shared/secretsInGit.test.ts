@@ -1,0 +1,86 @@
+/**
+ * Sealed Secrets (secretsInGit sealed-secrets) under both operators: the pinned chart in its own namespace, the
+ * stack's key pair stored before the controller starts (kept secret, rotation off), the certificate exported.
+ */
+import { describe, expect, it } from "vitest";
+import { isSecretValue } from "../../src/offline/mockRun";
+import { renderConfig } from "../../src/offline/render";
+import {
+    SEALED_SECRETS_CONTROLLER,
+    SEALED_SECRETS_KEY_LABEL,
+    sealedSecretsValues,
+} from "../../src/shared/secretsInGit";
+import { byType, findOne, plain, runStack, stackConfig, TEST_SECRETS } from "../support/stacks";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const sealedRelease = (run: Awaited<ReturnType<typeof runStack>>) =>
+    plain(
+        byType(run.resources, RELEASE).find((r) => (r.inputs as { name?: string }).name === SEALED_SECRETS_CONTROLLER)
+            ?.inputs,
+    ) as Record<string, any> | undefined;
+
+describe.each(["argocd", "flux"] as const)("secretsInGit=sealed-secrets with operator %s", (operator) => {
+    const config = [`operator=${operator}`, "secretsInGit=sealed-secrets"];
+
+    it("installs the pinned chart as the controller kubeseal finds by default, in its own namespace", async () => {
+        const run = await runStack("staging", { config });
+        expect(sealedRelease(run)).toMatchObject({
+            chart: "sealed-secrets",
+            version: "2.18.5",
+            repositoryOpts: { repo: "https://bitnami-labs.github.io/sealed-secrets" },
+            namespace: "sealed-secrets",
+            values: { fullnameOverride: "sealed-secrets-controller" },
+        });
+    });
+
+    it("stores the supplied key pair as the active sealing key before the controller starts, with rotation off", async () => {
+        const run = await runStack("prod", { config });
+        const key = findOne(run.resources, "kubernetes:core/v1:Secret", "sealed-secrets-key");
+        expect(isSecretValue((key.inputs as { stringData: unknown }).stringData)).toBe(true);
+        expect(plain(key.inputs)).toMatchObject({
+            metadata: { namespace: "sealed-secrets", labels: { [SEALED_SECRETS_KEY_LABEL]: "active" } },
+            type: "kubernetes.io/tls",
+            stringData: {
+                "tls.crt": TEST_SECRETS.sealedSecretsCertificate,
+                "tls.key": TEST_SECRETS.sealedSecretsPrivateKey,
+            },
+        });
+        const release = byType(run.resources, RELEASE).find(
+            (r) => (r.inputs as { name?: string }).name === SEALED_SECRETS_CONTROLLER,
+        )!;
+        expect(release.dependencies).toContain(key.urn);
+        expect(sealedRelease(run)!.values.keyrenewperiod).toBe("0");
+        // The certificate is public: exported in clear for `kubeseal --cert`.
+        expect(run.outputs.sealedSecretsCertificate).toBe(TEST_SECRETS.sealedSecretsCertificate);
+    });
+
+    it("lets the controller make (and renew) its own key when none is supplied; no certificate output", async () => {
+        const run = await runStack("dev", {
+            config,
+            secrets: { sealedSecretsCertificate: null, sealedSecretsPrivateKey: null },
+        });
+        expect(run.resources.some((r) => r.name === "sealed-secrets-key")).toBe(false);
+        expect(sealedRelease(run)!.values.keyrenewperiod).toBeUndefined();
+        expect(run.outputs.sealedSecretsCertificate).toBeUndefined();
+    });
+
+    it("never renders the private key", async () => {
+        const render = await renderConfig("prod", stackConfig("prod", { config }));
+        const all = [...render.files.values()].join("\n");
+        expect(all).toContain("sealed-secrets-key-gitops-stack");
+        expect(all).not.toContain("test-sealed-key-4f1c");
+    });
+});
+
+it("installs nothing for secretsInGit none", async () => {
+    const run = await runStack("prod");
+    expect(sealedRelease(run)).toBeUndefined();
+    expect(run.outputs.sealedSecretsCertificate).toBeUndefined();
+});
+
+it("pulls the controller image from the mirror with its path kept", () => {
+    expect(sealedSecretsValues({ imageRegistry: "registry.internal:5000/mirror", suppliedKey: false })).toEqual({
+        fullnameOverride: "sealed-secrets-controller",
+        image: { registry: "registry.internal:5000/mirror", repository: "bitnami/sealed-secrets-controller" },
+    });
+});
