@@ -158,6 +158,8 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
                     ),
                 ],
                 eventMetadata: { environment: tier },
+                // Where the tier reports errors only (prod), drift corrections get an Alert of their own (issue 13).
+                driftAlert: true,
                 labels,
             },
             afterInstall,

@@ -32,6 +32,11 @@ export interface SlackNotificationsArgs {
     eventSources: readonly EventSource[];
     /** Fields added to every message, e.g. `{ environment: "prod" }`. */
     eventMetadata?: Record<string, string>;
+    /**
+     * Also report drift corrections when eventSeverity is `error` (which leaves them out): a second Alert
+     * `<name>-drift` on the Kustomizations, filtered to kustomize-controller's apply events (DRIFT_INCLUSION).
+     */
+    driftAlert?: boolean;
     /** Slack API endpoint. @default https://slack.com/api/chat.postMessage (the endpoint for bot tokens) */
     address?: string;
     /** Labels for every object the component creates (the environment's common labels). */
@@ -113,6 +118,26 @@ export class SlackNotifications extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (args.driftAlert && args.eventSeverity === "error") {
+            new k8s.apiextensions.CustomResource(
+                `${name}-drift-alert`,
+                {
+                    apiVersion: FLUX_API_VERSIONS.Alert,
+                    kind: "Alert",
+                    metadata: { name: `${name}-drift`, namespace: args.namespace, labels: args.labels },
+                    spec: {
+                        ...alertSpec(
+                            { ...args, eventSources: args.eventSources.filter((s) => s.kind === "Kustomization") },
+                            provider.metadata.name,
+                        ),
+                        eventSeverity: "info",
+                        inclusionList: [DRIFT_INCLUSION],
+                    },
+                },
+                child,
+            );
+        }
 
         this.providerName = provider.metadata.name;
         this.alertName = alert.metadata.name;

@@ -71,17 +71,23 @@ describe("Slack notifications", () => {
             dev: {
                 "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-dev",
                 "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-dev",
+                "notifications.argoproj.io/subscribe.on-drift-corrected.slack": "deploys-dev",
             },
             staging: {
                 "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-staging",
                 "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-staging",
                 "notifications.argoproj.io/subscribe.on-deployed.slack": "deploys-staging",
+                "notifications.argoproj.io/subscribe.on-drift-corrected.slack": "deploys-staging",
             },
+            // Prod (manual sync) also learns of changes waiting in Git and of a sync status Argo CD cannot determine.
             prod: {
                 "notifications.argoproj.io/subscribe.on-sync-failed.slack": "deploys-prod",
                 "notifications.argoproj.io/subscribe.on-health-degraded.slack": "deploys-prod",
                 "notifications.argoproj.io/subscribe.on-deployed.slack": "deploys-prod",
                 "notifications.argoproj.io/subscribe.on-sync-succeeded.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-drift-corrected.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-out-of-sync.slack": "deploys-prod",
+                "notifications.argoproj.io/subscribe.on-sync-status-unknown.slack": "deploys-prod",
             },
         };
         for (const [stack, annotations] of Object.entries(expected)) {

@@ -96,6 +96,7 @@ describe("Argo CD alert channels", () => {
             [`${sub}on-sync-failed.slack`]: "deploys-staging",
             [`${sub}on-health-degraded.slack`]: "deploys-staging",
             [`${sub}on-deployed.slack`]: "deploys-staging",
+            [`${sub}on-drift-corrected.slack`]: "deploys-staging",
             [`${sub}on-sync-failed.deploys`]: "deploys-team",
             [`${sub}on-drift-corrected.deploys`]: "deploys-team",
             [`${sub}on-sync-failed.mail`]: "oncall@acme.example;platform@acme.example",

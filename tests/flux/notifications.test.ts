@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { DRIFT_INCLUSION } from "../../src/flux/notifications";
 import { isSecretValue, type ProgramRun } from "../../src/offline/mockRun";
 import type { StackOutputs } from "../../src/program";
 import { STACKS, TEST_SECRETS, customResources, findOne, plain, runStack } from "../support/stacks";
@@ -9,7 +10,8 @@ beforeAll(async () => {
     for (const stack of STACKS) runs.set(stack, await runStack(stack, { config: [FLUX] }));
 });
 const run = (stack: string) => runs.get(stack)!;
-const alert = (stack: string) => customResources(run(stack).resources, "Alert")[0];
+const alert = (stack: string) =>
+    customResources(run(stack).resources, "Alert").find((a) => a.metadata.name === `slack-${stack}`)!;
 const provider = (stack: string) => customResources(run(stack).resources, "Provider")[0];
 
 describe.each(STACKS)("stack %s: Slack notifications", (stack) => {
@@ -70,6 +72,26 @@ describe("severity per environment", () => {
         expect(alert("dev").spec.eventSeverity).toBe("info");
         expect(alert("staging").spec.eventSeverity).toBe("info");
         expect(alert("prod").spec.eventSeverity).toBe("error");
+    });
+
+    it("adds a drift Alert where the tier reports errors only (prod), so reverted manual changes still reach Slack", () => {
+        const names = (stack: string) => customResources(run(stack).resources, "Alert").map((a) => a.metadata.name);
+        expect(names("dev")).toEqual(["slack-dev"]);
+        expect(names("staging")).toEqual(["slack-staging"]);
+        expect(names("prod").sort()).toEqual(["slack-prod", "slack-prod-drift"]);
+        const drift = customResources(run("prod").resources, "Alert").find(
+            (a) => a.metadata.name === "slack-prod-drift",
+        )!;
+        expect(drift.spec).toEqual({
+            providerRef: { name: "slack-prod" },
+            eventSeverity: "info",
+            inclusionList: [DRIFT_INCLUSION],
+            eventSources: ["platform", "guestbook", "podinfo"].map((a) => ({
+                kind: "Kustomization",
+                name: `prod-${a}`,
+            })),
+            eventMetadata: { environment: "prod" },
+        });
     });
 });
 

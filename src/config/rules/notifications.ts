@@ -76,7 +76,8 @@ export function validateNotifications(
                 "slackChannel",
                 `${quote(channel)} is not valid; expected a Slack channel name such as deploys-${tier}.`,
             );
-        const events = eventsValue.length > 0 ? (eventsValue as AlertEvent[]) : [...defaults.slackEvents];
+        const events =
+            eventsValue.length > 0 ? (eventsValue as AlertEvent[]) : defaultAlertEvents(tier, operator, defaults);
         if (tier === "prod" && !(events.includes("sync-failed") && events.includes("health-degraded"))) {
             input.problem(
                 "slackTriggers",
