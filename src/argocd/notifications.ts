@@ -120,7 +120,8 @@ function template(spec: EventSpec, event: AlertEvent, webhooks: readonly string[
     ];
     const text = `${spec.title}: application {{.app.metadata.name}} ({{.app.spec.project}})`;
     const body: Record<string, unknown> = {
-        message: `${text}. <${APP_LINK}|Open in Argo CD>`,
+        // Slack's link syntax for Slack, the plain URL for every other service (e-mail, Teams text).
+        message: `${text}. {{if eq .serviceType "slack"}}<${APP_LINK}|Open in Argo CD>{{else}}${APP_LINK}{{end}}`,
         email: { subject: text },
         slack: {
             attachments: JSON.stringify([

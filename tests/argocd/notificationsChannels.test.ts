@@ -115,6 +115,10 @@ describe("Argo CD alert channels", () => {
         const failed = YAML.parse(templates["template.app-sync-failed"]);
         expect(failed.email.subject).toBe("Sync failed: application {{.app.metadata.name}} ({{.app.spec.project}})");
         expect(failed["teams-workflows"].title).toBe(failed.email.subject);
+        // Slack's link syntax only for Slack; e-mail and Teams get the plain URL.
+        expect(failed.message).toBe(
+            'Sync failed: application {{.app.metadata.name}} ({{.app.spec.project}}). {{if eq .serviceType "slack"}}<{{.context.argocdUrl}}/applications/{{.app.metadata.name}}|Open in Argo CD>{{else}}{{.context.argocdUrl}}/applications/{{.app.metadata.name}}{{end}}',
+        );
         expect(failed.pagerdutyv2).toMatchObject({
             severity: "error",
             source: "{{.app.spec.destination.server}}",
