@@ -1,0 +1,5 @@
+module gitops-stack/scripts/argo-triggers
+
+go 1.22
+
+require github.com/expr-lang/expr v1.17.8

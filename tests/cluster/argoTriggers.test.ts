@@ -1,0 +1,109 @@
+/**
+ * The program's Argo CD notification triggers, evaluated by the expression engine Argo CD's notifications
+ * controller runs (github.com/expr-lang/expr at the version argo-cd v3.4 pins; scripts/argo-triggers), against
+ * Application states: no Argo CD controller runs in the test cluster, so this is where the conditions meet the real
+ * engine. Part of the cluster suite because it builds Go, as the suite's other binaries are built.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { notificationsValues } from "../../src/argocd/notifications";
+
+const ROOT = path.resolve(__dirname, "../..");
+const hasGo = spawnSync("go", ["version"]).status === 0;
+// Against an existing cluster the suite builds nothing, and Go may be absent there.
+const skip = !hasGo && process.env.GITOPS_STACK_EXISTING_CLUSTER === "1";
+
+interface Result {
+    fired: boolean;
+    oncePer?: unknown;
+    error?: string;
+}
+
+const values = notificationsValues({ services: {}, webhooks: [] }, "https://argocd.example") as {
+    triggers: Record<string, string>;
+};
+const triggers = Object.fromEntries(
+    Object.entries(values.triggers).map(([key, text]) => [key.replace(/^trigger\./, ""), YAML.parse(text)[0]]),
+);
+
+let binary = "";
+beforeAll(() => {
+    if (skip) return;
+    if (!hasGo) throw new Error("the cluster suite needs Go (it builds its binaries); none is on PATH");
+    binary = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-argo-triggers-")), "argo-triggers");
+    execFileSync("go", ["build", "-o", binary, "."], { cwd: path.join(ROOT, "scripts/argo-triggers"), stdio: "pipe" });
+});
+
+function evaluate(cases: Array<{ trigger: string; app: unknown }>): Result[] {
+    const out = execFileSync(binary, [], { input: JSON.stringify({ triggers, cases }), encoding: "utf8" });
+    return JSON.parse(out) as Result[];
+}
+
+const synced = (history: string[], initiatedBy: Record<string, unknown> | undefined, health = "Healthy") => ({
+    status: {
+        health: { status: health },
+        sync: { status: "Synced", revision: history[history.length - 1] },
+        operationState: {
+            phase: "Succeeded",
+            finishedAt: "2026-11-25T12:00:00Z",
+            operation: initiatedBy === undefined ? {} : { initiatedBy },
+            syncResult: { revision: history[history.length - 1] },
+        },
+        history: history.map((revision, id) => ({ id, revision })),
+    },
+});
+
+describe.skipIf(skip)("Argo CD triggers under Argo CD's expression engine", () => {
+    it("on-drift-corrected fires for a self-heal only", () => {
+        const cases = [
+            ["self-heal of the deployed revision", synced(["a1", "a1"], { automated: true }), true],
+            ["automated sync of a new commit", synced(["a1", "b2"], { automated: true }), false],
+            ["a person's sync of the same revision", synced(["a1", "a1"], { username: "admin" }), false],
+            ["the first sync", synced(["a1"], { automated: true }), false],
+            ["no initiator recorded", synced(["a1", "a1"], undefined), false],
+            ["a self-heal that left the app degraded", synced(["a1", "a1"], { automated: true }, "Degraded"), false],
+            ["an app never synced", { status: { health: { status: "Missing" } } }, false],
+        ] as const;
+        const results = evaluate(cases.map(([, app]) => ({ trigger: "on-drift-corrected", app })));
+        results.forEach((r, i) => {
+            expect(r.error, cases[i][0]).toBeUndefined();
+            expect(r.fired, cases[i][0]).toBe(cases[i][2]);
+        });
+        // Once per finished sync: the next self-heal notifies again.
+        expect(results[0].oncePer).toBe("2026-11-25T12:00:00Z");
+    });
+
+    it("on-out-of-sync fires once per waiting revision; on-sync-status-unknown on Unknown", () => {
+        const app = (status: string) => ({
+            status: { sync: { status, revision: "c3" }, health: { status: "Healthy" } },
+        });
+        const [waiting, done, unknown, known] = evaluate([
+            { trigger: "on-out-of-sync", app: app("OutOfSync") },
+            { trigger: "on-out-of-sync", app: app("Synced") },
+            { trigger: "on-sync-status-unknown", app: app("Unknown") },
+            { trigger: "on-sync-status-unknown", app: app("Synced") },
+        ]);
+        expect(waiting).toEqual({ fired: true, oncePer: "c3" });
+        expect(done.fired).toBe(false);
+        expect(unknown).toEqual({ fired: true });
+        expect(known.fired).toBe(false);
+    });
+
+    it("the catalog events fire on their states", () => {
+        const [deployed, failed, degraded] = evaluate([
+            { trigger: "on-deployed", app: synced(["a1"], { automated: true }) },
+            {
+                trigger: "on-sync-failed",
+                app: { status: { health: { status: "Healthy" }, operationState: { phase: "Failed" } } },
+            },
+            { trigger: "on-health-degraded", app: { status: { health: { status: "Degraded" } } } },
+        ]);
+        expect(deployed).toEqual({ fired: true, oncePer: "a1" });
+        expect(failed.fired).toBe(true);
+        expect(degraded.fired).toBe(true);
+    });
+});
