@@ -49,7 +49,12 @@ export interface EnvironmentApplicationsArgs {
     revisionHistoryLimit?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    /** How long `pulumi up` waits for a dependency to become Healthy (autoSync only). @default 900 */
+    /**
+     * Make `pulumi up` wait for a dependency to be Healthy and Synced before creating its dependents. Only where
+     * Argo CD syncs by itself, at any time. @default autoSync
+     */
+    waitForDependencies?: boolean;
+    /** How long `pulumi up` waits for a dependency to become Healthy. @default 900 */
     healthTimeoutSeconds?: number;
 }
 
@@ -155,7 +160,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
         // and a dependency carries the health gate (autoSync tiers), so Pulumi creates the dependent only once Argo CD
         // reports the dependency Healthy and Synced.
         const needed = dependencies(args.apps);
-        const gate = healthGate(args.autoSync, args.healthTimeoutSeconds);
+        const gate = healthGate(args.waitForDependencies ?? args.autoSync, args.healthTimeoutSeconds);
         const created = new Map<string, k8s.apiextensions.CustomResource>();
         for (const app of creationOrder(args.apps)) {
             created.set(

@@ -191,6 +191,9 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                       ],
             ),
             autoSync: argocd.autoSync,
+            // A dependency's health holds `pulumi up` only where Argo CD syncs it by itself at any time: not with
+            // manual sync, and not under a sync window (prod), which can hold automated syncs for hours.
+            waitForDependencies: argocd.autoSync && argocd.syncWindow === undefined,
             cascadeDelete: argocd.cascadeDelete,
             retryLimit: argocd.retryLimit,
             revisionHistoryLimit: argocd.revisionHistoryLimit,

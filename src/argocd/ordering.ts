@@ -7,8 +7,9 @@ import type * as pulumi from "@pulumi/pulumi";
  * a dependent Application is created only after its dependency's resource is done, and in tiers that sync
  * automatically the dependency's resource is done only once Argo CD reports it Healthy and Synced
  * (pulumi-kubernetes waits on a custom resource's fields when it carries `pulumi.com/waitFor`). Where syncs are
- * manual (prod), nothing becomes Healthy until a person syncs, so waiting would hold `pulumi up` until its timeout:
- * the Applications are still created in dependency order, without the wait, and the deployer syncs in that order.
+ * manual (prod), nothing becomes Healthy until a person syncs, so waiting would hold `pulumi up` until its timeout
+ * (and prod's sync window can hold even automated syncs for hours): the Applications are still created in
+ * dependency order, without the wait, and the deployer syncs in that order.
  *
  * For Applications added through Git under the app-of-apps root, the order is the root's sync waves
  * (`argocd.argoproj.io/sync-wave` on the child Applications), which only wait for a child's health when Argo CD

@@ -54,20 +54,12 @@ describe("Argo CD: dependent apps roll out in order", () => {
         expect(app(resources, "prod-guestbook").dependencies).toContain(platform.urn);
     });
 
-    it("prod with automated sync acknowledged gets the health gate too", async () => {
+    it("prod with automated sync acknowledged still does not wait: its sync window can hold automated syncs", async () => {
         const { resources } = await runStack("prod", { config: ["autoSync=true", "acknowledgeProdOverrides=true"] });
-        expect(annotations(app(resources, "prod-platform"))[WAIT_FOR_ANNOTATION]).toBe(HEALTHY_AND_SYNCED);
-    });
-
-    it("keeps a dependency's other annotations (the prod acknowledgement) beside the gate", async () => {
-        const { resources } = await runStack("prod", { config: ["autoSync=true", "acknowledgeProdOverrides=true"] });
-        expect(Object.keys(annotations(app(resources, "prod-platform")))).toEqual(
-            expect.arrayContaining([
-                WAIT_FOR_ANNOTATION,
-                TIMEOUT_ANNOTATION,
-                "gitops-stack.io/prod-overrides-acknowledged",
-            ]),
-        );
+        const a = annotations(app(resources, "prod-platform"));
+        expect(a[WAIT_FOR_ANNOTATION]).toBeUndefined();
+        expect(a["gitops-stack.io/prod-overrides-acknowledged"]).toBe("true");
+        expect(app(resources, "prod-podinfo").dependencies).toContain(app(resources, "prod-platform").urn);
     });
 
     it("orders per cluster: an app waits for its dependency on the same cluster only", async () => {
