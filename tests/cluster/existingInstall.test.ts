@@ -112,7 +112,7 @@ describe("operatorInstall=existing with Argo CD (installed by kubectl, not Helm)
         ]);
         // Argo CD's own `default` project (made by argocd-server) is emptied by the stack's patch, as with the chart.
         expect(projects.items.map((p) => p.metadata.name).sort()).toEqual(["default", "prod", "prod-bootstrap"]);
-        const defaultProject = projects.items.find((p) => p.metadata.name === "default") as { spec: object };
+        const defaultProject = projects.items.find((p) => p.metadata.name === "default")!;
         expect(JSON.stringify(defaultProject.spec)).not.toContain('"*"');
         const applications = await kubectlJson<{ items: KubeObject[] }>([
             "-n",
@@ -188,8 +188,6 @@ describe("operatorInstall=existing with Flux (after flux bootstrap)", () => {
             "json",
         ]);
         expect(YAML.stringify(after.spec)).toBe(YAML.stringify(before.spec));
-        expect((after.metadata as { resourceVersion: string }).resourceVersion).toBe(
-            (before.metadata as { resourceVersion: string }).resourceVersion,
-        );
+        expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     });
 });
