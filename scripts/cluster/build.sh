@@ -161,6 +161,19 @@ image_updater_crds() {
     log "CRDs of $CRD_IMAGE_UPDATER_MODULE: $out"
 }
 
+# Argo Rollouts' CRDs: the chart copies the release's manifests/crds, which the module contains.
+argo_rollouts_crds() {
+    local out src
+    out="$(crd_dir "$CRD_ARGO_ROLLOUTS_MODULE")"
+    if compgen -G "$out/*.yaml" >/dev/null; then log "CRDs of $CRD_ARGO_ROLLOUTS_MODULE: cached"; return; fi
+    src="$(module_dir "$CRD_ARGO_ROLLOUTS_MODULE")/manifests/crds"
+    compgen -G "$src/*-crd.yaml" >/dev/null || { log "no CRDs in $src"; return 1; }
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    cp "$src"/*-crd.yaml "$out.tmp/"
+    mv "$out.tmp" "$out"
+    log "CRDs of $CRD_ARGO_ROLLOUTS_MODULE: $out"
+}
+
 components=("$@")
 [ ${#components[@]} -eq 0 ] && components=(etcd kubernetes kwok controller-gen crds)
 for c in "${components[@]}"; do
@@ -174,7 +187,9 @@ for c in "${components[@]}"; do
         flux_crds
         argocd_crds
         image_updater_crds
+        argo_rollouts_crds
         ;;
+    sops) build_tool sops github.com/getsops/sops/v3/cmd/sops "$SOPS_VERSION" ;;
     *) log "unknown component $c" && exit 2 ;;
     esac
 done

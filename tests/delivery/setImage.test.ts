@@ -225,7 +225,7 @@ describe("set-image", () => {
         const env = await gitops(["set-image", "--repo", repo, "--env", "qa", "--app", "guestbook", "--tag", "1"]);
         expect(env.err).toContain("expected one of: dev, prod, staging.");
         const app = await gitops(["set-image", "--repo", repo, "--env", "dev", "--app", "billing", "--tag", "1"]);
-        expect(app.err).toContain("apps in dev: guestbook, platform, podinfo.");
+        expect(app.err).toContain("apps in dev: guestbook, platform, podinfo, storefront, storefront-secrets.");
     });
 
     it("refuses an overlay with uncommitted changes, and a directory that is not a checkout", async () => {
