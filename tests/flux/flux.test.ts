@@ -82,6 +82,8 @@ describe.each(STACKS)("stack %s: Flux", (stack) => {
         expect(children("gitops-stack:flux:GitCredentials", "git-credentials")).toEqual(["Secret git-credentials"]);
         expect(children("gitops-stack:flux:SlackNotifications", `slack-${stack}`)).toEqual([
             `Alert slack-${stack}-alert`,
+            // Prod's Slack Alert reports errors only: drift corrections have an Alert of their own.
+            ...(stack === "prod" ? [`Alert slack-${stack}-drift-alert`] : []),
             `Provider slack-${stack}-provider`,
             `Secret slack-${stack}-token`,
         ]);
