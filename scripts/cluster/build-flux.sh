@@ -67,21 +67,22 @@ build_controller() {
 }
 
 # The git server the test serves gitops-repo/ from: a small main (scripts/cluster/flux/gitserver) around
-# github.com/fluxcd/pkg/gittestserver, built as its own module so the project needs no Go toolchain otherwise.
+# github.com/fluxcd/gitkit (the server under github.com/fluxcd/pkg/gittestserver), built as its own module.
+# The binary is keyed by the gitkit version and a hash of the main and x/crypto version, so an edit rebuilds it; the
+# unhashed name is a link to the newest build.
 build_gitserver() {
-    local v="$FLUX_GITTESTSERVER_VERSION" out="$CLUSTER_BIN/flux-gitserver-$FLUX_GITTESTSERVER_VERSION"
-    local src="$here/flux/gitserver"
-    # The binary is keyed by the library version and a hash of the main, so an edit rebuilds it.
-    out="$out-$(cat "$src/main.go" | sha256sum | cut -c1-12)"
-    [ -x "$out" ] && { log "gitserver $v: cached"; return; }
-    log "gitserver: building github.com/fluxcd/pkg/gittestserver@$v"
+    # gitkit's own go.mod asks for a 2022 x/crypto; take the one Flux's gittestserver v0.25.0 builds it with.
+    local v="$FLUX_GITKIT_VERSION" crypto="golang.org/x/crypto@v0.47.0" src="$here/flux/gitserver" out
+    out="$CLUSTER_BIN/flux-gitserver-$v-$({ cat "$src/main.go"; echo "$crypto"; } | sha256sum | cut -c1-12)"
+    [ -x "$out" ] && { ln -sf "$(basename "$out")" "$CLUSTER_BIN/flux-gitserver-$v"; log "gitserver $v: cached"; return; }
+    log "gitserver: building with github.com/fluxcd/gitkit@$v"
     local start=$SECONDS dir="$CLUSTER_CACHE/src/flux-gitserver-$v"
     rm -rf "$dir" && mkdir -p "$dir"
     cp "$src/main.go" "$dir/main.go"
     (
         cd "$dir"
         go mod init gitops-stack.local/build/flux-gitserver >/dev/null 2>&1
-        go get "github.com/fluxcd/pkg/gittestserver@$v"
+        go get "github.com/fluxcd/gitkit@$v" "$crypto"
         go mod tidy
         go build -trimpath -ldflags="-s -w" -o "$out.tmp" .
         mv "$out.tmp" "$out"
