@@ -9,6 +9,7 @@ import type {
 import { everyoneGroupReason, isSystemNamespace, patternWidth } from "../src/config/guards";
 import { TIER_DEFAULTS } from "../src/config/tiers";
 import { describeStack, engineConfigFromEnv, stackContext, type EngineConfig, type StackContext } from "./context";
+import { plainSecretsInPath } from "../src/shared/plainSecrets";
 
 /**
  * Guardrails that hold whatever the program's code or configuration says: run them with
@@ -497,6 +498,35 @@ const rbacPolicyObjects =
         return found;
     };
 
+/**
+ * No Secret in plain text in the GitOps repository (issue 12): every path an Application or Kustomization of the
+ * stack deploys is read from a local checkout of the repository (policy config `repositoryDir`; the pack cannot
+ * see Git otherwise, so without it the rule checks nothing). Plain `kind: Secret` documents and secretGenerators
+ * are refused; SOPS-encrypted Secrets, SealedSecrets and ExternalSecrets pass.
+ */
+const plainSecretsInGit: StackCheck = (resources, ctx, policyConfig) => {
+    const dir = typeof policyConfig.repositoryDir === "string" ? policyConfig.repositoryDir : "";
+    if (dir === "") return [];
+    const found: Finding[] = [];
+    for (const r of resources) {
+        const kustomization = isKind(r.type, "kustomize.toolkit.fluxcd.io", "Kustomization");
+        const application = isKind(r.type, "argoproj.io", "Application") && !r.type.endsWith("Patch");
+        const deployed = kustomization
+            ? [r.props.spec?.path]
+            : application
+              ? [r.props.spec?.source?.path, ...list(r.props.spec?.sources).map((s) => s?.path)]
+              : [];
+        for (const p of deployed.filter((x): x is string => typeof x === "string" && x !== "")) {
+            for (const secret of plainSecretsInPath(dir, p))
+                found.push({
+                    message: `${kustomization ? "Kustomization" : "Application"} ${nameOf(r.props)} in ${describeStack(ctx)} deploys ${p}, which commits ${secret.what} in plain text (${secret.file}); expected it encrypted in Git: SOPS (secretsInGit sops, Flux), a SealedSecret (secretsInGit sealed-secrets) or an ExternalSecret.`,
+                    urn: r.urn,
+                });
+        }
+    }
+    return found;
+};
+
 // ---------------------------------------------------------------------------------------------------------------
 // The pack.
 
@@ -716,6 +746,23 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
             "mandatory",
             rbacPolicyObjects("prod"),
             options,
+        ),
+        stackPolicy(
+            "no-plain-secrets-in-git",
+            "The Git paths the stack deploys commit no Secret in plain text (read from a local checkout: policy config repositoryDir); SOPS, SealedSecrets or ExternalSecrets instead.",
+            "mandatory",
+            plainSecretsInGit,
+            options,
+            {
+                properties: {
+                    repositoryDir: {
+                        type: "string",
+                        default: "",
+                        description:
+                            "Absolute path of a local checkout of the GitOps repository at the revision being deployed; empty: not checked.",
+                    },
+                },
+            },
         ),
         stackPolicy(
             "argocd-rbac-objects",

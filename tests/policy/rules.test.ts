@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { POLICIES } from "../../policy/rules";
 import { PROJECT } from "../../src/config";
@@ -114,6 +117,15 @@ const binding = (type: string, subjects: Array<Record<string, string>>): PackObj
     props: { metadata: { name: "b" }, roleRef: { kind: "ClusterRole", name: "view" }, subjects },
 });
 const group = (name: string) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name });
+/** A GitOps repository checkout whose apps/web/overlays/dev commits a plain Secret (no-plain-secrets-in-git). */
+function plainSecretRepo(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-policy-row-"));
+    const overlay = path.join(dir, "apps/web/overlays/dev");
+    fs.mkdirSync(overlay, { recursive: true });
+    fs.writeFileSync(path.join(overlay, "kustomization.yaml"), "resources:\n  - secret.yaml\n");
+    fs.writeFileSync(path.join(overlay, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n");
+    return dir;
+}
 
 /** The engine configuration the CLI passes in PULUMI_CONFIG for a stack. */
 const engine = (values: Record<string, string>) =>
@@ -526,6 +538,13 @@ describe("policy pack on hostile objects", () => {
             [{ type: GIT_REPOSITORY, props: { metadata: meta("gitops-prod"), spec: { ref: { branch: "develop" } } } }],
             { policyConfig: { "flux-prod-not-on-automation-branch": { automationBranches: ["develop"] } } },
             /tracks branch "develop"/,
+        ],
+        // Issue 12 (more in tests/policy/plainSecrets.test.ts).
+        [
+            "a Kustomization whose Git path commits a plain Secret",
+            [kustomization({ path: "./apps/web/overlays/dev" }, "dev", "dev")],
+            { policyConfig: { "no-plain-secrets-in-git": { repositoryDir: plainSecretRepo() } } },
+            /^no-plain-secrets-in-git: Kustomization k .*commits Secret "db" in plain text \(apps\/web\/overlays\/dev\/secret.yaml\)/,
         ],
         // §1, §2: prod defaults, by stack, unless acknowledged.
         [
