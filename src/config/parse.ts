@@ -7,7 +7,7 @@ import { validateChartSources } from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
-import { validateImageUpdater, validateLocalChartVersions } from "./rules/imageUpdater";
+import { validateImageUpdater, validateLocalChartVersions, warnUnusedChartKeys } from "./rules/imageUpdater";
 import { ignoredKeys, validateKnownKeys } from "./rules/keys";
 import { validateKubeContext } from "./rules/kubeContext";
 import { validateOperatorChoice, validateOperatorInstall, validateSwitches } from "./rules/operator";
@@ -63,6 +63,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
+    warnUnusedChartKeys(input, charts.install, imageUpdater.chart !== undefined);
     const delivery = validateDelivery(input, operator, defaults, switches.highAvailability);
     validateProdSafeguards(
         input,

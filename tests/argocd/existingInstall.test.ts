@@ -11,7 +11,8 @@ describe("operatorInstall=existing with Argo CD", () => {
     it("installs no chart and creates no namespace, but declares the same projects and Applications", async () => {
         const helm = await runStack("staging");
         const existing = await runStack("staging", { config: [EXISTING] });
-        expect(byType(existing.resources, RELEASE)).toEqual([]);
+        // No argo-cd release; the Image Updater add-on (staging's image automation) is still installed beside it.
+        expect(byType(existing.resources, RELEASE).map((r) => r.name)).toEqual(["image-updater"]);
         expect(byType(existing.resources, "kubernetes:core/v1:Namespace").map((r) => r.name)).not.toContain(
             "argocd-namespace",
         );

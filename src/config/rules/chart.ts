@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
+import type { DeclaredKeyName } from "../keys";
 import { OPERATOR_INSTALLS, type ChartRepository, type OperatorInstall } from "../types";
 import { quote, type ConfigInput } from "./context";
 import { hostProblem, portProblem, splitUrl } from "./urls";
@@ -84,24 +84,5 @@ export function validateChartSources(input: ConfigInput): ChartPart {
             );
     }
     const install = input.oneOf("operatorInstall", OPERATOR_INSTALLS);
-    if (install === "existing") {
-        // No chart is installed: the keys that only choose the chart and its images do nothing then.
-        const chartKeys: DeclaredKeyName[] = [
-            "argocdChartVersion",
-            "argocdChartRepository",
-            "fluxChartVersion",
-            "fluxChartRepository",
-            "imageRegistry",
-        ];
-        for (const name of chartKeys) {
-            const raw = input.raw(name);
-            const declared = DECLARED_KEYS[name] as { default: string };
-            if (raw !== undefined && raw.trim() !== declared.default)
-                input.warn(
-                    name,
-                    `${quote(raw.trim())} has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart.`,
-                );
-        }
-    }
     return { argocdRepository, fluxRepository, imageRegistry: registry || undefined, install };
 }

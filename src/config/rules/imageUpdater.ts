@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { AppConfig, ChartRepository, ChartSource, Operator } from "../types";
+import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
+import type { AppConfig, ChartRepository, ChartSource, Operator, OperatorInstall } from "../types";
 import { quote, type ConfigInput } from "./context";
 
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -89,4 +90,24 @@ export function validateLocalChartVersions(
     };
     check("argocdChartRepository", charts.argocdRepository, versions.argocdChartVersion);
     check("fluxChartRepository", charts.fluxRepository, versions.fluxChartVersion);
+}
+
+/**
+ * With operatorInstall=existing the operator's chart is not installed, so the keys that only choose that chart do
+ * nothing, and the stack is told. The chart repository and image registry still serve the add-on charts the stack
+ * installs beside the operator (Argo CD Image Updater): they are only unused when there is none.
+ */
+export function warnUnusedChartKeys(input: ConfigInput, install: OperatorInstall, addOnCharts: boolean): void {
+    if (install !== "existing") return;
+    const unused: DeclaredKeyName[] = ["argocdChartVersion", "fluxChartVersion", "fluxChartRepository"];
+    if (!addOnCharts) unused.push("argocdChartRepository", "imageRegistry");
+    for (const name of unused) {
+        const raw = input.raw(name);
+        const declared = DECLARED_KEYS[name] as { default: string };
+        if (raw !== undefined && raw.trim() !== declared.default)
+            input.warn(
+                name,
+                `${quote(raw.trim())} has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart${addOnCharts ? " (the add-on charts use only argocdChartRepository and imageRegistry)" : ""}.`,
+            );
+    }
 }

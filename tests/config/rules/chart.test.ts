@@ -107,13 +107,27 @@ describe("operatorInstall", () => {
     });
     it("warns that chart and image keys have no effect on an existing install", () => {
         const c = parsed("dev", {
-            config: ["operatorInstall=existing", "argocdChartVersion=10.2.0", "imageRegistry=registry.example.com"],
+            config: [
+                "operatorInstall=existing",
+                "imageAutomation=false",
+                "argocdChartVersion=10.2.0",
+                "imageRegistry=registry.example.com",
+            ],
         });
         expect(c.warnings).toEqual([
             'stack "dev": gitops-stack:argocdChartVersion: "10.2.0" has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart.',
             'stack "dev": gitops-stack:imageRegistry: "registry.example.com" has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart.',
         ]);
         expect(parsed("dev", { config: ["operatorInstall=existing"] }).warnings).toEqual([]);
+    });
+    it("keeps the chart repository and image registry for add-on charts (Image Updater) on an existing install", () => {
+        const c = parsed("dev", {
+            config: ["operatorInstall=existing", "argocdChartVersion=10.2.0", "imageRegistry=registry.example.com"],
+        });
+        expect(c.warnings).toEqual([
+            'stack "dev": gitops-stack:argocdChartVersion: "10.2.0" has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart (the add-on charts use only argocdChartRepository and imageRegistry).',
+        ]);
+        expect(c.argocd.imageUpdater?.chart.repository.kind).toBe("https");
     });
     it("refuses anything else", () => {
         expect(errorOf("dev", { config: ["operatorInstall=adopt"] })).toContain(
