@@ -214,7 +214,8 @@ export function credentialFinding(ctx: Context, message: string): Finding {
             if (state?.fingerprint) {
                 facts.deployKeyFingerprint = state.fingerprint;
                 fix.push(
-                    `Compare ${state.fingerprint} with the deploy key registered on the Git host (GitHub: repository Settings → Deploy keys). If it differs, register this key (pulumi stack output deployKey), or set the registered one: pulumi config set --secret sshPrivateKey < <key file>, then pulumi up -s ${declared.stack}.`,
+                    `Compare ${state.fingerprint} (the key in the cluster) with the deploy key registered on the Git host (GitHub: repository Settings → Deploy keys) and with the stack's key (pulumi stack output sshPublicKey | ssh-keygen -lf -).`,
+                    `Not on the Git host: register the stack's public key there (read access). The stack's key differs: pulumi up -s ${declared.stack} restores the Secret. To use the registered key instead: pulumi config set --secret sshPrivateKey < <key file>, then pulumi up -s ${declared.stack}.`,
                 );
             } else if (state?.readable) {
                 fix.push(

@@ -142,6 +142,7 @@ describe("status: Argo CD", () => {
             deployKeyFingerprint: "SHA256:JUIi0aTCVYlxnf5x9+qYEXbciqOKk/BIlkkmZLmFFgU",
         });
         expect(f.fix[0]).toMatch(/Deploy keys/);
+        expect(f.fix[0]).toContain("pulumi stack output sshPublicKey | ssh-keygen -lf -");
         expect(JSON.stringify(report)).not.toMatch(/PRIVATE KEY/);
     });
 
