@@ -44,6 +44,17 @@ export function conflictingObject(
     message: string,
     defaultNamespace: string,
 ): { kind: string; group: string; name: string; namespace: string } | undefined {
+    const found = parseObject(message, defaultNamespace);
+    // Cluster-scoped objects have no namespace (Argo CD's tracking id then reads `<app>:/Namespace:/<name>`).
+    return found && CLUSTER_SCOPED.has(found.kind) ? { ...found, namespace: "" } : found;
+}
+
+const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"]);
+
+function parseObject(
+    message: string,
+    defaultNamespace: string,
+): { kind: string; group: string; name: string; namespace: string } | undefined {
     // Kubernetes AlreadyExists: `deployments.apps "podinfo" already exists` (resource.group "name").
     const k8s = /([a-z0-9]+)(?:\.([a-z0-9.-]+))? "([^"]+)" already exists/i.exec(message);
     if (k8s) {
@@ -51,12 +62,15 @@ export function conflictingObject(
             kind: singularKind(k8s[1]),
             group: k8s[2] ?? "",
             name: k8s[3],
-            namespace: /namespace[s]? "([^"]+)"/.exec(message)?.[1] ?? defaultNamespace,
+            namespace: /in namespace "([^"]+)"/.exec(message)?.[1] ?? defaultNamespace,
         };
     }
-    // Argo CD and Helm: `Deployment/podinfo`, `apps/Deployment/podinfo-dev/podinfo`, `ConfigMap "x" in namespace "y"`.
+    // Argo CD sync results `apps/Deployment/podinfo-dev/podinfo`; Flux `Service/podinfo-dev/podinfo`; Argo CD
+    // warnings `Deployment/podinfo`; Helm `ConfigMap "x" in namespace "y"`.
     const full = /\b([a-z0-9.-]*)\/([A-Z][A-Za-z]+)\/([a-z0-9-]+)\/([a-z0-9.-]+)/.exec(message);
     if (full) return { group: full[1], kind: full[2], namespace: full[3], name: full[4] };
+    const flux = /\b([A-Z][A-Za-z]+)\/([a-z0-9-]+)\/([a-z0-9.-]+)/.exec(message);
+    if (flux) return { group: groupOf(flux[1]), kind: flux[1], namespace: flux[2], name: flux[3] };
     const short = /\b([A-Z][A-Za-z]+)\/([a-z0-9.-]+)/.exec(message);
     if (short) return { group: groupOf(short[1]), kind: short[1], name: short[2], namespace: defaultNamespace };
     const helm = /\b([A-Z][A-Za-z]+) "([^"]+)" in namespace "([^"]+)"/.exec(message);
@@ -253,8 +267,8 @@ export function conflictFinding(ctx: Context, app: DeclaredApplication, message:
     const facts: Record<string, string | boolean | string[]> = { message };
     const fix: string[] = [];
     if (object) {
-        facts.object = `${object.group ? `${object.group}/` : ""}${object.kind}/${object.namespace}/${object.name}`;
-        const target = `-n ${object.namespace} ${object.kind.toLowerCase()}${object.group ? `.${object.group}` : ""} ${object.name}`;
+        facts.object = `${object.group ? `${object.group}/` : ""}${object.kind}/${object.namespace ? `${object.namespace}/` : ""}${object.name}`;
+        const target = `${object.namespace ? `-n ${object.namespace} ` : ""}${object.kind.toLowerCase()}${object.group ? `.${object.group}` : ""} ${object.name}`;
         if (ctx.declared.operator === "argocd") {
             const trackingId = `${app.name}:${object.group}/${object.kind}:${object.namespace}/${object.name}`;
             facts.adoptWith = `argocd.argoproj.io/tracking-id=${trackingId}`;
@@ -277,7 +291,7 @@ export function conflictFinding(ctx: Context, app: DeclaredApplication, message:
         class: "already-exists",
         severity: "error",
         cause: object
-            ? `${object.kind} ${object.namespace}/${object.name} already exists and is not managed by ${app.name}.`
+            ? `${object.kind} ${object.namespace ? `${object.namespace}/` : ""}${object.name} already exists and is not managed by ${app.name}.`
             : `An object ${app.name} applies already exists and is not managed by it.`,
         fix,
         facts,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnose, formatReport, type Finding, type StatusReport } from "../../src/status";
+import { conflictingObject, diagnose, formatReport, type Finding, type StatusReport } from "../../src/status";
 import { application, argoSnapshot, COMMIT, declared, fluxSnapshot, pod } from "./fixtures";
 
 const entry = (report: StatusReport, name: string) => {
@@ -672,6 +672,52 @@ describe("status: fleet options", () => {
         const report = diagnose(remote, argoSnapshot(remote, { "dev-podinfo-local": { health: "Degraded" } }));
         expect(finding(report, "dev-podinfo-local", "unhealthy").fix[0]).toMatch(
             /pods run on cluster eu-1 \(https:\/\/eu-1.example.com\)/,
+        );
+    });
+});
+
+describe("conflictingObject: the object an 'already exists' message names", () => {
+    it.each([
+        [
+            'deployments.apps "podinfo" already exists',
+            { group: "apps", kind: "Deployment", namespace: "podinfo-dev", name: "podinfo" },
+        ],
+        [
+            'namespaces "podinfo-dev" already exists',
+            { group: "", kind: "Namespace", namespace: "", name: "podinfo-dev" },
+        ],
+        [
+            'clusterroles.rbac.authorization.k8s.io "reader" already exists',
+            { group: "rbac.authorization.k8s.io", kind: "ClusterRole", namespace: "", name: "reader" },
+        ],
+        [
+            "Service/guestbook-dev/frontend dry-run failed: conflict",
+            { group: "", kind: "Service", namespace: "guestbook-dev", name: "frontend" },
+        ],
+        [
+            'ConfigMap "settings" in namespace "platform-dev" exists and cannot be imported into the current release',
+            { group: "", kind: "ConfigMap", namespace: "platform-dev", name: "settings" },
+        ],
+        [
+            "ConfigMap/guestbook-ui is part of applications argocd/dev-guestbook and dev-podinfo",
+            { group: "", kind: "ConfigMap", namespace: "podinfo-dev", name: "guestbook-ui" },
+        ],
+    ])("%s", (message, expected) => {
+        expect(conflictingObject(message, "podinfo-dev")).toEqual(expected);
+    });
+
+    it("a cluster-scoped object's tracking id has no namespace", () => {
+        const d = declared("dev");
+        const report = diagnose(
+            d,
+            argoSnapshot(d, {
+                "dev-platform": {
+                    conditions: [{ type: "SyncError", message: 'namespaces "platform-dev" already exists' }],
+                },
+            }),
+        );
+        expect(finding(report, "dev-platform", "already-exists").facts.adoptWith).toBe(
+            "argocd.argoproj.io/tracking-id=dev-platform:/Namespace:/platform-dev",
         );
     });
 });
