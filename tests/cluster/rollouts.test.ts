@@ -35,10 +35,7 @@ const versions = async (env: string) => {
         ns(env),
     ]);
     return Object.fromEntries(
-        list.items.map((o) => [
-            `${o.kind}/${o.metadata.name}`,
-            (o.metadata as { resourceVersion: string }).resourceVersion,
-        ]),
+        list.items.map((o) => [`${o.kind}/${o.metadata.name}`, String(o.metadata.resourceVersion)]),
     );
 };
 
