@@ -63,8 +63,13 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
-    warnUnusedChartKeys(input, charts.install, imageUpdater.chart !== undefined);
     const delivery = validateDelivery(input, operator, defaults, switches.highAvailability);
+    // Argo Rollouts and Sealed Secrets (issue 12) are add-on charts too: imageRegistry applies to them.
+    warnUnusedChartKeys(
+        input,
+        charts.install,
+        imageUpdater.chart !== undefined || delivery.rollouts !== undefined || delivery.sealedSecrets !== undefined,
+    );
     validateProdSafeguards(
         input,
         {

@@ -151,3 +151,13 @@ describe("secretsInGit", () => {
         );
     });
 });
+
+describe("with operatorInstall=existing", () => {
+    it("does not call imageRegistry unused when an add-on chart pulls from it", () => {
+        const config = ["operator=flux", "operatorInstall=existing", "imageRegistry=registry.internal:5000/mirror"];
+        const warnings = (extra: string[]) => parsed("dev", { config: [...config, ...extra] }).warnings.join("\n");
+        expect(warnings([])).toContain("gitops-stack:imageRegistry");
+        expect(warnings(["argoRollouts=true"])).not.toContain("gitops-stack:imageRegistry");
+        expect(warnings(["secretsInGit=sealed-secrets"])).not.toContain("gitops-stack:imageRegistry");
+    });
+});
