@@ -29,10 +29,16 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
     clusterCredentials: JSON.stringify({
         "eu-1": {
             bearerToken: "test-cluster-token-eu1-4f1c",
-            caData: Buffer.from("-----BEGIN CERTIFICATE-----\ntest-ca-4f1c\n-----END CERTIFICATE-----\n").toString("base64"),
+            caData: Buffer.from("-----BEGIN CERTIFICATE-----\ntest-ca-4f1c\n-----END CERTIFICATE-----\n").toString(
+                "base64",
+            ),
         },
         "us-1": {
-            exec: { command: "argocd-k8s-auth", args: ["aws", "--cluster-name", "us-1"], apiVersion: "client.authentication.k8s.io/v1beta1" },
+            exec: {
+                command: "argocd-k8s-auth",
+                args: ["aws", "--cluster-name", "us-1"],
+                apiVersion: "client.authentication.k8s.io/v1beta1",
+            },
         },
     }),
     // A real age identity (age-keygen v1.2.1; its public key: TEST_AGE_RECIPIENT), used only by the tests.
