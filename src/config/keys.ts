@@ -329,7 +329,7 @@ export const DECLARED_KEYS = {
         type: "string",
         default: "none",
         description:
-            "How Secrets are kept in Git, never in plain text: none, sops (Flux decrypts with the age key sopsAgeKey) or sealed-secrets (the Sealed Secrets controller, either operator).",
+            "How Secrets are kept in Git, never in plain text: none, sops (Flux decrypts with the age key sopsAgeKey), sealed-secrets (the Sealed Secrets controller, either operator) or external-secrets (External Secrets Operator and Vault, either operator).",
     },
     sealedSecretsChartVersion: {
         type: "string",
@@ -341,6 +341,34 @@ export const DECLARED_KEYS = {
         default: "https://bitnami-labs.github.io/sealed-secrets",
         description:
             "Where the sealed-secrets chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory holding Chart.yaml.",
+    },
+    externalSecretsChartVersion: {
+        type: "string",
+        default: "2.9.0",
+        description: "Version of the external-secrets Helm chart (pinned; secretsInGit external-secrets).",
+    },
+    externalSecretsChartRepository: {
+        type: "string",
+        default: "https://charts.external-secrets.io",
+        description:
+            "Where the external-secrets chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory holding Chart.yaml.",
+    },
+    externalSecretsVaultServer: {
+        type: "string",
+        default: "",
+        description:
+            "secretsInGit external-secrets: https:// URL of the environment's Vault, read through one ClusterSecretStore limited to the environment's app namespaces.",
+    },
+    externalSecretsVaultPath: {
+        type: "string",
+        default: "secret",
+        description: "secretsInGit external-secrets: mount path of the Vault KV version 2 engine.",
+    },
+    externalSecretsVaultRole: {
+        type: "string",
+        default: "",
+        description:
+            "secretsInGit external-secrets: Vault Kubernetes auth role each namespace logs in with as its own default ServiceAccount. Empty: gitops-<env>.",
     },
 } as const satisfies Record<string, DeclaredKey>;
 

@@ -63,12 +63,15 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
-    const delivery = validateDelivery(input, operator, defaults, switches.highAvailability);
+    const delivery = validateDelivery(input, operator, defaults, switches.highAvailability, tier);
     // Argo Rollouts and Sealed Secrets (issue 12) are add-on charts too: imageRegistry applies to them.
     warnUnusedChartKeys(
         input,
         charts.install,
-        imageUpdater.chart !== undefined || delivery.rollouts !== undefined || delivery.sealedSecrets !== undefined,
+        imageUpdater.chart !== undefined ||
+            delivery.rollouts !== undefined ||
+            delivery.sealedSecrets !== undefined ||
+            delivery.externalSecrets !== undefined,
     );
     validateProdSafeguards(
         input,

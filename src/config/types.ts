@@ -260,7 +260,7 @@ export interface ClusterConfig {
 }
 
 /** How a stack keeps Secrets in Git (issue 12): never in plain text. */
-export const SECRETS_IN_GIT = ["none", "sops", "sealed-secrets"] as const;
+export const SECRETS_IN_GIT = ["none", "sops", "sealed-secrets", "external-secrets"] as const;
 export type SecretsInGit = (typeof SECRETS_IN_GIT)[number];
 
 /** Progressive delivery and secrets from Git (issue 12), for either operator. */
@@ -281,6 +281,15 @@ export interface DeliveryConfig {
         readonly chart: ChartSource;
         /** PEM certificate and private key (secret Outputs): a rebuilt cluster keeps decrypting what was sealed. */
         readonly keyPair?: { readonly certificate: pulumi.Output<string>; readonly privateKey: pulumi.Output<string> };
+    };
+    /**
+     * secretsInGit external-secrets: the External Secrets Operator's chart and the environment's Vault. Namespaces
+     * authenticate as their own ServiceAccount (Vault Kubernetes auth, `role`), so there is no static credential.
+     */
+    readonly externalSecrets?: {
+        readonly chart: ChartSource;
+        readonly highAvailability: boolean;
+        readonly vault: { readonly server: string; readonly path: string; readonly role: string };
     };
 }
 

@@ -3,7 +3,7 @@ import type { StackConfig } from "../config/types";
 import { readOnlyGroups } from "./accessControl";
 import { commonLabels } from "./metadata";
 import { ArgoRollouts } from "./rollouts";
-import { SealedSecrets } from "./secretsInGit";
+import { ExternalSecrets, SealedSecrets } from "./secretsInGit";
 
 /** Stack outputs of issue 12's add-ons (absent when the stack does not use them). */
 export interface DeliveryOutputs {
@@ -16,13 +16,15 @@ export interface DeliveryOutputs {
 export interface DeliveryAddons {
     rollouts?: ArgoRollouts;
     sealedSecrets?: SealedSecrets;
+    externalSecrets?: ExternalSecrets;
     outputs: DeliveryOutputs;
 }
 
 /**
- * The operator-neutral add-ons of a stack: the Argo Rollouts controller (argoRollouts) and the Sealed Secrets
- * controller (secretsInGit sealed-secrets). Both are independent of the operator's release: the workloads that use
- * them come from Git, and each chart installs its own CRDs.
+ * The operator-neutral add-ons of a stack: the Argo Rollouts controller (argoRollouts), the Sealed Secrets
+ * controller (secretsInGit sealed-secrets) and External Secrets Operator (secretsInGit external-secrets). They are
+ * independent of the operator's release: the workloads that use them come from Git, and each chart installs its own
+ * CRDs.
  */
 export function deployDeliveryAddons(
     config: StackConfig,
@@ -59,9 +61,23 @@ export function deployDeliveryAddons(
             keyPair: delivery.sealedSecrets.keyPair,
             labels,
         });
+    // One ClusterSecretStore per environment, usable only from the environment's app namespaces.
+    const externalSecrets =
+        delivery.externalSecrets &&
+        new ExternalSecrets("external-secrets", {
+            chartVersion: delivery.externalSecrets.chart.version,
+            chartRepository: delivery.externalSecrets.chart.repository,
+            imageRegistry: delivery.imageRegistry,
+            highAvailability: delivery.externalSecrets.highAvailability,
+            storeName: `gitops-${tier}-vault`,
+            vault: delivery.externalSecrets.vault,
+            namespaces: config.apps.map((a) => a.namespace),
+            labels,
+        });
     return {
         rollouts,
         sealedSecrets,
+        externalSecrets,
         outputs: sealedSecrets?.certificate ? { sealedSecretsCertificate: sealedSecrets.certificate } : {},
     };
 }

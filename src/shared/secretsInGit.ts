@@ -111,3 +111,131 @@ export class SealedSecrets extends pulumi.ComponentResource {
         this.registerOutputs({ namespace: this.namespace, certificate: this.certificate });
     }
 }
+
+/**
+ * External Secrets Operator (secretsInGit external-secrets): teams commit ExternalSecrets (references, no values);
+ * the operator reads the values from the environment's Vault.
+ */
+export const EXTERNAL_SECRETS_CHART = "external-secrets";
+export const EXTERNAL_SECRETS_NAMESPACE = "external-secrets";
+export const EXTERNAL_SECRETS_IMAGE = "ghcr.io/external-secrets/external-secrets";
+export const EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1";
+export const EXTERNAL_SECRETS_DEFAULT_REPOSITORY: ChartRepository = {
+    kind: "https",
+    url: "https://charts.external-secrets.io",
+};
+
+export interface ExternalSecretsValuesArgs {
+    highAvailability: boolean;
+    imageRegistry?: string;
+}
+
+/**
+ * Chart values: CRDs from the chart; with HA two replicas of the controller (leader election) and of the webhook,
+ * each with a PodDisruptionBudget; every image (controller, webhook, cert controller) from the mirror.
+ */
+export function externalSecretsValues(args: ExternalSecretsValuesArgs): Record<string, unknown> {
+    const ha = args.highAvailability;
+    const pdb = { enabled: ha, minAvailable: 1 };
+    const image = args.imageRegistry
+        ? { image: { repository: mirrorImage(EXTERNAL_SECRETS_IMAGE, args.imageRegistry) } }
+        : {};
+    return {
+        installCRDs: true,
+        replicaCount: ha ? 2 : 1,
+        leaderElect: ha,
+        podDisruptionBudget: pdb,
+        ...image,
+        webhook: { replicaCount: ha ? 2 : 1, podDisruptionBudget: pdb, ...image },
+        certController: { podDisruptionBudget: pdb, ...image },
+    };
+}
+
+export interface VaultStoreArgs {
+    /** https:// URL of the Vault server. */
+    server: string;
+    /** Mount path of the KV version 2 engine. */
+    path: string;
+    /** Vault Kubernetes auth role the namespaces log in with. */
+    role: string;
+}
+
+/**
+ * The `spec` of the environment's ClusterSecretStore: Vault KV v2, Kubernetes auth as the `default` ServiceAccount
+ * of the namespace that asks (no `serviceAccountRef.namespace`: ESO's referent authentication), and usable only
+ * from the environment's app namespaces (`conditions`). So there is no static credential to keep, and which secrets
+ * a namespace may read is Vault's decision for that namespace's identity, not this store's.
+ */
+export function vaultStoreSpec(vault: VaultStoreArgs, namespaces: readonly string[]): Record<string, unknown> {
+    if (namespaces.length === 0) throw new Error("ClusterSecretStore: at least one namespace is required.");
+    return {
+        provider: {
+            vault: {
+                server: vault.server,
+                path: vault.path,
+                version: "v2",
+                auth: {
+                    kubernetes: { mountPath: "kubernetes", role: vault.role, serviceAccountRef: { name: "default" } },
+                },
+            },
+        },
+        conditions: [{ namespaces: [...new Set(namespaces)] }],
+    };
+}
+
+export interface ExternalSecretsArgs extends ExternalSecretsValuesArgs {
+    chartVersion: string;
+    chartRepository?: ChartRepository;
+    /** Kubernetes name of the environment's ClusterSecretStore. */
+    storeName: string;
+    vault: VaultStoreArgs;
+    /** The environment's app namespaces: the only ones that may use the store. */
+    namespaces: readonly string[];
+    labels?: Record<string, string>;
+}
+
+/** External Secrets Operator from its pinned chart, and the environment's ClusterSecretStore for its Vault. */
+export class ExternalSecrets extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly storeName: pulumi.Output<string>;
+
+    constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-stack:shared:ExternalSecrets", name, {}, opts);
+        const spec = vaultStoreSpec(args.vault, args.namespaces);
+        const child = childOptions(this, opts);
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: { name: EXTERNAL_SECRETS_NAMESPACE, labels: args.labels } },
+            child,
+        );
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: EXTERNAL_SECRETS_CHART,
+                ...releaseChart(
+                    EXTERNAL_SECRETS_CHART,
+                    args.chartVersion,
+                    args.chartRepository ?? EXTERNAL_SECRETS_DEFAULT_REPOSITORY,
+                ),
+                namespace: namespace.metadata.name,
+                values: externalSecretsValues(args),
+                maxHistory: 10,
+                cleanupOnFail: true,
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
+        // The chart installs the CRD: the store waits for the release, and goes first on destroy.
+        const store = new k8s.apiextensions.CustomResource(
+            `${name}-store`,
+            {
+                apiVersion: EXTERNAL_SECRETS_API_VERSION,
+                kind: "ClusterSecretStore",
+                metadata: { name: args.storeName, labels: args.labels },
+                spec,
+            },
+            { ...child, dependsOn: [this.release] },
+        );
+        this.storeName = store.metadata.name;
+        this.registerOutputs({ storeName: this.storeName });
+    }
+}

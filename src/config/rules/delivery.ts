@@ -1,7 +1,8 @@
 import type { TierDefaults } from "../tiers";
-import { SECRETS_IN_GIT, type ChartRepository, type DeliveryConfig, type Operator } from "../types";
+import { SECRETS_IN_GIT, type ChartRepository, type DeliveryConfig, type Operator, type Tier } from "../types";
 import { parseChartRepository } from "./chart";
-import type { ConfigInput } from "./context";
+import { quote, type ConfigInput } from "./context";
+import { splitUrl } from "./urls";
 import { localChartVersionProblem } from "./imageUpdater";
 
 const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -10,7 +11,8 @@ const CHART_FORMS =
 
 type ChartKeys =
     | { version: "argoRolloutsChartVersion"; repository: "argoRolloutsChartRepository" }
-    | { version: "sealedSecretsChartVersion"; repository: "sealedSecretsChartRepository" };
+    | { version: "sealedSecretsChartVersion"; repository: "sealedSecretsChartRepository" }
+    | { version: "externalSecretsChartVersion"; repository: "externalSecretsChartRepository" };
 
 /** A pinned add-on chart: exact version, and a repository in one of the forms the operators' charts take. */
 function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boolean) {
@@ -43,6 +45,7 @@ export function validateDelivery(
     operator: Operator,
     defaults: TierDefaults,
     highAvailability: boolean,
+    tier: Tier,
 ): DeliveryConfig {
     const rolloutsOn = input.tierBool("argoRollouts", defaults.argoRollouts);
     const rolloutsChart = chartOf(
@@ -65,7 +68,7 @@ export function validateDelivery(
         if (operator === "argocd")
             input.problem(
                 "secretsInGit",
-                `"sops" cannot work with operator argocd: Argo CD has no SOPS decryption (it would need a config management plugin with the private key in the repo server); expected sealed-secrets (SealedSecrets in Git, decrypted by the Sealed Secrets controller), or operator flux, whose kustomize-controller decrypts SOPS natively.`,
+                `"sops" cannot work with operator argocd: Argo CD has no SOPS decryption (it would need a config management plugin with the private key in the repo server); expected sealed-secrets (SealedSecrets in Git, decrypted by the Sealed Secrets controller), external-secrets (ExternalSecrets in Git, values from Vault), or operator flux, whose kustomize-controller decrypts SOPS natively.`,
             );
         else
             sopsAgeKey = input.secret(
@@ -90,7 +93,38 @@ export function validateDelivery(
         }
     }
 
+    const externalOn = secretsInGit === "external-secrets";
+    const externalChart = chartOf(
+        input,
+        { version: "externalSecretsChartVersion", repository: "externalSecretsChartRepository" },
+        "2.9.0",
+        externalOn,
+    );
+    let externalSecrets: DeliveryConfig["externalSecrets"];
+    if (externalOn) {
+        const server = input.str("externalSecretsVaultServer").replace(/\/+$/, "");
+        const url = server === "" ? "is empty" : splitUrl(server, "https");
+        if (typeof url === "string")
+            input.problem(
+                "externalSecretsVaultServer",
+                `${quote(server)} is not valid with secretsInGit external-secrets (it ${url}); expected the https:// URL of the environment's Vault, e.g. https://vault.example.com:8200.`,
+            );
+        const path = input.pattern(
+            "externalSecretsVaultPath",
+            /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+            "the mount path of a Vault KV version 2 engine, e.g. secret or kv/apps (no leading or trailing /)",
+        );
+        const role =
+            input.pattern(
+                "externalSecretsVaultRole",
+                /^([A-Za-z0-9_.-]+)?$/,
+                "a Vault Kubernetes auth role name (letters, digits, _ . -), or empty for gitops-<env>",
+            ) || `gitops-${tier}`;
+        if (externalChart) externalSecrets = { chart: externalChart, highAvailability, vault: { server, path, role } };
+    }
+
     return {
+        externalSecrets,
         rollouts: rolloutsOn && rolloutsChart ? { chart: rolloutsChart, highAvailability } : undefined,
         secretsInGit,
         sopsAgeKey,

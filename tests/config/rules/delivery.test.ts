@@ -147,7 +147,7 @@ describe("secretsInGit", () => {
     it("refuses an unknown mechanism, listing the ones there are", () => {
         const message = errorOf("prod", { config: ["secretsInGit=plaintext"] });
         expect(message).toContain(
-            'gitops-stack:secretsInGit: "plaintext" is not valid; expected one of none, sops, sealed-secrets.',
+            'gitops-stack:secretsInGit: "plaintext" is not valid; expected one of none, sops, sealed-secrets, external-secrets.',
         );
     });
 });
@@ -159,5 +159,47 @@ describe("with operatorInstall=existing", () => {
         expect(warnings([])).toContain("gitops-stack:imageRegistry");
         expect(warnings(["argoRollouts=true"])).not.toContain("gitops-stack:imageRegistry");
         expect(warnings(["secretsInGit=sealed-secrets"])).not.toContain("gitops-stack:imageRegistry");
+    });
+});
+
+describe("secretsInGit=external-secrets", () => {
+    const vault = "externalSecretsVaultServer=https://vault.acme.example:8200/";
+    it.each(["argocd", "flux"])(
+        "works with %s: the pinned chart and the environment's Vault, HA by tier",
+        (operator) => {
+            const prod = parsed("prod", { config: [`operator=${operator}`, "secretsInGit=external-secrets", vault] });
+            expect(prod.delivery.externalSecrets).toEqual({
+                chart: { repository: { kind: "https", url: "https://charts.external-secrets.io" }, version: "2.9.0" },
+                highAvailability: true,
+                vault: { server: "https://vault.acme.example:8200", path: "secret", role: "gitops-prod" },
+            });
+            const dev = parsed("dev", {
+                config: [
+                    `operator=${operator}`,
+                    "secretsInGit=external-secrets",
+                    vault,
+                    "externalSecretsVaultPath=kv/apps",
+                    "externalSecretsVaultRole=dev-tenants",
+                ],
+            });
+            expect(dev.delivery.externalSecrets?.highAvailability).toBe(false);
+            expect(dev.delivery.externalSecrets?.vault).toEqual({
+                server: "https://vault.acme.example:8200",
+                path: "kv/apps",
+                role: "dev-tenants",
+            });
+        },
+    );
+
+    it("requires the Vault address, saying what it must be", () => {
+        const message = errorOf("staging", { config: ["secretsInGit=external-secrets"] });
+        expect(message).toContain('stack "staging"');
+        expect(message).toContain(
+            'gitops-stack:externalSecretsVaultServer: "" is not valid with secretsInGit external-secrets (it is empty); expected the https:// URL of the environment\'s Vault',
+        );
+    });
+
+    it("installs nothing for the other choices", () => {
+        expect(parsed("dev", { config: [vault] }).delivery.externalSecrets).toBeUndefined();
     });
 });
