@@ -1,0 +1,164 @@
+/**
+ * Flux's health checks of a Rollout, evaluated by the real kustomize-controller (issue 12): the prod stack with
+ * argoRollouts=true and the example's storefront app, reconciled from a loopback git server. Prod Kustomizations
+ * wait, so the CEL expressions the program declares (ROLLOUT_HEALTH_CHECK_EXPRS) decide Ready: in progress while
+ * the Rollout has no status, Ready once it is Healthy at the current generation, failed when it is Degraded (an
+ * aborted canary). No Rollouts controller runs here: the test writes the Rollout's status as the controller would,
+ * through the status subresource.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cluster, kubectl } from "./support/cluster";
+import { startFluxControllers, type FluxControllers } from "./flux/controllers";
+import { startGitServer, type GitServer } from "./flux/gitServer";
+import {
+    applyObjects,
+    condition,
+    describeConditions,
+    getObject,
+    waitFor,
+    waitForCondition,
+    type KubeObject,
+} from "./flux/kube";
+import { fluxStackObjects } from "./flux/stackObjects";
+
+const ROOT = path.resolve(__dirname, "../..");
+/** The cluster tests' port range is 27000-27999; this file uses 27080-27099. */
+const PORTS = { git: 27080, storage: 27081, events: 27082, webhooks: 27083, probesBase: 27084 };
+const FLUX_NS = "flux-rollouts";
+const APP_NS = "storefront-prod-rollouts";
+const KUSTOMIZATION = "kustomizations.kustomize.toolkit.fluxcd.io";
+const FIELD_MANAGER = "gitops-stack-rollouts-flux-test";
+/**
+ * What the argo-rollouts chart installs for namespace admins (its aggregate-to-admin ClusterRole): the Flux tenant
+ * ServiceAccount applies through `admin`, so without it the Rollout could not be applied. The chart is not installed
+ * here (no controller runs), so its role is declared as the chart declares it.
+ */
+const AGGREGATE_TO_ADMIN: KubeObject = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: {
+        name: "gitops-stack-test-argo-rollouts-aggregate-to-admin",
+        labels: { "rbac.authorization.k8s.io/aggregate-to-admin": "true" },
+    },
+    rules: [
+        {
+            apiGroups: ["argoproj.io"],
+            resources: [
+                "rollouts",
+                "rollouts/scale",
+                "rollouts/status",
+                "experiments",
+                "analysistemplates",
+                "clusteranalysistemplates",
+                "analysisruns",
+            ],
+            verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        },
+    ],
+};
+
+let tmp: string;
+let git: GitServer;
+let flux: FluxControllers;
+let applied = false;
+
+const logs = () => flux?.logs(25) ?? "";
+
+async function setRolloutStatus(phase: string): Promise<void> {
+    const rollout = await getObject("rollouts.argoproj.io", "storefront", APP_NS);
+    const generation = String(rollout!.metadata.generation);
+    await kubectl([
+        "patch",
+        "rollouts.argoproj.io",
+        "storefront",
+        "-n",
+        APP_NS,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status: { phase, observedGeneration: generation, message: `set by the test: ${phase}` } }),
+    ]);
+}
+
+async function reconcileNow(): Promise<void> {
+    await kubectl([
+        "annotate",
+        "--overwrite",
+        `${KUSTOMIZATION}/prod-storefront`,
+        "-n",
+        FLUX_NS,
+        `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
+    ]);
+}
+
+beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-rollouts-"));
+    git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
+    git.branch("prod");
+    flux = await startFluxControllers(path.join(tmp, "flux"), cluster().kubeconfig, FLUX_NS, PORTS);
+    const run = await fluxStackObjects(
+        "prod",
+        [
+            "operator=flux",
+            "argoRollouts=true",
+            `fluxNamespace=${FLUX_NS}`,
+            "authKind=ssh",
+            `repoUrl=${git.url}`,
+            `sshKnownHosts=${git.knownHosts}`,
+            "fluxInterval=10s",
+            "slackChannel=",
+            `apps=${JSON.stringify([{ name: "storefront", namespace: APP_NS }])}`,
+        ],
+        { sshPrivateKey: git.deployKey, slackToken: "unused" },
+    );
+    // Flux's objects and the tenancy; the cluster-wide RBAC for people is checked in rollouts.test.ts.
+    const objects = run.objects.filter((o) => o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding");
+    await applyObjects([AGGREGATE_TO_ADMIN], FIELD_MANAGER);
+    await applyObjects(objects, FIELD_MANAGER);
+    applied = true;
+}, 180_000);
+
+afterAll(async () => {
+    if (flux && applied)
+        await kubectl(["delete", KUSTOMIZATION, "--all", "-n", FLUX_NS, "--wait", "--timeout=90s"], { ok: false });
+    await kubectl(["delete", "namespace", FLUX_NS, APP_NS, "--wait=false"], { ok: false });
+    await kubectl(["delete", "clusterrole", AGGREGATE_TO_ADMIN.metadata.name], { ok: false });
+    await flux?.stop();
+    await git?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}, 120_000);
+
+describe("prod Kustomization waiting for a Rollout (healthCheckExprs)", () => {
+    it("applies the Rollout and stays in progress while the Rollout reports no phase", async () => {
+        await waitFor(
+            "the storefront Rollout to be applied",
+            120_000,
+            async () => (await getObject("rollouts.argoproj.io", "storefront", APP_NS)) ?? undefined,
+            logs,
+        );
+        const k = await getObject(KUSTOMIZATION, "prod-storefront", FLUX_NS);
+        expect(k?.spec.wait).toBe(true);
+        expect(k?.spec.healthCheckExprs?.[0]).toMatchObject({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout" });
+        // Give the controller a few health polls: the Rollout without status must not count as healthy.
+        await new Promise((r) => setTimeout(r, 8_000));
+        const later = await getObject(KUSTOMIZATION, "prod-storefront", FLUX_NS);
+        expect(condition(later, "Ready")?.status, describeConditions(later)).not.toBe("True");
+    });
+
+    it("becomes Ready once the Rollout is Healthy at its current generation", async () => {
+        await setRolloutStatus("Healthy");
+        const k = await waitForCondition(KUSTOMIZATION, "prod-storefront", FLUX_NS, "Ready", "True", 180_000, logs);
+        expect(condition(k, "Healthy")?.status, describeConditions(k)).toBe("True");
+    });
+
+    it("fails the reconciliation when the Rollout is Degraded (an aborted canary)", async () => {
+        await setRolloutStatus("Degraded");
+        await reconcileNow();
+        const k = await waitForCondition(KUSTOMIZATION, "prod-storefront", FLUX_NS, "Ready", "False", 120_000, logs);
+        expect(condition(k, "Ready")?.reason, describeConditions(k)).toBe("HealthCheckFailed");
+        expect(condition(k, "Ready")?.message).toMatch(/Rollout\/storefront-prod-rollouts\/storefront/);
+    });
+});
