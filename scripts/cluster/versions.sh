@@ -35,3 +35,7 @@ export CRD_IMAGE_UPDATER_MODULE="${CRD_IMAGE_UPDATER_MODULE:-github.com/argoproj
 export CRD_ARGO_ROLLOUTS_MODULE="${CRD_ARGO_ROLLOUTS_MODULE:-github.com/argoproj/argo-rollouts@v1.9.0}"
 # SOPS, to decrypt the example repository's encrypted Secrets in the tests (getsops/sops, as Flux embeds it).
 export SOPS_VERSION="${SOPS_VERSION:-v3.13.3}"
+# External Secrets Operator: the external-secrets chart 2.9.0 ships v2.9.0, which the module proxy does not serve (a
+# v2 tag without a /v2 module path); v1.3.2 is the newest it serves. Its CRDs (config/crds/bases, which the chart
+# bundles) define the same external-secrets.io/v1 ClusterSecretStore Vault provider fields the program sets.
+export CRD_EXTERNAL_SECRETS_MODULE="${CRD_EXTERNAL_SECRETS_MODULE:-github.com/external-secrets/external-secrets@v1.3.2}"

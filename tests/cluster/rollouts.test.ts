@@ -102,6 +102,22 @@ describe("who may steer a canary (Flux stack, argoRollouts=true)", () => {
         // The RoleBindings live in the app namespaces, which the tenancy objects create: apply those first.
         const namespaces = rendered.objects.filter((o) => o.kind === "Namespace");
         await applyStack({ ...rendered, objects: [...namespaces, ...rbac], patches: [] });
+        applied = rbac;
+    });
+
+    let applied: KubeObject[] = [];
+    // The Rollouts RBAC goes again (the cluster is shared); the namespaces belong to the stacks' own tests too.
+    afterAll(async () => {
+        for (const o of applied)
+            await kubectl(
+                [
+                    "delete",
+                    `${o.kind.toLowerCase()}.rbac.authorization.k8s.io`,
+                    o.metadata.name,
+                    ...(o.metadata.namespace ? ["-n", o.metadata.namespace] : []),
+                ],
+                { ok: false },
+            );
     });
 
     it("deployers promote and abort (patch Rollouts and their status) in prod's app namespaces only", async () => {
