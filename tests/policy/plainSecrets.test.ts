@@ -64,3 +64,27 @@ describe.each(["argocd", "flux"])("%s stacks", (operator) => {
 it("checks nothing without a local checkout (the pack cannot read Git)", async () => {
     expect(await found("prod", "flux", "")).toEqual([]);
 });
+
+describe("the whole pack with the issue 12 add-ons on", () => {
+    const addOns = (secretsInGit: string) => [
+        "argoRollouts=true",
+        `secretsInGit=${secretsInGit}`,
+        "externalSecretsVaultServer=https://vault.acme.example:8200",
+    ];
+    it.each(
+        STACKS.flatMap((stack) => [
+            [stack, "argocd", "sealed-secrets"],
+            [stack, "argocd", "external-secrets"],
+            [stack, "flux", "sops"],
+            [stack, "flux", "external-secrets"],
+        ]),
+    )("%s with %s and secretsInGit=%s passes every mandatory policy", async (stack, operator, secretsInGit) => {
+        const options = { config: [`operator=${operator}`, ...addOns(secretsInGit)] };
+        const resources = (await runStack(stack, options)).resources;
+        const found = violations(toPack(stack, resources), {
+            engineConfig: stackConfig(stack, options).values,
+            policyConfig: { [POLICY]: { repositoryDir: REPO } },
+        });
+        expect(found).toEqual([]);
+    });
+});
