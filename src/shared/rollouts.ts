@@ -40,6 +40,9 @@ export const ROLLOUTS_DEPLOYER_RULES = [
         resources: ["analysisruns", "analysistemplates", "experiments"],
         verbs: ["get", "list", "watch"],
     },
+    // `kubectl argo rollouts get rollout --watch` shows the canary's and the stable ReplicaSets and their pods.
+    { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
 ];
 
 /**

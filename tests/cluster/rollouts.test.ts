@@ -127,16 +127,21 @@ describe("who may steer a canary (Flux stack, argoRollouts=true)", () => {
                 inApp("patch", "rollouts.argoproj.io"),
                 inApp("patch", "rollouts.argoproj.io/status"),
                 inApp("get", "analysisruns.argoproj.io"),
+                // What `kubectl argo rollouts get rollout --watch` lists besides the Rollout.
+                inApp("list", "replicasets.apps"),
+                inApp("watch", "pods"),
             ]),
-        ).toEqual([true, true, true]);
+        ).toEqual([true, true, true, true, true]);
         expect(
             await canI(deployer, [
                 { verb: "patch", resource: "rollouts.argoproj.io", namespace: "kube-system" },
                 inApp("delete", "rollouts.argoproj.io"),
                 inApp("create", "rollouts.argoproj.io"),
                 inApp("patch", "analysistemplates.argoproj.io"),
+                inApp("delete", "pods"),
+                { verb: "list", resource: "pods", namespace: "kube-system" },
             ]),
-        ).toEqual([false, false, false, false]);
+        ).toEqual([false, false, false, false, false, false]);
     });
 
     it("developers read Rollouts and analyses everywhere but change nothing; others see nothing", async () => {
