@@ -108,7 +108,7 @@ export function ageRecipient(identity: string): string {
     return bech32Encode(RECIPIENT_HRP, Buffer.from(x, "base64url"));
 }
 
-/** A new age identity (for tests and `npm run`-free setups): what `age-keygen` writes, without the comments. */
+/** A new age identity, as `age-keygen` writes it without the comment lines (the tests use it for a wrong key). */
 export function generateAgeIdentity(): string {
     const { privateKey } = crypto.generateKeyPairSync("x25519");
     const d = privateKey.export({ format: "jwk" }).d!;
