@@ -16,9 +16,8 @@ import {
     conditionsOf,
     conflictFinding,
     credentialFinding,
+    lookUpObject,
     matches,
-    missingFinding,
-    operatorMissingFinding,
     pathFacts,
     podProblems,
     unhealthyFinding,
@@ -32,24 +31,8 @@ const windowText = (w: WindowInstant) =>
 
 export function diagnoseApplication(ctx: Context, app: DeclaredApplication): ObjectReport {
     const { declared, snapshot } = ctx;
-    const report: ObjectReport = {
-        kind: "Application",
-        name: app.name,
-        namespace: declared.namespace,
-        found: false,
-        ok: false,
-        findings: [],
-    };
-    if (!snapshot.applications) {
-        report.findings.push(operatorMissingFinding(ctx, "Application"));
-        return report;
-    }
-    const obj = snapshot.applications[app.name];
-    if (!obj) {
-        report.findings.push(missingFinding(ctx, "Application", app.name));
-        return report;
-    }
-    report.found = true;
+    const { report, obj } = lookUpObject(ctx, "Application", app.name, snapshot.applications);
+    if (!obj) return report;
     const status = obj.status ?? {};
     const source = obj.spec?.source ?? {};
     const liveRevision: string = source.targetRevision ?? "HEAD";
@@ -309,24 +292,8 @@ export function withGenerated(declared: DeclaredStack, snapshot: ClusterSnapshot
 
 export function diagnoseApplicationSet(ctx: Context, name: string): ObjectReport {
     const { declared, snapshot } = ctx;
-    const report: ObjectReport = {
-        kind: "ApplicationSet",
-        name,
-        namespace: declared.namespace,
-        found: false,
-        ok: false,
-        findings: [],
-    };
-    const obj = snapshot.applicationSets?.[name];
-    if (!snapshot.applicationSets) {
-        report.findings.push(operatorMissingFinding(ctx, "ApplicationSet"));
-        return report;
-    }
-    if (!obj) {
-        report.findings.push(missingFinding(ctx, "ApplicationSet", name));
-        return report;
-    }
-    report.found = true;
+    const { report, obj } = lookUpObject(ctx, "ApplicationSet", name, snapshot.applicationSets);
+    if (!obj) return report;
     const error = condition(obj, "ErrorOccurred");
     const generated = condition(obj, "ParametersGenerated");
     report.ready = error?.status === "True" ? `Error (${error.reason ?? ""})` : (generated?.status ?? "Unknown");

@@ -3,7 +3,7 @@
  * (credentials, conflicts, unhealthy pods, missing objects) and the Kubernetes condition helpers.
  */
 import type { DeclaredApplication, DeclaredStack } from "./declared";
-import type { ClusterSnapshot, Finding, KubeObject } from "./types";
+import type { ClusterSnapshot, Finding, KubeObject, ObjectReport } from "./types";
 
 /** A rollout still Progressing after this long is reported as a problem (Argo CD's own default deadline is 10m). */
 export const PROGRESSING_LIMIT_MS = 10 * 60_000;
@@ -366,4 +366,36 @@ export function operatorMissingFinding(ctx: Context, kind: string): Finding {
         ],
         facts: {},
     };
+}
+
+/**
+ * The report of one declared object and the object itself when the cluster has it. Without the object the report
+ * already says why: the cluster does not serve the kind (`objects` undefined: the operator's CRDs are missing) or
+ * the object does not exist.
+ */
+export function lookUpObject(
+    ctx: Context,
+    kind: ObjectReport["kind"],
+    name: string,
+    objects: Record<string, KubeObject> | undefined,
+): { report: ObjectReport; obj?: KubeObject } {
+    const report: ObjectReport = {
+        kind,
+        name,
+        namespace: ctx.declared.namespace,
+        found: false,
+        ok: false,
+        findings: [],
+    };
+    if (!objects) {
+        report.findings.push(operatorMissingFinding(ctx, kind));
+        return { report };
+    }
+    const obj = objects[name];
+    if (!obj) {
+        report.findings.push(missingFinding(ctx, kind, name));
+        return { report };
+    }
+    report.found = true;
+    return { report, obj };
 }

@@ -12,9 +12,8 @@ import {
     condition,
     conflictFinding,
     credentialFinding,
+    lookUpObject,
     matches,
-    missingFinding,
-    operatorMissingFinding,
     pathFacts,
     unhealthyFinding,
     type Condition,
@@ -48,24 +47,8 @@ export function diagnoseGitRepository(ctx: Context): ObjectReport | undefined {
     const { declared, snapshot } = ctx;
     const name = declared.gitRepository;
     if (!name) return undefined;
-    const report: ObjectReport = {
-        kind: "GitRepository",
-        name,
-        namespace: declared.namespace,
-        found: false,
-        ok: false,
-        findings: [],
-    };
-    if (!snapshot.gitRepositories) {
-        report.findings.push(operatorMissingFinding(ctx, "GitRepository"));
-        return report;
-    }
-    const obj = snapshot.gitRepositories[name];
-    if (!obj) {
-        report.findings.push(missingFinding(ctx, "GitRepository", name));
-        return report;
-    }
-    report.found = true;
+    const { report, obj } = lookUpObject(ctx, "GitRepository", name, snapshot.gitRepositories);
+    if (!obj) return report;
     const { ready, text } = fluxReadiness(obj);
     report.ready = text;
     report.revision = obj.status?.artifact?.revision;
@@ -147,24 +130,8 @@ export function checkableRevision(attempted: string, source: KubeObject | undefi
 
 export function diagnoseKustomization(ctx: Context, app: DeclaredApplication): ObjectReport {
     const { declared, snapshot } = ctx;
-    const report: ObjectReport = {
-        kind: "Kustomization",
-        name: app.name,
-        namespace: declared.namespace,
-        found: false,
-        ok: false,
-        findings: [],
-    };
-    if (!snapshot.kustomizations) {
-        report.findings.push(operatorMissingFinding(ctx, "Kustomization"));
-        return report;
-    }
-    const obj = snapshot.kustomizations[app.name];
-    if (!obj) {
-        report.findings.push(missingFinding(ctx, "Kustomization", app.name));
-        return report;
-    }
-    report.found = true;
+    const { report, obj } = lookUpObject(ctx, "Kustomization", app.name, snapshot.kustomizations);
+    if (!obj) return report;
     const { ready, text } = fluxReadiness(obj);
     report.ready = text;
     report.revision = obj.status?.lastAppliedRevision ?? obj.status?.lastAttemptedRevision;
