@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RENDER_SECRET_PLACEHOLDER } from "../../src/config/rules/notifications";
+import { RENDER_SECRET_PLACEHOLDER } from "../../src/config/rules/secretMap";
 import { renderStack } from "../../src/offline/render";
 import { SECRET_PLACEHOLDER } from "../../src/offline/stackFile";
 import { ROOT } from "../support/stacks";

@@ -11,7 +11,7 @@ import {
 } from "../types";
 import { DNS_LABEL } from "./apps";
 import { quote, type ConfigInput } from "./context";
-import { RENDER_SECRET_PLACEHOLDER } from "./notifications";
+import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, secretMapEntry } from "./secretMap";
 
 /** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
@@ -26,8 +26,6 @@ const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentica
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function isLabelKey(key: string): boolean {
     const slash = key.lastIndexOf("/");
@@ -276,30 +274,18 @@ export function validateClusters(
     let secret: pulumi.Output<string> | undefined;
     let usable = false;
     if (remote.length > 0) {
-        secret = input.secret("clusterCredentials", "when clusters lists a remote cluster");
-        // The shape is read once from the engine's value, here, so a missing token is a ConfigError and not a
-        // failure halfway through a deployment. Only names of clusters and fields reach the messages.
-        const stored = input.raw("clusterCredentials");
-        // The offline render holds no secret, only its placeholder: nothing to check, and the cluster Secrets and
-        // kubeconfigs are rendered with the placeholder in place of every credential (written as [secret]).
-        const text = stored === RENDER_SECRET_PLACEHOLDER ? undefined : stored;
-        if (stored === RENDER_SECRET_PLACEHOLDER) usable = true;
-        let map: unknown;
-        try {
-            map = text === undefined ? undefined : JSON.parse(text);
-        } catch {
-            map = undefined;
-        }
-        if (text !== undefined && !isObject(map)) {
-            input.problem(
-                "clusterCredentials",
-                `is not a JSON map of cluster name to credentials (its value is not shown: it is a secret); expected e.g. { "eu-1": { "bearerToken": "<token>", "caData": "<base64 PEM>" } }.`,
-            );
-        } else if (isObject(map)) {
-            const found = remote.flatMap((c) => credentialProblems(c.name, c.auth!, map[c.name]));
-            for (const m of found) input.problem("clusterCredentials", m);
-            usable = found.length === 0;
-        }
+        // Only names of clusters and fields reach the messages. The offline render holds no secret, only its
+        // placeholder: the cluster Secrets and kubeconfigs are rendered with it in place of every credential.
+        ({ secret, usable } = checkSecretMap(
+            input,
+            "clusterCredentials",
+            "when clusters lists a remote cluster",
+            {
+                what: "cluster name to credentials",
+                example: `{ "eu-1": { "bearerToken": "<token>", "caData": "<base64 PEM>" } }`,
+            },
+            (map) => remote.flatMap((c) => credentialProblems(c.name, c.auth!, map[c.name])),
+        ));
     }
     // Built only from a map that passed the checks above, so the apply cannot fail (and no error of JSON.parse, which
     // would quote the value, can ever be thrown); with problems, the ConfigError stops the program before any use.
@@ -311,13 +297,7 @@ export function validateClusters(
                 : pulumi.secret(
                       secret.apply((text) => {
                           if (text === RENDER_SECRET_PLACEHOLDER) return placeholderCredentials(c.auth!, text);
-                          let entry: unknown;
-                          try {
-                              entry = (JSON.parse(text) as Record<string, unknown>)[c.name];
-                          } catch {
-                              entry = undefined;
-                          }
-                          return credentialsOf(isObject(entry) ? entry : {});
+                          return credentialsOf(secretMapEntry(text, c.name));
                       }),
                   ),
     }));

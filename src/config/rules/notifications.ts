@@ -13,6 +13,7 @@ import {
 } from "../types";
 import { DNS_LABEL } from "./apps";
 import { quote, type ConfigInput } from "./context";
+import { checkSecretMap, isObject, secretMapEntry } from "./secretMap";
 
 const SLACK_CHANNEL = /^#?([A-Za-z0-9][A-Za-z0-9._-]{0,79})$/;
 /** An address the Argo CD email service can send to; `;` separates recipients in a subscription annotation. */
@@ -35,13 +36,6 @@ const CHANNEL_FIELDS: Readonly<Record<AlertChannelType, readonly string[]>> = {
 const COMMON_FIELDS = ["type", "name", "events"];
 const CREDENTIAL_FIELDS = ["token", "password", "url", "headers", "hmacKey", "routingKey"];
 
-/**
- * The offline render's stand-in for every secret (src/offline/stackFile.ts SECRET_PLACEHOLDER; a test keeps the two
- * equal): it renders without any secret, so there is no shape to check. A real engine run never passes it.
- */
-export const RENDER_SECRET_PLACEHOLDER = "[secret]";
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
 
 /**
@@ -420,37 +414,25 @@ export function validateAlertChannels(
     let secret: pulumi.Output<string> | undefined;
     let usable = needing.length === 0;
     if (needing.length > 0) {
-        secret = input.secret("alertSecrets", "when alertChannels lists a channel with credentials");
-        const stored = input.raw("alertSecrets");
-        const text = stored === RENDER_SECRET_PLACEHOLDER ? undefined : stored;
-        if (stored === RENDER_SECRET_PLACEHOLDER) usable = true;
-        let map: unknown;
-        try {
-            map = text === undefined ? undefined : JSON.parse(text);
-        } catch {
-            map = undefined;
-        }
-        if (text !== undefined && !isObject(map)) {
-            input.problem(
-                "alertSecrets",
-                `is not a JSON map of channel name to credentials (its value is not shown: it is a secret); expected e.g. { "oncall": { "routingKey": "<key>" } }.`,
-            );
-        } else if (isObject(map)) {
-            const found = channels.flatMap((c) =>
-                credentialProblems(
-                    {
-                        name: c.name,
-                        type: c.type,
-                        username: c.username,
-                        headers: c.headerNames ?? [],
-                        hmac: c.hmac ?? false,
-                    },
-                    map[c.name],
+        ({ secret, usable } = checkSecretMap(
+            input,
+            "alertSecrets",
+            "when alertChannels lists a channel with credentials",
+            { what: "channel name to credentials", example: `{ "oncall": { "routingKey": "<key>" } }` },
+            (map) =>
+                channels.flatMap((c) =>
+                    credentialProblems(
+                        {
+                            name: c.name,
+                            type: c.type,
+                            username: c.username,
+                            headers: c.headerNames ?? [],
+                            hmac: c.hmac ?? false,
+                        },
+                        map[c.name],
+                    ),
                 ),
-            );
-            for (const m of found) input.problem("alertSecrets", m);
-            usable = found.length === 0;
-        }
+        ));
     }
     // Built only from a map that passed the checks above (with problems the ConfigError stops the program first), so
     // the apply cannot fail, and no error of JSON.parse (which would quote the value) is ever thrown.
@@ -459,15 +441,7 @@ export function validateAlertChannels(
         credentials: pulumi.secret(
             secret === undefined || !usable
                 ? pulumi.output<AlertCredentials>({})
-                : secret.apply((text) => {
-                      let entry: unknown;
-                      try {
-                          entry = (JSON.parse(text) as Record<string, unknown>)[c.name];
-                      } catch {
-                          entry = undefined;
-                      }
-                      return credentialsOf(isObject(entry) ? entry : {});
-                  }),
+                : secret.apply((text) => credentialsOf(secretMapEntry(text, c.name))),
         ),
     }));
 }
