@@ -31,8 +31,36 @@ export function readOnlyGroups(access: AccessConfig): string[] {
 export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
 export const READ_VERBS = ["get", "list", "watch"];
 
-const subjects = (groups: readonly string[]) =>
+/** RBAC subjects for groups of the identity provider. */
+export const groupSubjects = (groups: readonly string[]) =>
     groups.map((name) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name }));
+
+/**
+ * A read-only ClusterRole named `metadataName` and, when there are groups to bind, its ClusterRoleBinding of the
+ * same name: reading is granted cluster-wide (people look at every environment), changing never is.
+ */
+export function readOnlyClusterRole(
+    name: string,
+    metadataName: string,
+    rules: k8s.types.input.rbac.v1.PolicyRule[],
+    groups: readonly string[],
+    labels: Record<string, string> | undefined,
+    opts: pulumi.CustomResourceOptions,
+): k8s.rbac.v1.ClusterRole {
+    const role = new k8s.rbac.v1.ClusterRole(name, { metadata: { name: metadataName, labels }, rules }, opts);
+    if (groups.length > 0) {
+        new k8s.rbac.v1.ClusterRoleBinding(
+            name,
+            {
+                metadata: { name: metadataName, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                subjects: groupSubjects(groups),
+            },
+            opts,
+        );
+    }
+    return role;
+}
 
 /**
  * Kubernetes RBAC for who may change GitOps configuration: a Role in the operator namespace for the platform
@@ -62,32 +90,20 @@ export class GitOpsAccessControl extends pulumi.ComponentResource {
                 {
                     metadata: { name: `${args.namePrefix}-platform`, namespace: args.namespace, labels: args.labels },
                     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                    subjects: subjects(args.platformGroups),
+                    subjects: groupSubjects(args.platformGroups),
                 },
                 child,
             );
         }
 
-        const readOnly = new k8s.rbac.v1.ClusterRole(
+        const readOnly = readOnlyClusterRole(
             `${name}-readonly`,
-            { metadata: { name: `${args.namePrefix}-readonly`, labels: args.labels }, rules: rules(READ_VERBS) },
+            `${args.namePrefix}-readonly`,
+            rules(READ_VERBS),
+            args.readOnlyGroups,
+            args.labels,
             child,
         );
-        if (args.readOnlyGroups.length > 0) {
-            new k8s.rbac.v1.ClusterRoleBinding(
-                `${name}-readonly`,
-                {
-                    metadata: { name: `${args.namePrefix}-readonly`, labels: args.labels },
-                    roleRef: {
-                        apiGroup: "rbac.authorization.k8s.io",
-                        kind: "ClusterRole",
-                        name: readOnly.metadata.name,
-                    },
-                    subjects: subjects(args.readOnlyGroups),
-                },
-                child,
-            );
-        }
 
         this.roleName = role.metadata.name;
         this.readOnlyClusterRoleName = readOnly.metadata.name;

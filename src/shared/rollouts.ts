@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChartRepository } from "../config/types";
+import { groupSubjects, readOnlyClusterRole } from "./accessControl";
 import { mirrorImage, releaseChart } from "./chartSource";
 import { childOptions, FIXED_NAME } from "./metadata";
 
@@ -117,9 +118,6 @@ export function rolloutsValues(args: RolloutsValuesArgs): Record<string, unknown
     };
 }
 
-const subjects = (groups: readonly string[]) =>
-    groups.map((name) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name }));
-
 export interface ArgoRolloutsArgs {
     chartVersion: string;
     chartRepository?: ChartRepository;
@@ -168,28 +166,14 @@ export class ArgoRollouts extends pulumi.ComponentResource {
             { parent: this, dependsOn: [namespace] },
         );
 
-        const readRules = [
-            { apiGroups: ["argoproj.io"], resources: [...ROLLOUTS_READ_RESOURCES], verbs: ["get", "list", "watch"] },
-        ];
-        const readOnly = new k8s.rbac.v1.ClusterRole(
+        readOnlyClusterRole(
             `${name}-readonly`,
-            { metadata: { name: `${args.namePrefix}-rollouts-readonly`, labels: args.labels }, rules: readRules },
+            `${args.namePrefix}-rollouts-readonly`,
+            [{ apiGroups: ["argoproj.io"], resources: [...ROLLOUTS_READ_RESOURCES], verbs: ["get", "list", "watch"] }],
+            args.readOnlyGroups,
+            args.labels,
             child,
         );
-        if (args.readOnlyGroups.length > 0)
-            new k8s.rbac.v1.ClusterRoleBinding(
-                `${name}-readonly`,
-                {
-                    metadata: { name: `${args.namePrefix}-rollouts-readonly`, labels: args.labels },
-                    roleRef: {
-                        apiGroup: "rbac.authorization.k8s.io",
-                        kind: "ClusterRole",
-                        name: readOnly.metadata.name,
-                    },
-                    subjects: subjects(args.readOnlyGroups),
-                },
-                child,
-            );
 
         const deployers = args.deployers;
         if (deployers && deployers.groups.length > 0 && deployers.namespaces.length > 0) {
@@ -212,7 +196,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                             kind: "ClusterRole",
                             name: deployerRole.metadata.name,
                         },
-                        subjects: subjects(deployers.groups),
+                        subjects: groupSubjects(deployers.groups),
                     },
                     // The namespace exists first (the environment's tenancy creates it).
                     { parent: this, dependsOn: [...(deployers.after ?? [])], ...FIXED_NAME },
