@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { githubCommitUrl } from "../../src/delivery/git";
 import {
+    argv,
     cleanTemps,
     exampleRepo,
     git,
@@ -43,19 +44,7 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         withRemote(repo, "git@github.com:acme/gitops.git");
         const main = git(repo, "rev-parse", "main");
         const prodBefore = read(repo, overlay("guestbook", "prod"));
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`);
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain(
@@ -103,26 +92,11 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
     it("names the source commit that last changed the source overlay, as a SHA when the remote is not GitHub", async () => {
         const repo = exampleRepo();
         withRemote(repo);
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "staging", "--app", "podinfo", "--tag", "6.8.0"]))
-                .code,
-        ).toBe(0);
+        expect((await gitops(argv`set-image --repo ${repo} --env staging --app podinfo --tag 6.8.0`)).code).toBe(0);
         const changedStaging = git(repo, "rev-parse", "HEAD");
         fs.appendFileSync(path.join(repo, "README.md"), "\nlater, unrelated\n");
         git(repo, "commit", "--quiet", "-am", "unrelated");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "podinfo",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
         expect(result.code).toBe(0);
         const body = bodyFile(repo, "promote/prod/podinfo-6.8.0");
         expect(body).toContain(`\`${overlay("podinfo", "staging")}\` as of \`${changedStaging}\``);
@@ -132,39 +106,14 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
     it("carries digests over, and adds an image entry the target overlay lacks", async () => {
         const repo = exampleRepo();
         expect(
-            (
-                await gitops([
-                    "set-image",
-                    "--repo",
-                    repo,
-                    "--env",
-                    "staging",
-                    "--app",
-                    "podinfo",
-                    "--tag",
-                    "6.8.0",
-                    "--digest",
-                    DIGEST,
-                ])
-            ).code,
+            (await gitops(argv`set-image --repo ${repo} --env staging --app podinfo --tag 6.8.0 --digest ${DIGEST}`))
+                .code,
         ).toBe(0);
         // prod without an images entry for podinfo: the promotion appends one.
         const prodFile = overlay("podinfo", "prod");
         fs.writeFileSync(path.join(repo, prodFile), read(repo, prodFile).replace(/images:\n(.*\n)*/, ""));
         git(repo, "commit", "--quiet", "-am", "prod runs the base tag");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "podinfo",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
         expect(result.code).toBe(0);
         const branch = "promote/prod/podinfo-6.8.0";
         expect(show(repo, branch, prodFile)).toContain(
@@ -180,18 +129,7 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
 
     it("promotes every app with --all-apps in one branch", async () => {
         const repo = exampleRepo();
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--all-apps",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --all-apps --from staging --to prod --stack prod`);
         expect(result.code).toBe(0);
         const branch = "promote/prod/guestbook-5.1.0_podinfo-6.7.0";
         expect(branches(repo)).toContain(branch);
@@ -204,40 +142,16 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
 
     it("says when there is nothing to promote, exits 0 and creates no branch", async () => {
         const repo = exampleRepo();
-        const noImages = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "platform",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        const noImages = await gitops(
+            argv`promote --repo ${repo} --app platform --from staging --to prod --stack prod`,
+        );
         expect(noImages.code).toBe(0);
         expect(noImages.out).toContain(
             "Nothing to promote: prod already pins what staging pins for platform (main). No branch created.",
         );
 
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "prod", "--app", "guestbook", "--tag", "5.1.0"])).code,
-        ).toBe(0);
-        const same = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        expect((await gitops(argv`set-image --repo ${repo} --env prod --app guestbook --tag 5.1.0`)).code).toBe(0);
+        const same = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`);
         expect(same.code).toBe(0);
         expect(same.out).toContain("Nothing to promote");
         expect(branches(repo)).toEqual(["main"]);
@@ -245,19 +159,7 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
 
     it("refuses to prepare the same promotion twice", async () => {
         const repo = exampleRepo();
-        const args = [
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ];
+        const args = argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`;
         expect((await gitops(args)).code).toBe(0);
         const again = await gitops(args);
         expect(again.code).toBe(1);
@@ -266,33 +168,12 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
 
     it("never commits straight into prod, and needs the prod stack to know where the PR goes", async () => {
         const repo = exampleRepo();
-        const direct = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-            "--direct",
-        ]);
+        const direct = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --direct`,
+        );
         expect(direct.code).toBe(1);
         expect(direct.err).toContain("prod changes only through a pull request: --direct is for dev and staging.");
-        const noStack = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-        ]);
+        const noStack = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod`);
         expect(noStack.code).toBe(2);
         expect(noStack.err).toContain("promoting into prod needs --stack <prod stack>");
         expect(branches(repo)).toEqual(["main"]);
@@ -361,10 +242,7 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
 
         git(repo, "branch", "prod", "main");
         // main moves on (staging gets a new tag); prod stays where it was.
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "staging", "--app", "guestbook", "--tag", "5.1.3"]))
-                .code,
-        ).toBe(0);
+        expect((await gitops(argv`set-image --repo ${repo} --env staging --app guestbook --tag 5.1.3`)).code).toBe(0);
         const prod = git(repo, "rev-parse", "prod");
         const result = await gitops([
             "promote",
@@ -444,17 +322,7 @@ describe("promote into dev or staging", () => {
     it("commits directly onto the checked-out branch with --direct", async () => {
         const repo = exampleRepo();
         const stagingBefore = read(repo, overlay("podinfo", "staging"));
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--all-apps",
-            "--from",
-            "dev",
-            "--to",
-            "staging",
-            "--direct",
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --all-apps --from dev --to staging --direct`);
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain("committing directly onto main");
@@ -472,20 +340,9 @@ describe("promote into dev or staging", () => {
     it("--direct refuses when the target branch is not checked out", async () => {
         const repo = exampleRepo();
         git(repo, "checkout", "--quiet", "-b", "feature");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "dev",
-            "--to",
-            "staging",
-            "--stack",
-            "staging",
-            "--direct",
-        ]);
+        const result = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from dev --to staging --stack staging --direct`,
+        );
         expect(result.code).toBe(1);
         expect(result.err).toContain("--direct commits onto main, but");
         expect(result.err).toContain("has feature checked out; check out main first.");
@@ -511,20 +368,7 @@ describe("promote --push", () => {
         const gh = fakeGh();
         const env = { ...GIT_ENV, PATH: `${gh.dir}${path.delimiter}${process.env.PATH}` };
         const result = await gitops(
-            [
-                "promote",
-                "--repo",
-                repo,
-                "--app",
-                "guestbook",
-                "--from",
-                "staging",
-                "--to",
-                "prod",
-                "--stack",
-                "prod",
-                "--push",
-            ],
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --push`,
             env,
         );
         expect(result.err).toBe("");
@@ -556,20 +400,7 @@ describe("promote --push", () => {
                 .find((p) => fs.existsSync(p))!,
         );
         const result = await gitops(
-            [
-                "promote",
-                "--repo",
-                repo,
-                "--app",
-                "guestbook",
-                "--from",
-                "staging",
-                "--to",
-                "prod",
-                "--stack",
-                "prod",
-                "--push",
-            ],
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --push`,
             { ...GIT_ENV, PATH: gitDir },
         );
         expect(result.code).toBe(0);
@@ -583,21 +414,9 @@ describe("promote details", () => {
     it("Argo CD tracking a tag: the PR goes into the default branch and the body says how to release it", async () => {
         const repo = exampleRepo();
         git(repo, "tag", "v1.0.0");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-            "--config",
-            "targetRevision=v1.0.0",
-        ]);
+        const result = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --config targetRevision=v1.0.0`,
+        );
         expect(result.code).toBe(0);
         expect(result.out).toContain(
             "Argo CD prod (stack prod) tracks v1.0.0, which is not a branch here (a tag or commit): pull request into main.",
@@ -610,22 +429,8 @@ describe("promote details", () => {
     it("names the branch after the change's content when a tag cannot be part of a branch name", async () => {
         const repo = exampleRepo();
         // "1..2" is a valid OCI tag but git refuses ".." in ref names.
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "staging", "--app", "podinfo", "--tag", "1..2"])).code,
-        ).toBe(0);
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "podinfo",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-        ]);
+        expect((await gitops(argv`set-image --repo ${repo} --env staging --app podinfo --tag 1..2`)).code).toBe(0);
+        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
         expect(result.code).toBe(0);
         expect(branches(repo).find((b) => b !== "main")).toMatch(/^promote\/prod\/from-staging-[0-9a-f]{10}$/);
     });
@@ -656,23 +461,9 @@ describe("promote details", () => {
         );
         expect(withPath).not.toBe(staging);
         fs.writeFileSync(path.join(stacks, "Pulumi.staging.yaml"), withPath);
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-            "--from-stack",
-            "staging",
-            "--stack-dir",
-            stacks,
-        ]);
+        const result = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack staging --stack-dir ${stacks}`,
+        );
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain(`guestbook: ${GUESTBOOK} 5.0.1 -> 5.1.9`);
@@ -680,21 +471,9 @@ describe("promote details", () => {
             "`staging-guestbook/kustomization.yaml` as of",
         );
 
-        const mismatch = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            "--stack",
-            "prod",
-            "--from-stack",
-            "dev",
-        ]);
+        const mismatch = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack dev`,
+        );
         expect(mismatch.code).toBe(1);
         expect(mismatch.err).toContain("stack dev deploys the dev environment, not --from staging.");
     });

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+    argv,
     cleanTemps,
     exampleRepo,
     git,
@@ -26,17 +27,7 @@ describe("set-image", () => {
     it("pins the tag in the overlay, keeping every other byte, and commits only that change", async () => {
         const repo = exampleRepo();
         const before = read(repo, overlay("guestbook", "dev"));
-        const result = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.3.0",
-        ]);
+        const result = await gitops(argv`set-image --repo ${repo} --env dev --app guestbook --tag 5.3.0`);
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain(`guestbook in dev: ${GUESTBOOK} 5.2.0 -> 5.3.0`);
@@ -61,7 +52,7 @@ describe("set-image", () => {
 
     it("is idempotent: the same tag again changes nothing and makes no commit", async () => {
         const repo = exampleRepo();
-        const args = ["set-image", "--repo", repo, "--env", "staging", "--app", "podinfo", "--tag", "6.8.0"];
+        const args = argv`set-image --repo ${repo} --env staging --app podinfo --tag 6.8.0`;
         expect((await gitops(args)).code).toBe(0);
         const count = commits(repo);
         const file = read(repo, overlay("podinfo", "staging"));
@@ -74,17 +65,7 @@ describe("set-image", () => {
 
     it("pins a digest (dropping the tag it no longer matches), or a tag and a digest together", async () => {
         const repo = exampleRepo();
-        const digestOnly = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "podinfo",
-            "--digest",
-            DIGEST,
-        ]);
+        const digestOnly = await gitops(argv`set-image --repo ${repo} --env dev --app podinfo --digest ${DIGEST}`);
         expect(digestOnly.code).toBe(0);
         const file = read(repo, overlay("podinfo", "dev"));
         expect(file).toContain(`    digest: ${DIGEST}\n`);
@@ -97,27 +78,15 @@ describe("set-image", () => {
             `ghcr.io/stefanprodan/podinfo@${DIGEST}`,
         ]);
 
-        const both = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "podinfo",
-            "--tag",
-            "6.9.0",
-            "--digest",
-            DIGEST,
-        ]);
+        const both = await gitops(
+            argv`set-image --repo ${repo} --env dev --app podinfo --tag 6.9.0 --digest ${DIGEST}`,
+        );
         expect(both.code).toBe(0);
         expect(renderedImages(kustomize(path.join(repo, "apps/podinfo/overlays/dev")))).toEqual([
             `ghcr.io/stefanprodan/podinfo:6.9.0@${DIGEST}`,
         ]);
         // A tag alone afterwards drops the digest, which would otherwise keep the old image running.
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "dev", "--app", "podinfo", "--tag", "7.0.0"])).code,
-        ).toBe(0);
+        expect((await gitops(argv`set-image --repo ${repo} --env dev --app podinfo --tag 7.0.0`)).code).toBe(0);
         expect(read(repo, overlay("podinfo", "dev"))).not.toContain("digest");
         expect(renderedImages(kustomize(path.join(repo, "apps/podinfo/overlays/dev")))).toEqual([
             "ghcr.io/stefanprodan/podinfo:7.0.0",
@@ -128,17 +97,7 @@ describe("set-image", () => {
         const repo = exampleRepo();
         fs.appendFileSync(path.join(repo, "README.md"), "\nwork in progress\n");
         git(repo, "add", "README.md");
-        const result = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.3.0",
-        ]);
+        const result = await gitops(argv`set-image --repo ${repo} --env dev --app guestbook --tag 5.3.0`);
         expect(result.code).toBe(0);
         expect(git(repo, "show", "--name-only", "--format=", "HEAD")).toBe(overlay("guestbook", "dev"));
         expect(git(repo, "status", "--porcelain")).toBe("M  README.md");
@@ -146,9 +105,7 @@ describe("set-image", () => {
 
     it("quotes a tag YAML would otherwise read as a number", async () => {
         const repo = exampleRepo();
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "prod", "--app", "guestbook", "--tag", "6.0"])).code,
-        ).toBe(0);
+        expect((await gitops(argv`set-image --repo ${repo} --env prod --app guestbook --tag 6.0`)).code).toBe(0);
         expect(read(repo, overlay("guestbook", "prod"))).toContain('    newTag: "6.0"\n');
         expect(renderedImages(kustomize(path.join(repo, "apps/guestbook/overlays/prod")))).toEqual([
             `${GUESTBOOK}:6.0`,
@@ -162,9 +119,7 @@ describe("set-image", () => {
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n# pinned by CI\nnamespace: podinfo-prod\nresources:\n- ../../base\n- hpa.yaml\nimages:\n- name: ghcr.io/stefanprodan/podinfo\n  newName: ghcr.io/stefanprodan/podinfo\n  newTag: 6.6.3 # last release\n";
         fs.writeFileSync(path.join(repo, file), flat);
         git(repo, "commit", "--quiet", "-am", "kustomize edit style");
-        expect(
-            (await gitops(["set-image", "--repo", repo, "--env", "prod", "--app", "podinfo", "--tag", "6.7.2"])).code,
-        ).toBe(0);
+        expect((await gitops(argv`set-image --repo ${repo} --env prod --app podinfo --tag 6.7.2`)).code).toBe(0);
         expect(read(repo, file)).toBe(flat.replace("newTag: 6.6.3 #", "newTag: 6.7.2 #"));
     });
 
@@ -175,17 +130,7 @@ describe("set-image", () => {
             "resources: [../../base, hpa.yaml]\nimages: [{name: ghcr.io/stefanprodan/podinfo, newTag: 6.6.3}]\n";
         fs.writeFileSync(path.join(repo, file), flow);
         git(repo, "commit", "--quiet", "-am", "flow style");
-        const result = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "prod",
-            "--app",
-            "podinfo",
-            "--tag",
-            "6.7.2",
-        ]);
+        const result = await gitops(argv`set-image --repo ${repo} --env prod --app podinfo --tag 6.7.2`);
         expect(result.code).toBe(1);
         expect(result.err).toContain(`${file} cannot be edited without reformatting it`);
         expect(read(repo, file)).toBe(flow);
@@ -222,42 +167,22 @@ describe("set-image", () => {
 
     it("lists the environments and apps that exist when refusing", async () => {
         const repo = exampleRepo();
-        const env = await gitops(["set-image", "--repo", repo, "--env", "qa", "--app", "guestbook", "--tag", "1"]);
+        const env = await gitops(argv`set-image --repo ${repo} --env qa --app guestbook --tag 1`);
         expect(env.err).toContain("expected one of: dev, prod, staging.");
-        const app = await gitops(["set-image", "--repo", repo, "--env", "dev", "--app", "billing", "--tag", "1"]);
+        const app = await gitops(argv`set-image --repo ${repo} --env dev --app billing --tag 1`);
         expect(app.err).toContain("apps in dev: guestbook, platform, podinfo, storefront, storefront-secrets.");
     });
 
     it("refuses an overlay with uncommitted changes, and a directory that is not a checkout", async () => {
         const repo = exampleRepo();
         fs.appendFileSync(path.join(repo, overlay("guestbook", "dev")), "# local edit\n");
-        const dirty = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.3.0",
-        ]);
+        const dirty = await gitops(argv`set-image --repo ${repo} --env dev --app guestbook --tag 5.3.0`);
         expect(dirty.code).toBe(1);
         expect(dirty.err).toContain("has uncommitted changes");
         expect(read(repo, overlay("guestbook", "dev"))).toContain("# local edit\n");
 
         const plain = path.dirname(repo);
-        const notRepo = await gitops([
-            "set-image",
-            "--repo",
-            plain,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "1",
-        ]);
+        const notRepo = await gitops(argv`set-image --repo ${plain} --env dev --app guestbook --tag 1`);
         expect(notRepo.code).toBe(1);
         expect(notRepo.err).toContain("is not a git checkout");
     });
@@ -295,19 +220,9 @@ describe("set-image", () => {
         git(repo, "commit", "--quiet", "-m", "overlays/<env>/<app>");
         const file = "overlays/staging/guestbook/kustomization.yaml";
 
-        const viaStack = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--stack",
-            "staging",
-            "--config",
-            "appPathTemplate=overlays/{env}/{app}",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.1.1",
-        ]);
+        const viaStack = await gitops(
+            argv`set-image --repo ${repo} --stack staging --config appPathTemplate=overlays/{env}/{app} --app guestbook --tag 5.1.1`,
+        );
         expect(viaStack.err).toBe("");
         expect(viaStack.code).toBe(0);
         expect(git(repo, "show", "--name-only", "--format=", "HEAD")).toBe(file);
@@ -315,67 +230,25 @@ describe("set-image", () => {
             `${GUESTBOOK}:5.1.1`,
         ]);
 
-        const viaTemplate = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--path-template",
-            "overlays/{env}/{app}",
-            "--env",
-            "staging",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.1.2",
-        ]);
+        const viaTemplate = await gitops(
+            argv`set-image --repo ${repo} --path-template overlays/{env}/{app} --env staging --app guestbook --tag 5.1.2`,
+        );
         expect(viaTemplate.code).toBe(0);
         expect(read(repo, file)).toContain("newTag: 5.1.2 #");
 
         // The stack knows its apps and its environment.
-        const wrongApp = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--stack",
-            "staging",
-            "--config",
-            "appPathTemplate=overlays/{env}/{app}",
-            "--app",
-            "billing",
-            "--tag",
-            "1",
-        ]);
+        const wrongApp = await gitops(
+            argv`set-image --repo ${repo} --stack staging --config appPathTemplate=overlays/{env}/{app} --app billing --tag 1`,
+        );
         expect(wrongApp.code).toBe(1);
         expect(wrongApp.err).toContain(
             'app "billing" is not an app of stack staging; its apps: platform, guestbook, podinfo.',
         );
-        const wrongEnv = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--stack",
-            "staging",
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "1",
-        ]);
+        const wrongEnv = await gitops(argv`set-image --repo ${repo} --stack staging --env dev --app guestbook --tag 1`);
         expect(wrongEnv.code).toBe(1);
         expect(wrongEnv.err).toContain('stack staging deploys the staging environment, not "dev"');
         // The default layout is gone from this checkout: the stack's default template finds nothing there.
-        const defaultTemplate = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--stack",
-            "staging",
-            "--app",
-            "guestbook",
-            "--tag",
-            "1",
-        ]);
+        const defaultTemplate = await gitops(argv`set-image --repo ${repo} --stack staging --app guestbook --tag 1`);
         expect(defaultTemplate.code).toBe(1);
         expect(defaultTemplate.err).toContain("gives apps/guestbook/overlays/staging, which has no kustomization.yaml");
     });
@@ -383,18 +256,7 @@ describe("set-image", () => {
     it("pushes the branch with --push, and never forces over a remote that moved", async () => {
         const repo = exampleRepo();
         const remote = withRemote(repo);
-        const pushed = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.3.0",
-            "--push",
-        ]);
+        const pushed = await gitops(argv`set-image --repo ${repo} --env dev --app guestbook --tag 5.3.0 --push`);
         expect(pushed.code).toBe(0);
         expect(pushed.out).toContain("Pushed main to origin.");
         expect(git(remote, "rev-parse", "main")).toBe(git(repo, "rev-parse", "HEAD"));
@@ -408,18 +270,7 @@ describe("set-image", () => {
         git(other, "commit", "--quiet", "-am", "other change");
         git(other, "push", "--quiet", "origin", "main");
         const theirs = git(remote, "rev-parse", "main");
-        const rejected = await gitops([
-            "set-image",
-            "--repo",
-            repo,
-            "--env",
-            "dev",
-            "--app",
-            "guestbook",
-            "--tag",
-            "5.4.0",
-            "--push",
-        ]);
+        const rejected = await gitops(argv`set-image --repo ${repo} --env dev --app guestbook --tag 5.4.0 --push`);
         expect(rejected.code).toBe(1);
         expect(rejected.err).toMatch(/git push .* failed: .*(rejected|non-fast-forward)/s);
         expect(git(remote, "rev-parse", "main")).toBe(theirs);

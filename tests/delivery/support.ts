@@ -64,6 +64,27 @@ export interface Result {
     err: string;
 }
 
+/**
+ * A command line as it is typed, for {@link gitops}: the literal text is split on white space, and each interpolated
+ * value stays one argument (a temporary path with a space in it too). `argv\`promote --repo ${repo} --to prod\``.
+ */
+export function argv(strings: TemplateStringsArray, ...values: string[]): string[] {
+    const words: string[] = [];
+    let word: string | undefined;
+    strings.forEach((text, i) => {
+        text.split(/\s+/).forEach((part, j) => {
+            if (j > 0 && word !== undefined) {
+                words.push(word);
+                word = undefined;
+            }
+            if (part !== "") word = (word ?? "") + part;
+        });
+        if (i < values.length) word = (word ?? "") + values[i];
+    });
+    if (word !== undefined) words.push(word);
+    return words;
+}
+
 /** Runs the gitops command line in-process, as scripts/gitops.ts does, and captures its output. */
 export async function gitops(argv: string[], env: NodeJS.ProcessEnv = GIT_ENV): Promise<Result> {
     let out = "";
