@@ -1,6 +1,6 @@
 import { isSystemNamespace } from "../guards";
 import type { AppConfig, Tier } from "../types";
-import { quote, type ConfigInput } from "./context";
+import { parseJson, quote, type ConfigInput } from "./context";
 import { isSemverRange } from "./repository";
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -81,12 +81,7 @@ export function parseApps(
         problem(`is required; expected a list of apps such as ${example} in the stack file.`);
         return [];
     }
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(value);
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = parseJson(value);
     if (!Array.isArray(parsed) || parsed.length === 0) {
         problem(`${quote(value)} is not valid; expected a non-empty list of apps such as ${example}.`);
         return [];

@@ -10,7 +10,7 @@ import {
     type Tier,
 } from "../types";
 import { DNS_LABEL } from "./apps";
-import { quote, type ConfigInput } from "./context";
+import { parseJson, quote, type ConfigInput } from "./context";
 import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, secretMapEntry } from "./secretMap";
 
 /** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
@@ -152,12 +152,7 @@ export function validateClusters(
     const raw = input.raw("clusters");
     if (raw === undefined) return { clusters: [] };
     const example = "[{ name: eu-1, server: https://eu-1.k8s.example.com, auth: bearer, labels: { region: eu } }]";
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(raw);
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = parseJson(raw);
     if (!Array.isArray(parsed)) {
         input.problem("clusters", `${quote(raw)} is not valid; expected a list of clusters such as ${example}.`);
         return { clusters: [] };

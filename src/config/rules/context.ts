@@ -7,6 +7,18 @@ import type { ConfigSource } from "../source";
 export const quote = (value: unknown): string => JSON.stringify(value);
 
 /**
+ * A key's JSON (or YAML flow) value, or undefined when it does not parse: the rules report the value in their own
+ * words, and an error of JSON.parse, which would quote a secret, is never thrown.
+ */
+export function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return undefined;
+    }
+}
+
+/**
  * What every rule reads the stack through: typed access to the raw values (with Pulumi.yaml's defaults applied, so
  * the CLI, the mocks and the render agree) and the one list all problems of the stack are collected in.
  * A value of the wrong type is reported here and replaced by a harmless fallback, so later rules still run and the
@@ -87,12 +99,7 @@ export class ConfigInput {
     list(name: DeclaredKeyName): string[] {
         const value = this.raw(name);
         if (value === undefined) return [...(DECLARED_KEYS[name] as { default: readonly string[] }).default];
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(value);
-        } catch {
-            parsed = undefined;
-        }
+        const parsed = parseJson(value);
         if (Array.isArray(parsed) && parsed.every((v) => typeof v === "string")) return parsed.map((v) => v.trim());
         this.problem(
             name,

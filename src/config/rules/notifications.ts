@@ -12,7 +12,7 @@ import {
     type Tier,
 } from "../types";
 import { DNS_LABEL } from "./apps";
-import { quote, type ConfigInput } from "./context";
+import { parseJson, quote, type ConfigInput } from "./context";
 import { checkSecretMap, isObject, secretMapEntry } from "./secretMap";
 
 const SLACK_CHANNEL = /^#?([A-Za-z0-9][A-Za-z0-9._-]{0,79})$/;
@@ -237,12 +237,7 @@ export function validateAlertChannels(
     const raw = input.raw("alertChannels");
     if (raw === undefined) return [];
     const example = `[{ type: slack, name: deploys, channel: deploys-${tier} }, { type: pagerduty, name: oncall, events: [sync-failed, health-degraded] }]`;
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(raw);
-    } catch {
-        parsed = undefined;
-    }
+    const parsed = parseJson(raw);
     if (!Array.isArray(parsed)) {
         input.problem("alertChannels", `${quote(raw)} is not valid; expected a list of channels such as ${example}.`);
         return [];

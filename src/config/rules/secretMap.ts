@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretKeyName } from "../keys";
-import type { ConfigInput } from "./context";
+import { parseJson, type ConfigInput } from "./context";
 
 /**
  * The offline render's stand-in for every secret (src/offline/stackFile.ts SECRET_PLACEHOLDER; a test keeps the two
@@ -37,12 +37,7 @@ export function checkSecretMap(
     const secret = input.secret(key, when);
     const stored = input.raw(key);
     if (stored === RENDER_SECRET_PLACEHOLDER) return { secret, usable: true };
-    let map: unknown;
-    try {
-        map = stored === undefined ? undefined : JSON.parse(stored);
-    } catch {
-        map = undefined;
-    }
+    const map = stored === undefined ? undefined : parseJson(stored);
     if (stored !== undefined && !isObject(map)) {
         input.problem(
             key,
@@ -61,11 +56,7 @@ export function checkSecretMap(
  * error of JSON.parse (which would quote the value) is ever thrown.
  */
 export function secretMapEntry(text: string, name: string): Record<string, unknown> {
-    let entry: unknown;
-    try {
-        entry = (JSON.parse(text) as Record<string, unknown>)[name];
-    } catch {
-        entry = undefined;
-    }
+    const map = parseJson(text);
+    const entry = isObject(map) ? map[name] : undefined;
     return isObject(entry) ? entry : {};
 }
