@@ -223,18 +223,7 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
 
     it("targets the prod branch Flux prod tracks, built on that branch", async () => {
         const repo = exampleRepo();
-        const missing = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            ...flux,
-        ]);
+        const missing = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux}`);
         expect(missing.code).toBe(1);
         expect(missing.err).toContain(
             "base branch prod does not exist locally or on origin; create it first (e.g. git push origin main:prod).",
@@ -244,18 +233,7 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
         // main moves on (staging gets a new tag); prod stays where it was.
         expect((await gitops(argv`set-image --repo ${repo} --env staging --app guestbook --tag 5.1.3`)).code).toBe(0);
         const prod = git(repo, "rev-parse", "prod");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            ...flux,
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux}`);
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain("Flux prod (stack prod) tracks branch prod: pull request into prod.");
@@ -276,38 +254,16 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
         withRemote(repo);
         git(repo, "push", "--quiet", "origin", "main:prod");
         git(repo, "fetch", "--quiet", "origin");
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "podinfo",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            ...flux,
-        ]);
+        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod ${flux}`);
         expect(result.code).toBe(0);
         expect(git(repo, "rev-parse", "promote/prod/podinfo-6.7.0^")).toBe(git(repo, "rev-parse", "origin/prod"));
     });
 
     it("with a semver ref, the PR goes into the default branch and the body says to tag the merge", async () => {
         const repo = exampleRepo();
-        const result = await gitops([
-            "promote",
-            "--repo",
-            repo,
-            "--app",
-            "guestbook",
-            "--from",
-            "staging",
-            "--to",
-            "prod",
-            ...flux,
-            "--config",
-            "targetRevision=semver:>=1.0.0",
-        ]);
+        const result = await gitops(
+            argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux} --config targetRevision=semver:>=1.0.0`,
+        );
         expect(result.code).toBe(0);
         expect(result.out).toContain(
             "Flux prod (stack prod) tracks the newest tag in semver range >=1.0.0: pull request into main.",

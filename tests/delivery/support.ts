@@ -65,10 +65,11 @@ export interface Result {
 }
 
 /**
- * A command line as it is typed, for {@link gitops}: the literal text is split on white space, and each interpolated
- * value stays one argument (a temporary path with a space in it too). `argv\`promote --repo ${repo} --to prod\``.
+ * A command line as it is typed, for {@link gitops}: the literal text is split on white space, each interpolated
+ * string stays one argument (a temporary path with a space in it too), and an interpolated list adds its elements as
+ * arguments. `argv\`promote --repo ${repo} --to prod ${flux}\``.
  */
-export function argv(strings: TemplateStringsArray, ...values: string[]): string[] {
+export function argv(strings: TemplateStringsArray, ...values: Array<string | readonly string[]>): string[] {
     const words: string[] = [];
     let word: string | undefined;
     strings.forEach((text, i) => {
@@ -79,7 +80,15 @@ export function argv(strings: TemplateStringsArray, ...values: string[]): string
             }
             if (part !== "") word = (word ?? "") + part;
         });
-        if (i < values.length) word = (word ?? "") + values[i];
+        if (i >= values.length) return;
+        const value = values[i];
+        if (typeof value === "string") {
+            word = (word ?? "") + value;
+            return;
+        }
+        if (word !== undefined) words.push(word);
+        words.push(...value);
+        word = undefined;
     });
     if (word !== undefined) words.push(word);
     return words;
