@@ -27,7 +27,7 @@ import {
     type KubeObject,
 } from "./flux/kube";
 import { startSlackReceiver, type SlackReceiver } from "./flux/slackReceiver";
-import { appsWithNamespaces, fluxStackObjects } from "./flux/stackObjects";
+import { appsWithNamespaces, fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27020-27039. */
@@ -57,15 +57,7 @@ const logs = () => `${flux?.logs(25) ?? ""}\n--- gitserver\n${git?.log().split("
 async function applyStack(stack: "dev" | "prod"): Promise<KubeObject[]> {
     const run = await fluxStackObjects(
         stack,
-        [
-            "operator=flux",
-            `fluxNamespace=${FLUX_NS}`,
-            "authKind=ssh",
-            `repoUrl=${git.url}`,
-            `sshKnownHosts=${git.knownHosts}`,
-            `fluxInterval=${INTERVAL_S}s`,
-            `apps=${appsWithNamespaces(stack, ns)}`,
-        ],
+        [...fluxServerConfig(git, FLUX_NS, `${INTERVAL_S}s`), `apps=${appsWithNamespaces(stack, ns)}`],
         { sshPrivateKey: git.deployKey, slackToken: SLACK_TOKEN },
     );
     // The credentials reach the cluster only as Pulumi secrets (encrypted in the state, never in a diff).

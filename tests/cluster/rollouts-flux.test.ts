@@ -22,7 +22,7 @@ import {
     waitForCondition,
     type KubeObject,
 } from "./flux/kube";
-import { fluxStackObjects } from "./flux/stackObjects";
+import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27080-27099. */
@@ -102,13 +102,8 @@ beforeAll(async () => {
     const run = await fluxStackObjects(
         "prod",
         [
-            "operator=flux",
+            ...fluxServerConfig(git, FLUX_NS),
             "argoRollouts=true",
-            `fluxNamespace=${FLUX_NS}`,
-            "authKind=ssh",
-            `repoUrl=${git.url}`,
-            `sshKnownHosts=${git.knownHosts}`,
-            "fluxInterval=10s",
             "slackChannel=",
             `apps=${JSON.stringify([{ name: "storefront", namespace: APP_NS }])}`,
         ],

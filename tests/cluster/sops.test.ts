@@ -15,7 +15,7 @@ import { cluster, kubectl } from "./support/cluster";
 import { startFluxControllers, type FluxControllers } from "./flux/controllers";
 import { startGitServer, type GitServer } from "./flux/gitServer";
 import { applyObjects, condition, getObject, waitFor, waitForCondition, type KubeObject } from "./flux/kube";
-import { fluxStackObjects } from "./flux/stackObjects";
+import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27060-27079. */
@@ -45,13 +45,8 @@ beforeAll(async () => {
     const run = await fluxStackObjects(
         "dev",
         [
-            "operator=flux",
+            ...fluxServerConfig(git, FLUX_NS),
             "secretsInGit=sops",
-            `fluxNamespace=${FLUX_NS}`,
-            "authKind=ssh",
-            `repoUrl=${git.url}`,
-            `sshKnownHosts=${git.knownHosts}`,
-            "fluxInterval=10s",
             // No Slack here (flux-reconcile.test.ts covers alerts).
             "slackChannel=",
             `apps=${JSON.stringify([{ name: "storefront-secrets", namespace: APP_NS }])}`,

@@ -19,7 +19,7 @@ import { cluster, kubectl } from "./support/cluster";
 import { startFluxControllers, type FluxControllers } from "./flux/controllers";
 import { startGitServer, type GitServer } from "./flux/gitServer";
 import { applyObjects, waitForCondition } from "./flux/kube";
-import { fluxStackObjects } from "./flux/stackObjects";
+import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 /** This file's loopback ports (the status helper's range 29000-29999). */
 const PORTS = { git: 29120, storage: 29121, events: 29122, webhooks: 29123, probesBase: 29124 };
@@ -46,15 +46,7 @@ function apps(podinfoPath?: string): string {
     );
 }
 
-const overrides = (podinfoPath?: string) => [
-    "operator=flux",
-    `fluxNamespace=${FLUX_NS}`,
-    "authKind=ssh",
-    `repoUrl=${git.url}`,
-    `sshKnownHosts=${git.knownHosts}`,
-    "fluxInterval=10s",
-    `apps=${apps(podinfoPath)}`,
-];
+const overrides = (podinfoPath?: string) => [...fluxServerConfig(git, FLUX_NS), `apps=${apps(podinfoPath)}`];
 
 async function applyStack(sshPrivateKey: string, podinfoPath?: string): Promise<void> {
     const run = await fluxStackObjects("dev", overrides(podinfoPath), { sshPrivateKey, slackToken: "xoxb-status" });

@@ -2,6 +2,7 @@ import { PROJECT } from "../../../src/config";
 import { isSecretValue } from "../../../src/offline/mockRun";
 import { readStackFile } from "../../../src/offline/stackFile";
 import { ROOT, plain, runStack } from "../../support/stacks";
+import type { GitServer } from "./gitServer";
 import type { KubeObject } from "./kube";
 
 export interface FluxStackRun {
@@ -9,6 +10,21 @@ export interface FluxStackRun {
     objects: KubeObject[];
     /** Names of the objects whose inputs were Pulumi secrets (the test asserts the credentials stayed secret). */
     secretObjects: string[];
+}
+
+/**
+ * The overrides that point a stack at the test's loopback git server, with Flux in the test's own namespace: SSH with
+ * the server's pinned host key, and `fluxInterval` (the config's floor by default, so Git changes land in seconds).
+ */
+export function fluxServerConfig(git: GitServer, fluxNamespace: string, interval = "10s"): string[] {
+    return [
+        "operator=flux",
+        `fluxNamespace=${fluxNamespace}`,
+        "authKind=ssh",
+        `repoUrl=${git.url}`,
+        `sshKnownHosts=${git.knownHosts}`,
+        `fluxInterval=${interval}`,
+    ];
 }
 
 /** The committed stack's apps, with each namespace renamed (the test cluster is shared with other tests). */
