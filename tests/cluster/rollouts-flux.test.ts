@@ -18,6 +18,7 @@ import {
     condition,
     describeConditions,
     getObject,
+    requestReconcile,
     waitFor,
     waitForCondition,
     type KubeObject,
@@ -83,16 +84,7 @@ async function setRolloutStatus(phase: string): Promise<void> {
     ]);
 }
 
-async function reconcileNow(): Promise<void> {
-    await kubectl([
-        "annotate",
-        "--overwrite",
-        `${KUSTOMIZATION}/prod-storefront`,
-        "-n",
-        FLUX_NS,
-        `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
-    ]);
-}
+const reconcileNow = () => requestReconcile(KUSTOMIZATION, "prod-storefront", FLUX_NS);
 
 beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-rollouts-"));

@@ -14,7 +14,15 @@ import { TEST_SECRETS } from "../support/stacks";
 import { cluster, kubectl } from "./support/cluster";
 import { startFluxControllers, type FluxControllers } from "./flux/controllers";
 import { startGitServer, type GitServer } from "./flux/gitServer";
-import { applyObjects, condition, getObject, waitFor, waitForCondition, type KubeObject } from "./flux/kube";
+import {
+    applyObjects,
+    condition,
+    getObject,
+    requestReconcile,
+    waitFor,
+    waitForCondition,
+    type KubeObject,
+} from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -107,14 +115,7 @@ describe("dev stack with secretsInGit=sops, reconciled by Flux", () => {
             ],
             FIELD_MANAGER,
         );
-        await kubectl([
-            "annotate",
-            "--overwrite",
-            "kustomizations.kustomize.toolkit.fluxcd.io/dev-storefront-secrets",
-            "-n",
-            FLUX_NS,
-            `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
-        ]);
+        await requestReconcile("kustomizations.kustomize.toolkit.fluxcd.io", "dev-storefront-secrets", FLUX_NS);
         const failed = await waitForCondition(
             "kustomizations.kustomize.toolkit.fluxcd.io",
             "dev-storefront-secrets",
@@ -142,14 +143,7 @@ describe("dev stack with secretsInGit=sops, reconciled by Flux", () => {
             ],
             FIELD_MANAGER,
         );
-        await kubectl([
-            "annotate",
-            "--overwrite",
-            "kustomizations.kustomize.toolkit.fluxcd.io/dev-storefront-secrets",
-            "-n",
-            FLUX_NS,
-            `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
-        ]);
+        await requestReconcile("kustomizations.kustomize.toolkit.fluxcd.io", "dev-storefront-secrets", FLUX_NS);
         await waitFor(
             "dev-storefront-secrets to be Ready again with the stack's key",
             120_000,

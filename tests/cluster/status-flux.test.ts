@@ -18,7 +18,7 @@ import { ROOT } from "../support/stacks";
 import { cluster, kubectl } from "./support/cluster";
 import { startFluxControllers, type FluxControllers } from "./flux/controllers";
 import { startGitServer, type GitServer } from "./flux/gitServer";
-import { applyObjects, waitForCondition } from "./flux/kube";
+import { applyObjects, requestReconcile, waitForCondition } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 
 /** This file's loopback ports (the status helper's range 29000-29999). */
@@ -123,15 +123,7 @@ describe("status on states the real Flux controllers wrote", () => {
 
     it("the right key and a path that does not exist: the source is fine, the Kustomization's path is not at the commit", async () => {
         await applyStack(git.deployKey, MISSING_PATH);
-        await kubectl([
-            "annotate",
-            "--overwrite",
-            "-n",
-            FLUX_NS,
-            "gitrepository",
-            "gitops-dev",
-            `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
-        ]);
+        await requestReconcile("gitrepository", "gitops-dev", FLUX_NS);
         await waitForCondition("GitRepository", "gitops-dev", FLUX_NS, "Ready", "True", 120_000, () => flux!.logs(20));
         await waitForCondition(
             "Kustomization",

@@ -92,3 +92,18 @@ export async function applyObjects(objects: KubeObject[], fieldManager: string):
         input: JSON.stringify(list),
     });
 }
+
+/**
+ * Asks a Flux controller to reconcile an object now instead of at its next interval (what `flux reconcile` does):
+ * the reconcile.fluxcd.io/requestedAt annotation.
+ */
+export async function requestReconcile(resource: string, name: string, namespace: string): Promise<void> {
+    await kubectl([
+        "annotate",
+        "--overwrite",
+        `${resource}/${name}`,
+        "-n",
+        namespace,
+        `reconcile.fluxcd.io/requestedAt=${Date.now()}`,
+    ]);
+}
