@@ -36,6 +36,11 @@ interface ConfigMap {
 }
 const configMap = (name: string) =>
     kubectlJson<ConfigMap>(["-n", ARGOCD_NS, "get", "configmap", name, "-o", "json", "--show-managed-fields"]);
+/** `kubectl -n <namespace> get <resource> -o json`: the objects of a kind, or one object by name. */
+const listIn = (namespace: string, resource: string) =>
+    kubectlJson<{ items: KubeObject[] }>(["-n", namespace, "get", resource, "-o", "json"]);
+const getIn = (namespace: string, resource: string, name: string) =>
+    kubectlJson<KubeObject>(["-n", namespace, "get", resource, name, "-o", "json"]);
 const ownedKeys = (cm: ConfigMap, manager: string): string[] =>
     Object.keys(cm.metadata.managedFields.find((f) => f.manager === manager)?.fieldsV1?.["f:data"] ?? {})
         .map((k) => k.replace(/^f:/, ""))
@@ -102,26 +107,12 @@ describe("operatorInstall=existing with Argo CD (installed by kubectl, not Helm)
         expect(rbac.data["policy.csv"]).toContain("acme:platform");
 
         // The AppProjects and Applications are the same as with a chart install, in the install's namespace.
-        const projects = await kubectlJson<{ items: KubeObject[] }>([
-            "-n",
-            ARGOCD_NS,
-            "get",
-            "appprojects",
-            "-o",
-            "json",
-        ]);
+        const projects = await listIn(ARGOCD_NS, "appprojects");
         // Argo CD's own `default` project (made by argocd-server) is emptied by the stack's patch, as with the chart.
         expect(projects.items.map((p) => p.metadata.name).sort()).toEqual(["default", "prod", "prod-bootstrap"]);
         const defaultProject = projects.items.find((p) => p.metadata.name === "default")!;
         expect(JSON.stringify(defaultProject.spec)).not.toContain('"*"');
-        const applications = await kubectlJson<{ items: KubeObject[] }>([
-            "-n",
-            ARGOCD_NS,
-            "get",
-            "applications",
-            "-o",
-            "json",
-        ]);
+        const applications = await listIn(ARGOCD_NS, "applications");
         expect(applications.items.map((a) => a.metadata.name)).toContain("prod-guestbook");
     });
 
@@ -143,15 +134,7 @@ describe("operatorInstall=existing with Flux (after flux bootstrap)", () => {
             spec: { interval: "1m", url: "ssh://git@github.com/acme/fleet.git", ref: { branch: "main" } },
         };
         await install([{ apiVersion: "v1", kind: "Namespace", metadata: { name: FLUX_NS } }, bootstrapSource]);
-        const before = await kubectlJson<KubeObject>([
-            "-n",
-            FLUX_NS,
-            "get",
-            "gitrepository",
-            "flux-system",
-            "-o",
-            "json",
-        ]);
+        const before = await getIn(FLUX_NS, "gitrepository", "flux-system");
 
         const rendered = renderStack("staging", "flux", {
             config: ["operatorInstall=existing", `fluxNamespace=${FLUX_NS}`],
@@ -160,33 +143,11 @@ describe("operatorInstall=existing with Flux (after flux bootstrap)", () => {
         applied.push(rendered);
         await applyStack(rendered);
 
-        const sources = await kubectlJson<{ items: KubeObject[] }>([
-            "-n",
-            FLUX_NS,
-            "get",
-            "gitrepositories",
-            "-o",
-            "json",
-        ]);
+        const sources = await listIn(FLUX_NS, "gitrepositories");
         expect(sources.items.map((s) => s.metadata.name).sort()).toEqual(["flux-system", "gitops-staging"]);
-        const kustomizations = await kubectlJson<{ items: KubeObject[] }>([
-            "-n",
-            FLUX_NS,
-            "get",
-            "kustomizations",
-            "-o",
-            "json",
-        ]);
+        const kustomizations = await listIn(FLUX_NS, "kustomizations");
         expect(kustomizations.items.map((k) => k.metadata.name)).toContain("staging-guestbook");
-        const after = await kubectlJson<KubeObject>([
-            "-n",
-            FLUX_NS,
-            "get",
-            "gitrepository",
-            "flux-system",
-            "-o",
-            "json",
-        ]);
+        const after = await getIn(FLUX_NS, "gitrepository", "flux-system");
         expect(YAML.stringify(after.spec)).toBe(YAML.stringify(before.spec));
         expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     });
