@@ -6,9 +6,9 @@
  *   npm run render:diff -- --stack <name> --base <git-ref> [--config key=value ...] [--exit-code]
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { describeError } from "../src/offline/render";
 import { formatRenderDiff, hasChanges, renderDiff } from "../src/offline/renderDiff";
+import { parseCommandLine } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -28,30 +28,19 @@ Exit status: 0 done (with or without changes, unless --exit-code), 1 changes wit
 `;
 
 async function run(): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            options: {
-                stack: { type: "string" },
-                base: { type: "string" },
-                config: { type: "string", multiple: true, default: [] },
-                "exit-code": { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (err) {
-        process.stderr.write(`render:diff: ${(err as Error).message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
-    if (!args.stack || !args.base) {
-        process.stderr.write(`render:diff: --stack and --base are required.\n\n${USAGE}`);
-        return 2;
-    }
+    const args = parseCommandLine(
+        "render:diff",
+        USAGE,
+        {
+            stack: { type: "string" },
+            base: { type: "string" },
+            config: { type: "string", multiple: true, default: [] },
+            "exit-code": { type: "boolean", default: false },
+            help: { type: "boolean", short: "h", default: false },
+        },
+        ["stack", "base"],
+    );
+    if (typeof args === "number") return args;
     const diff = await renderDiff({ root: ROOT, stack: args.stack, base: args.base, config: args.config });
     process.stdout.write(formatRenderDiff(diff));
     return args["exit-code"] && hasChanges(diff.comparison) ? 1 : 0;

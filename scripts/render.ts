@@ -6,9 +6,9 @@
  *   npm run render -- --stack <name> [--config key=value ...] [--out <dir>]
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { describeError, formatSummary, renderStack, writeRender } from "../src/offline/render";
 import { ConfigArgumentError } from "../src/offline/stackFile";
+import { parseCommandLine } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -31,29 +31,18 @@ as a warning on stderr, with the pulumi config set --secret command that sets it
 `;
 
 async function run(): Promise<number> {
-    let args;
-    try {
-        args = parseArgs({
-            options: {
-                stack: { type: "string" },
-                config: { type: "string", multiple: true, default: [] },
-                out: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (err) {
-        process.stderr.write(`render: ${(err as Error).message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
-    if (!args.stack) {
-        process.stderr.write(`render: --stack is required.\n\n${USAGE}`);
-        return 2;
-    }
+    const args = parseCommandLine(
+        "render",
+        USAGE,
+        {
+            stack: { type: "string" },
+            config: { type: "string", multiple: true, default: [] },
+            out: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+        ["stack"],
+    );
+    if (typeof args === "number") return args;
     let render;
     try {
         render = await renderStack({ root: ROOT, stack: args.stack, config: args.config });

@@ -6,8 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { ClusterReadError, formatReport, runStatus, StatusUsageError } from "../src/status";
+import { parseCommandLine } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -31,33 +31,22 @@ Exit status: 0 everything is fine, 1 something needs a person (or the cluster co
 `;
 
 function main(): number {
-    let args;
-    try {
-        args = parseArgs({
-            options: {
-                stack: { type: "string" },
-                context: { type: "string" },
-                kubeconfig: { type: "string" },
-                repo: { type: "string" },
-                config: { type: "string", multiple: true, default: [] },
-                json: { type: "boolean", default: false },
-                now: { type: "string" },
-                help: { type: "boolean", short: "h", default: false },
-            },
-            strict: true,
-        }).values;
-    } catch (err) {
-        process.stderr.write(`status: ${(err as Error).message}\n\n${USAGE}`);
-        return 2;
-    }
-    if (args.help) {
-        process.stdout.write(USAGE);
-        return 0;
-    }
-    if (!args.stack) {
-        process.stderr.write(`status: --stack is required.\n\n${USAGE}`);
-        return 2;
-    }
+    const args = parseCommandLine(
+        "status",
+        USAGE,
+        {
+            stack: { type: "string" },
+            context: { type: "string" },
+            kubeconfig: { type: "string" },
+            repo: { type: "string" },
+            config: { type: "string", multiple: true, default: [] },
+            json: { type: "boolean", default: false },
+            now: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        },
+        ["stack"],
+    );
+    if (typeof args === "number") return args;
     const now = args.now === undefined ? undefined : new Date(args.now);
     if (now && Number.isNaN(now.getTime())) {
         process.stderr.write(`status: --now ${JSON.stringify(args.now)} is not a time; expected ISO 8601.\n`);
