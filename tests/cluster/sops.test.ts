@@ -46,6 +46,22 @@ const decoded = (secret: KubeObject | undefined) =>
         ]),
     );
 
+/** Puts an age key into the stack's decryption Secret and has kustomize-controller reconcile with it now. */
+async function useAgeKey(identity: string): Promise<void> {
+    await applyObjects(
+        [
+            {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "gitops-dev-sops-age", namespace: FLUX_NS },
+                stringData: { "identity.agekey": `${identity}\n` },
+            },
+        ],
+        FIELD_MANAGER,
+    );
+    await requestReconcile("kustomizations.kustomize.toolkit.fluxcd.io", "dev-storefront-secrets", FLUX_NS);
+}
+
 beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-sops-"));
     git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
@@ -104,18 +120,7 @@ describe("dev stack with secretsInGit=sops, reconciled by Flux", () => {
 
     it("fails the reconciliation, saying why, when the stack's key is not the one the repository is encrypted to", async () => {
         // Another age key in the decryption Secret (as after a key change without re-encrypting the repository).
-        await applyObjects(
-            [
-                {
-                    apiVersion: "v1",
-                    kind: "Secret",
-                    metadata: { name: "gitops-dev-sops-age", namespace: FLUX_NS },
-                    stringData: { "identity.agekey": `${generateAgeIdentity()}\n` },
-                },
-            ],
-            FIELD_MANAGER,
-        );
-        await requestReconcile("kustomizations.kustomize.toolkit.fluxcd.io", "dev-storefront-secrets", FLUX_NS);
+        await useAgeKey(generateAgeIdentity());
         const failed = await waitForCondition(
             "kustomizations.kustomize.toolkit.fluxcd.io",
             "dev-storefront-secrets",
@@ -132,18 +137,7 @@ describe("dev stack with secretsInGit=sops, reconciled by Flux", () => {
         );
 
         // The stack's key back (as `pulumi up` restores it): Ready again.
-        await applyObjects(
-            [
-                {
-                    apiVersion: "v1",
-                    kind: "Secret",
-                    metadata: { name: "gitops-dev-sops-age", namespace: FLUX_NS },
-                    stringData: { "identity.agekey": `${TEST_SECRETS.sopsAgeKey}\n` },
-                },
-            ],
-            FIELD_MANAGER,
-        );
-        await requestReconcile("kustomizations.kustomize.toolkit.fluxcd.io", "dev-storefront-secrets", FLUX_NS);
+        await useAgeKey(TEST_SECRETS.sopsAgeKey);
         await waitFor(
             "dev-storefront-secrets to be Ready again with the stack's key",
             120_000,
