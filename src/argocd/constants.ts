@@ -21,12 +21,9 @@ export const IN_CLUSTER = "https://kubernetes.default.svc";
 /** Foreground cascade: deleting the Application deletes its resources first (argo-cd docs: app deletion). */
 export const CASCADE_FINALIZER = "resources-finalizer.argocd.argoproj.io";
 /**
- * Secret holding the SSO client secret; the SSO config refers to it as `$argocd-sso:clientSecret` (Argo CD resolves
- * `$<secret>:<key>` in secrets labelled app.kubernetes.io/part-of: argocd).
+ * The Secret holding the SSO client secret (`argocd-sso`, key `clientSecret`) and how the SSO config refers to it
+ * (`$argocd-sso:clientSecret`): defined once in src/config, which validates the reference.
  */
-export const SSO_SECRET = "argocd-sso";
-export const SSO_SECRET_KEY = "clientSecret";
-/** How an SSO config refers to the client secret (validated in src/config). */
-export const SSO_SECRET_REF = `$${SSO_SECRET}:${SSO_SECRET_KEY}`;
+export { SSO_SECRET, SSO_SECRET_KEY, SSO_SECRET_REF } from "../config/constants";
 /** Secret the notifications controller reads its service tokens from (`$slack-token`). */
 export const NOTIFICATIONS_SECRET = "argocd-notifications-secret";

@@ -33,20 +33,5 @@ export const FLUX_API_VERSIONS = {
 
 export type FluxKind = keyof typeof FLUX_API_VERSIONS;
 
-/** Flux's Git reference (GitRepository `spec.ref`): exactly one of branch, tag or semver. */
-export interface GitRef {
-    /** A branch, followed to its newest commit. */
-    branch?: string;
-    /** One tag, fixed. */
-    tag?: string;
-    /** A semver range of tags; the newest matching tag is checked out. */
-    semver?: string;
-}
-
-/** A reference as messages show it: `branch main`, `tag v1.2.0`, `semver >=1.0.0`. */
-export function describeRef(ref: GitRef): string {
-    return Object.entries(ref)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `${key} ${value}`)
-        .join(", ");
-}
+/** Flux's Git reference and how messages show it: defined once, where config validation can use them too. */
+export { describeRef, type GitRef } from "../config/constants";

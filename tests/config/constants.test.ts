@@ -22,7 +22,7 @@ describe("src/config depends on nothing above it", () => {
         expect(upward).toEqual([]);
     });
 
-    it("shares the SSO secret names and the ref wording with the components (no drift while both define them)", () => {
+    it("shares the SSO secret names and the ref wording with the components (they re-export config's)", () => {
         expect(config.SSO_SECRET).toBe(argocd.SSO_SECRET);
         expect(config.SSO_SECRET_KEY).toBe(argocd.SSO_SECRET_KEY);
         expect(config.SSO_SECRET_REF).toBe(argocd.SSO_SECRET_REF);
