@@ -3,7 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { imageUpdaterSpec, imageUpdaterValues } from "../../src/argocd/imageUpdater";
-import { imageUpdaterRepository, localChartVersionProblem } from "../../src/config/rules/imageUpdater";
+import { localChartVersionProblem } from "../../src/config/rules/chart";
+import { imageUpdaterRepository } from "../../src/config/rules/imageUpdater";
 import { configErrorOf, customResources, findOne, plain, runStack } from "../support/stacks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

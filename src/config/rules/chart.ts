@@ -5,7 +5,7 @@ import { OPERATOR_INSTALLS, type ChartRepository, type OperatorInstall } from ".
 import { quote, type ConfigInput } from "./context";
 import { hostProblem, portProblem, splitUrl } from "./urls";
 
-const CHART_FORMS =
+export const CHART_FORMS =
     "an https:// chart repository URL, an oci://host/path registry reference, or a local chart directory (absolute, or starting with ./ or ../) that holds Chart.yaml";
 
 /**
@@ -85,4 +85,46 @@ export function validateChartSources(input: ConfigInput): ChartPart {
     }
     const install = input.oneOf("operatorInstall", OPERATOR_INSTALLS);
     return { argocdRepository, fluxRepository, imageRegistry: registry || undefined, install };
+}
+
+const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+/** A chart version key: one exact version (no ranges, never latest), so a bump is a reviewed config change. */
+export function validateChartVersion(input: ConfigInput, name: DeclaredKeyName, example: string): string {
+    return input.pattern(name, CHART_VERSION, `an exact chart version such as ${example} (no ranges, never latest)`);
+}
+
+/**
+ * Helm ignores the version for a chart directory, so a local chart is checked here: its Chart.yaml must carry the
+ * version the stack pins, or a bump of the key would silently install whatever the directory holds.
+ */
+export function localChartVersionProblem(dir: string, version: string, cwd = process.cwd()): string | undefined {
+    const file = path.join(path.resolve(cwd, dir), "Chart.yaml");
+    if (!fs.existsSync(file)) return `${quote(dir)} is not a chart directory: ${file} does not exist`;
+    const found = /^version:\s*["']?([^"'\s#]+)/m.exec(fs.readFileSync(file, "utf8"))?.[1];
+    if (found !== version)
+        return `${file} has version ${quote(found ?? "(none)")}, but the stack pins ${quote(version)}`;
+    return undefined;
+}
+
+/** A chart key pointing at a local directory: the directory must hold the pinned version (Helm would not check). */
+export function validateLocalChartVersion(
+    input: ConfigInput,
+    key: DeclaredKeyName,
+    repository: ChartRepository,
+    version: string,
+): void {
+    if (repository.kind !== "local") return;
+    const problem = localChartVersionProblem(repository.url, version);
+    if (problem) input.problem(key, `${problem}; expected the chart directory of the pinned version.`);
+}
+
+/** A local argo-cd or flux2 chart directory must hold the version the stack pins. */
+export function validateLocalChartVersions(
+    input: ConfigInput,
+    charts: { readonly argocdRepository: ChartRepository; readonly fluxRepository: ChartRepository },
+    versions: { readonly argocdChartVersion: string; readonly fluxChartVersion: string },
+): void {
+    validateLocalChartVersion(input, "argocdChartRepository", charts.argocdRepository, versions.argocdChartVersion);
+    validateLocalChartVersion(input, "fluxChartRepository", charts.fluxRepository, versions.fluxChartVersion);
 }

@@ -1,13 +1,8 @@
 import type { TierDefaults } from "../tiers";
 import { SECRETS_IN_GIT, type ChartRepository, type DeliveryConfig, type Operator, type Tier } from "../types";
-import { parseChartRepository } from "./chart";
+import { CHART_FORMS, parseChartRepository, validateChartVersion, validateLocalChartVersion } from "./chart";
 import { quote, type ConfigInput } from "./context";
 import { splitUrl } from "./urls";
-import { localChartVersionProblem } from "./imageUpdater";
-
-const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const CHART_FORMS =
-    "an https:// chart repository URL, an oci://host/path registry reference, or a local chart directory (absolute, or starting with ./ or ../) that holds Chart.yaml";
 
 type ChartKeys =
     | { version: "argoRolloutsChartVersion"; repository: "argoRolloutsChartRepository" }
@@ -16,11 +11,7 @@ type ChartKeys =
 
 /** A pinned add-on chart: exact version, and a repository in one of the forms the operators' charts take. */
 function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boolean) {
-    const version = input.pattern(
-        keys.version,
-        CHART_VERSION,
-        `an exact chart version such as ${example} (no ranges, never latest)`,
-    );
+    const version = validateChartVersion(input, keys.version, example);
     const value = input.str(keys.repository).replace(/\/+$/, "");
     const parsed = parseChartRepository(value);
     if (typeof parsed === "string") {
@@ -28,10 +19,7 @@ function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boo
         return undefined;
     }
     // Helm ignores the version of a chart directory: the directory must hold the pinned one.
-    if (used && parsed.kind === "local") {
-        const problem = localChartVersionProblem(parsed.url, version);
-        if (problem) input.problem(keys.repository, `${problem}; expected the chart directory of the pinned version.`);
-    }
+    if (used) validateLocalChartVersion(input, keys.repository, parsed, version);
     return { repository: parsed as ChartRepository, version };
 }
 

@@ -1,10 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
 import type { AppConfig, ChartRepository, ChartSource, Operator, OperatorInstall } from "../types";
+import { localChartVersionProblem, validateChartVersion } from "./chart";
 import { quote, type ConfigInput } from "./context";
 
-const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -32,11 +31,7 @@ export function validateImageUpdater(
     apps: readonly AppConfig[],
     argocdRepository: ChartRepository,
 ): ImageUpdaterPart {
-    const version = input.pattern(
-        "imageUpdaterChartVersion",
-        CHART_VERSION,
-        "an exact chart version such as 1.2.4 (no ranges, never latest)",
-    );
+    const version = validateChartVersion(input, "imageUpdaterChartVersion", "1.2.4");
     const writeSecret = input.str("imageUpdaterWriteSecret");
     if (writeSecret !== "") {
         const [namespace, name, ...rest] = writeSecret.split("/");
@@ -58,38 +53,6 @@ export function validateImageUpdater(
             );
     }
     return { chart: { repository, version }, writeSecret: writeSecret || undefined };
-}
-
-/**
- * Helm ignores the version for a chart directory, so a local chart is checked here: its Chart.yaml must carry the
- * version the stack pins, or a bump of the key would silently install whatever the directory holds.
- */
-export function localChartVersionProblem(dir: string, version: string, cwd = process.cwd()): string | undefined {
-    const file = path.join(path.resolve(cwd, dir), "Chart.yaml");
-    if (!fs.existsSync(file)) return `${quote(dir)} is not a chart directory: ${file} does not exist`;
-    const found = /^version:\s*["']?([^"'\s#]+)/m.exec(fs.readFileSync(file, "utf8"))?.[1];
-    if (found !== version)
-        return `${file} has version ${quote(found ?? "(none)")}, but the stack pins ${quote(version)}`;
-    return undefined;
-}
-
-/** A local argo-cd or flux2 chart directory must hold the version the stack pins (Helm would not check). */
-export function validateLocalChartVersions(
-    input: ConfigInput,
-    charts: { readonly argocdRepository: ChartRepository; readonly fluxRepository: ChartRepository },
-    versions: { readonly argocdChartVersion: string; readonly fluxChartVersion: string },
-): void {
-    const check = (
-        key: "argocdChartRepository" | "fluxChartRepository",
-        repository: ChartRepository,
-        version: string,
-    ) => {
-        if (repository.kind !== "local") return;
-        const problem = localChartVersionProblem(repository.url, version);
-        if (problem) input.problem(key, `${problem}; expected the chart directory of the pinned version.`);
-    };
-    check("argocdChartRepository", charts.argocdRepository, versions.argocdChartVersion);
-    check("fluxChartRepository", charts.fluxRepository, versions.fluxChartVersion);
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { TierDefaults } from "../tiers";
 import { OPERATORS, type Operator } from "../types";
 import { isSystemNamespace } from "../guards";
+import { validateChartVersion } from "./chart";
 import { quote, type ConfigInput } from "./context";
 import { namespaceProblem } from "./apps";
 import { httpsUrl } from "./repository";
-
-const CHART_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 export function validateOperatorChoice(input: ConfigInput): Operator {
     return input.oneOf("operator", OPERATORS);
@@ -43,16 +42,8 @@ export interface OperatorInstallPart {
 export function validateOperatorInstall(input: ConfigInput): OperatorInstallPart {
     const argocdNamespace = validateOperatorNamespace(input, "argocdNamespace");
     const fluxNamespace = validateOperatorNamespace(input, "fluxNamespace");
-    const argocdChartVersion = input.pattern(
-        "argocdChartVersion",
-        CHART_VERSION,
-        "an exact chart version such as 10.1.1 (no ranges, never latest)",
-    );
-    const fluxChartVersion = input.pattern(
-        "fluxChartVersion",
-        CHART_VERSION,
-        "an exact chart version such as 2.18.3 (no ranges, never latest)",
-    );
+    const argocdChartVersion = validateChartVersion(input, "argocdChartVersion", "10.1.1");
+    const fluxChartVersion = validateChartVersion(input, "fluxChartVersion", "2.18.3");
     let argocdUrl: string | undefined = input.str("argocdUrl").replace(/\/+$/, "");
     if (argocdUrl === "") argocdUrl = undefined;
     else httpsUrl(input, "argocdUrl", argocdUrl, "the https:// URL of the Argo CD UI");
