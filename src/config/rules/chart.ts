@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DeclaredKeyName } from "../keys";
+import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
 import { OPERATOR_INSTALLS, type ChartRepository, type OperatorInstall } from "../types";
 import { quote, type ConfigInput } from "./context";
 import { hostProblem, portProblem, splitUrl } from "./urls";
@@ -127,4 +127,24 @@ export function validateLocalChartVersions(
 ): void {
     validateLocalChartVersion(input, "argocdChartRepository", charts.argocdRepository, versions.argocdChartVersion);
     validateLocalChartVersion(input, "fluxChartRepository", charts.fluxRepository, versions.fluxChartVersion);
+}
+
+/**
+ * With operatorInstall=existing the operator's chart is not installed, so the keys that only choose that chart do
+ * nothing, and the stack is told. The chart repository and image registry still serve the add-on charts the stack
+ * installs beside the operator (Argo CD Image Updater): they are only unused when there is none.
+ */
+export function warnUnusedChartKeys(input: ConfigInput, install: OperatorInstall, addOnCharts: boolean): void {
+    if (install !== "existing") return;
+    const unused: DeclaredKeyName[] = ["argocdChartVersion", "fluxChartVersion", "fluxChartRepository"];
+    if (!addOnCharts) unused.push("argocdChartRepository", "imageRegistry");
+    for (const name of unused) {
+        const raw = input.raw(name);
+        const declared = DECLARED_KEYS[name] as { default: string };
+        if (raw !== undefined && raw.trim() !== declared.default)
+            input.warn(
+                name,
+                `${quote(raw.trim())} has no effect with operatorInstall=existing: the operator is already installed and the program installs no chart${addOnCharts ? " (the add-on charts use only argocdChartRepository and imageRegistry)" : ""}.`,
+            );
+    }
 }
