@@ -104,7 +104,7 @@ async function measure(work: () => Promise<number>): Promise<Measure> {
 /** A Kubernetes object registered as is: no component, no parent, no validation (pulumi.CustomResource is abstract). */
 class BareResource extends pulumi.CustomResource {}
 
-type Recorded = Pick<RecordedResource, "type" | "name" | "custom" | "inputs">[];
+type Recorded = Pick<RecordedResource, "urn" | "type" | "name" | "custom" | "inputs" | "dependencies">[];
 
 async function child(variant: Variant, c: Case, recordFile: string): Promise<Measure> {
     if (variant === "program") {
@@ -114,7 +114,16 @@ async function child(variant: Variant, c: Case, recordFile: string): Promise<Mea
             const objects = run.resources.filter((r) => r.custom);
             fs.writeFileSync(
                 recordFile,
-                JSON.stringify(objects.map(({ type, name, custom, inputs }) => ({ type, name, custom, inputs }))),
+                JSON.stringify(
+                    objects.map(({ urn, type, name, custom, inputs, dependencies }) => ({
+                        urn,
+                        type,
+                        name,
+                        custom,
+                        inputs,
+                        dependencies,
+                    })),
+                ),
             );
             return objects.length;
         });
@@ -123,8 +132,13 @@ async function child(variant: Variant, c: Case, recordFile: string): Promise<Mea
     if (variant === "bare") {
         return measure(async () => {
             await runProgram(c.tier, { values: {}, secretKeys: [] }, () => {
+                const registered = new Map<string, BareResource>();
                 for (const r of recorded) {
-                    new BareResource(r.type, r.name, reviveSecrets(r.inputs) as pulumi.Inputs);
+                    const dependsOn = process.env.BARE_FLAT ? [] : r.dependencies.map((urn) => registered.get(urn)!);
+                    registered.set(
+                        r.urn,
+                        new BareResource(r.type, r.name, reviveSecrets(r.inputs) as pulumi.Inputs, { dependsOn }),
+                    );
                 }
             });
             return recorded.length;

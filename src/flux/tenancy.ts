@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { namespacedRoleBinding } from "../shared/accessControl";
 import { childOptions } from "../shared/metadata";
 
 export interface EnvironmentTenancyArgs {
@@ -78,7 +79,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
             );
             // Plain names with explicit dependencies rather than the Namespace's and ServiceAccount's Outputs: the same
             // values and ordering, without the per-Output awaits that add up at fleet size (issue 11).
-            const binding = new k8s.rbac.v1.RoleBinding(
+            const binding = namespacedRoleBinding(
                 `${name}-${namespace}-${clusterRole}`,
                 {
                     metadata: {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChartRepository } from "../config/types";
-import { groupSubjects, readOnlyClusterRole } from "./accessControl";
+import { groupSubjects, namespacedRoleBinding, readOnlyClusterRole } from "./accessControl";
 import { mirrorImage, releaseChart } from "./chartSource";
 import { childOptions, FIXED_NAME } from "./metadata";
 
@@ -187,7 +187,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                 child,
             );
             for (const ns of [...new Set(deployers.namespaces)])
-                new k8s.rbac.v1.RoleBinding(
+                namespacedRoleBinding(
                     `${name}-deployer-${ns}`,
                     {
                         metadata: { name: `${args.namePrefix}-rollouts-deployer`, namespace: ns, labels: args.labels },
