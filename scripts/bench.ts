@@ -134,7 +134,8 @@ async function child(variant: Variant, c: Case, recordFile: string): Promise<Mea
             await runProgram(c.tier, { values: {}, secretKeys: [] }, () => {
                 const registered = new Map<string, BareResource>();
                 for (const r of recorded) {
-                    const dependsOn = process.env.BARE_FLAT ? [] : r.dependencies.map((urn) => registered.get(urn)!);
+                    // The same dependencies (all on custom resources, registered before): the engine needs them.
+                    const dependsOn = r.dependencies.map((urn) => registered.get(urn)!);
                     registered.set(
                         r.urn,
                         new BareResource(r.type, r.name, reviveSecrets(r.inputs) as pulumi.Inputs, { dependsOn }),

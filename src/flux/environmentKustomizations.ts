@@ -137,7 +137,11 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource {
                 ),
         );
 
-        this.kustomizationNames = pulumi.all(kustomizations.map((k) => k.metadata.name));
+        // The names the Kustomizations were given (metadata.name is set, never generated), once all exist: waiting on
+        // their URNs, which exist anyway, instead of lifting `metadata.name` into one more Output each (issue 11).
+        this.kustomizationNames = pulumi
+            .all(kustomizations.map((k) => k.urn))
+            .apply(() => args.apps.map((a) => a.name));
         this.registerOutputs({ kustomizationNames: this.kustomizationNames });
     }
 }

@@ -100,7 +100,8 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
 
         this.resourcesFor = (namespace) => perNamespace.get(namespace) ?? [account];
         this.serviceAccountName = account.metadata.name;
-        this.namespaceNames = pulumi.all(created.map((ns) => ns.metadata.name));
+        // The names given (never generated), once every namespace exists; see EnvironmentKustomizations.
+        this.namespaceNames = pulumi.all(created.map((ns) => ns.urn)).apply(() => namespaces);
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
     }
 }
