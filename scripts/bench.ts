@@ -9,9 +9,9 @@
  *
  * - program: the real program (config validation, components) under Pulumi's mock engine, as render and the tests
  *   run it;
- * - bare: a replay that registers the same Kubernetes objects with the same inputs as plain custom resources, with
- *   no components, parents or validation: what Pulumi itself costs for this many resources (the floor of this
- *   design);
+ * - bare: a replay that registers the same Kubernetes objects with the same inputs and the same dependencies (which
+ *   the engine needs to order creates and deletes) as plain custom resources, with no components, parents or
+ *   validation: what Pulumi itself costs for this many resources (the floor of this design);
  * - yaml: a trivial script that writes the same objects as YAML: what a team would otherwise use.
  *
  * Reported per case: the CPU time of the run itself (after the modules are loaded), the whole process's CPU time
@@ -236,16 +236,17 @@ async function parent(sizes: number[], repeat: number, json: boolean) {
     }
     console.log(`machine: ${machine}; ${new Date().toISOString()}`);
     console.log(
-        "CPU ms of the run (process CPU ms incl. start-up) / peak RSS MiB; ratio = program run CPU / bare run CPU",
+        "CPU ms of the run (process CPU ms incl. start-up) / peak RSS MiB; ratio = program / bare, run CPU (process CPU)",
     );
     console.log(
         "| operator | mode | tier | apps | objects | program | bare | yaml | ratio |\n|---|---|---|---|---|---|---|---|---|",
     );
+    const ratio = (r: (typeof rows)[number], key: "runCpuMs" | "processCpuMs") =>
+        r.program[key] / Math.max(1, r.bare[key]);
     const cell = (m: Measure) => `${m.runCpuMs} (${m.processCpuMs}) / ${m.peakRssMiB}`;
     for (const r of rows) {
-        const ratio = r.bare.runCpuMs > 0 ? (r.program.runCpuMs / r.bare.runCpuMs).toFixed(2) : "-";
         console.log(
-            `| ${r.operator} | ${r.mode} | ${r.tier} | ${r.n} | ${r.program.objects} | ${cell(r.program)} | ${cell(r.bare)} | ${cell(r.yaml)} | ${ratio} |`,
+            `| ${r.operator} | ${r.mode} | ${r.tier} | ${r.n} | ${r.program.objects} | ${cell(r.program)} | ${cell(r.bare)} | ${cell(r.yaml)} | ${ratio(r, "runCpuMs").toFixed(2)} (${ratio(r, "processCpuMs").toFixed(2)}) |`,
         );
     }
     console.log(
@@ -256,10 +257,12 @@ async function parent(sizes: number[], repeat: number, json: boolean) {
     // Targets (issue 11), as measured above.
     const perApp1000 = rows.filter((r) => r.n === 1000 && r.mode === "applications");
     const appset = rows.filter((r) => r.mode === "applicationset");
-    const worstRatio = Math.max(...rows.map((r) => r.program.runCpuMs / Math.max(1, r.bare.runCpuMs)));
+    const worst = (key: "runCpuMs" | "processCpuMs") => Math.max(...rows.map((r) => ratio(r, key))).toFixed(2);
     const maxRss5000 = Math.max(0, ...rows.filter((r) => r.n === 5000).map((r) => r.program.peakRssMiB));
     console.log("\ntargets:");
-    console.log(`  program <= 1.3x bare at every N: worst ${worstRatio.toFixed(2)}x`);
+    console.log(
+        `  program <= 1.3x bare at every N: worst ${worst("runCpuMs")}x of the run, ${worst("processCpuMs")}x of the process`,
+    );
     if (perApp1000.length > 0)
         console.log(
             `  per-app mode, 1000 apps <= 3000 ms CPU: ${perApp1000.map((r) => `${r.operator}/${r.tier} ${r.program.runCpuMs}`).join(", ")}`,

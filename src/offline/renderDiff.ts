@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildSync } from "esbuild";
 import { readRenderDir, RenderError, renderStack, writeRender } from "./render";
 
 export interface RenderDiffOptions {
@@ -97,7 +98,9 @@ async function extractTree(root: string, commit: string, dir: string): Promise<v
 
 /**
  * Renders the stack at `commit` with that commit's own render script and stack file, using this checkout's
- * node_modules (a base with other dependency versions is rendered with these ones).
+ * node_modules (a base with other dependency versions is rendered with these ones). The script is compiled into one
+ * JavaScript bundle first, as `npm run render` runs the working tree's (bin/ is one level below the root, like
+ * scripts/, so the script finds its stack files the same way): under tsx, its loader doubled the start-up (issue 11).
  */
 async function renderAtCommit(options: RenderDiffOptions, commit: string, work: string): Promise<Map<string, string>> {
     const tree = path.join(work, "tree");
@@ -111,15 +114,26 @@ async function renderAtCommit(options: RenderDiffOptions, commit: string, work: 
     }
     fs.symlinkSync(path.join(options.root, "node_modules"), path.join(tree, "node_modules"), "dir");
     const out = path.join(work, "base");
-    const args = [
-        script,
-        "--stack",
-        options.stack,
-        "--out",
-        out,
-        ...(options.config ?? []).flatMap((c) => ["--config", c]),
-    ];
-    const result = spawnSync(path.join(tree, "node_modules", ".bin", "tsx"), args, { cwd: tree, encoding: "utf8" });
+    const args = ["--stack", options.stack, "--out", out, ...(options.config ?? []).flatMap((c) => ["--config", c])];
+    const bundle = path.join(tree, "bin", "render.js");
+    try {
+        buildSync({
+            entryPoints: [script],
+            bundle: true,
+            platform: "node",
+            format: "cjs",
+            target: "node22",
+            packages: "external",
+            outfile: bundle,
+            logLevel: "silent",
+        });
+    } catch (err) {
+        throw new RenderError(
+            `compiling scripts/render.ts of --base ${options.base} (${commit.slice(0, 12)}) failed:\n` +
+                (err instanceof Error ? err.message : String(err)),
+        );
+    }
+    const result = spawnSync(process.execPath, [bundle, ...args], { cwd: tree, encoding: "utf8" });
     if (result.error) throw new RenderError(`rendering --base ${options.base}: ${result.error.message}`);
     if (result.status !== 0) {
         throw new RenderError(
