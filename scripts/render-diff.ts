@@ -5,6 +5,8 @@
  *
  *   npm run render:diff -- --stack <name> --base <git-ref> [--config key=value ...] [--exit-code]
  */
+// First: the compile cache must be on before the SDK modules load.
+import "./compileCache";
 import * as path from "node:path";
 import { describeError } from "../src/offline/render";
 import { formatRenderDiff, hasChanges, renderDiff } from "../src/offline/renderDiff";

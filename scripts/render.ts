@@ -5,6 +5,8 @@
  *
  *   npm run render -- --stack <name> [--config key=value ...] [--out <dir>]
  */
+// First: the compile cache must be on before the SDK modules load.
+import "./compileCache";
 import * as path from "node:path";
 import { describeError, formatSummary, renderStack, writeRender } from "../src/offline/render";
 import { ConfigArgumentError } from "../src/offline/stackFile";

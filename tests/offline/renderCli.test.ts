@@ -104,3 +104,22 @@ describe("npm run render", () => {
         expect(fs.readdirSync(tmp)).toEqual([]);
     });
 });
+
+describe("the offline commands' compile cache (scripts/compileCache.ts)", () => {
+    it("is switched on before the SDK loads: the SDK modules' compiled code lands in Node's cache directory", () => {
+        // Without NODE_COMPILE_CACHE (which alone would switch the cache on), Node caches under the temp directory.
+        const env = { ...process.env, TMPDIR: tmp };
+        delete env.NODE_COMPILE_CACHE;
+        const result = spawnSync(
+            TSX,
+            ["-e", 'require("./scripts/compileCache"); require("@pulumi/pulumi"); require("@pulumi/kubernetes");'],
+            { cwd: ROOT, encoding: "utf8", env },
+        );
+        expect(result.stderr).toBe("");
+        expect(result.status).toBe(0);
+        // One file per compiled module, in a directory per Node version.
+        const cache = path.join(tmp, "node-compile-cache");
+        const files = fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+        expect(files.length).toBeGreaterThan(100);
+    });
+});
