@@ -108,7 +108,7 @@ describe("npm run render", () => {
 describe("the offline commands' compile cache (scripts/compileCache.ts)", () => {
     it("is switched on before the SDK loads: the SDK modules' compiled code lands in Node's cache directory", () => {
         // Without NODE_COMPILE_CACHE (which alone would switch the cache on), Node caches under the temp directory.
-        const env = { ...process.env, TMPDIR: tmp };
+        const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
         delete env.NODE_COMPILE_CACHE;
         const result = spawnSync(
             TSX,
