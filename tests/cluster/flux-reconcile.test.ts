@@ -11,12 +11,10 @@
  * repository, its credentials and a shorter interval.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cluster, kubectl } from "./support/cluster";
-import { startFluxControllers, type FluxControllers } from "./flux/controllers";
-import { startGitServer, type GitServer } from "./flux/gitServer";
+import { kubectl } from "./support/cluster";
+import type { GitServer } from "./flux/gitServer";
 import {
     applyObjects,
     condition,
@@ -28,8 +26,8 @@ import {
 } from "./flux/kube";
 import { startSlackReceiver, type SlackReceiver } from "./flux/slackReceiver";
 import { appsWithNamespaces, fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
+import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
 
-const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27020-27039. */
 const PORTS = { git: 27020, storage: 27021, events: 27022, webhooks: 27023, probesBase: 27024, slack: 27030 };
 const FLUX_NS = "flux-reconcile";
@@ -45,13 +43,11 @@ const GIT_CHANGE_MS = (INTERVAL_S + 30 + 20) * 1000;
 const FIELD_MANAGER = "gitops-stack-reconcile-test";
 const SLACK_TOKEN = "xoxb-reconcile-test-token";
 
-let tmp: string;
+let testbed: FluxTestbed;
 let git: GitServer;
 let slack: SlackReceiver;
-let flux: FluxControllers;
-const appliedKustomizations: string[] = [];
 
-const logs = () => `${flux?.logs(25) ?? ""}\n--- gitserver\n${git?.log().split("\n").slice(-10).join("\n") ?? ""}`;
+const logs = () => testbed.logs();
 
 /** The program's objects for a stack, pointed at the test's git server and Slack receiver, applied. */
 async function applyStack(stack: "dev" | "prod"): Promise<KubeObject[]> {
@@ -71,7 +67,6 @@ async function applyStack(stack: "dev" | "prod"): Promise<KubeObject[]> {
         // The Slack Provider posts to this test's receiver instead of slack.com (its `address`).
         .map((o) => (o.kind === "Provider" ? { ...o, spec: { ...o.spec, address: slack.address } } : o));
     await applyObjects(objects, FIELD_MANAGER);
-    appliedKustomizations.push(...objects.filter((o) => o.kind === "Kustomization").map((o) => o.metadata.name));
     return objects;
 }
 
@@ -99,31 +94,21 @@ async function deploymentAvailable(name: string, namespace: string, ms = 90_000)
 const overlay = (app: string, env: string) => path.join("apps", app, "overlays", env, "kustomization.yaml");
 
 beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-c2-"));
-    git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
+    testbed = await startFluxTestbed({
+        name: "gitops-cluster-c2",
+        namespace: FLUX_NS,
+        ports: PORTS,
+        appNamespaces: (n) => n.endsWith("-reconcile"),
+    });
+    git = testbed.git;
     // prod follows its own branch (the tier's default targetRevision).
     git.branch("prod");
     slack = await startSlackReceiver(PORTS.slack);
-    flux = await startFluxControllers(path.join(tmp, "flux"), cluster().kubeconfig, FLUX_NS, PORTS);
 }, 120_000);
 
 afterAll(async () => {
-    // Kustomizations first, while kustomize-controller still runs to clear their finalizers; then the namespaces.
-    if (flux && appliedKustomizations.length > 0) {
-        await kubectl(
-            ["delete", "kustomizations.kustomize.toolkit.fluxcd.io", "--all", "-n", FLUX_NS, "--wait", "--timeout=90s"],
-            { ok: false },
-        );
-    }
-    const namespaces = (await kubectl(["get", "namespaces", "-o", "name"], { ok: false })).stdout
-        .split("\n")
-        .filter((n) => n === `namespace/${FLUX_NS}` || n.endsWith("-reconcile"));
-    if (namespaces.length > 0) await kubectl(["delete", ...namespaces, "--wait=false"], { ok: false });
-    await flux?.stop();
-    await git?.stop();
+    await testbed?.stop();
     await slack?.close();
-    // The temp directory holds the generated deploy key: it goes with the run.
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }, 120_000);
 
 describe("dev stack reconciled by Flux", () => {

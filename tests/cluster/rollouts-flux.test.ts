@@ -6,13 +6,8 @@
  * aborted canary). No Rollouts controller runs here: the test writes the Rollout's status as the controller would,
  * through the status subresource.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cluster, kubectl } from "./support/cluster";
-import { startFluxControllers, type FluxControllers } from "./flux/controllers";
-import { startGitServer, type GitServer } from "./flux/gitServer";
+import { kubectl } from "./support/cluster";
 import {
     applyObjects,
     condition,
@@ -24,8 +19,8 @@ import {
     type KubeObject,
 } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
+import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
 
-const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27080-27099. */
 const PORTS = { git: 27080, storage: 27081, events: 27082, webhooks: 27083, probesBase: 27084 };
 const FLUX_NS = "flux-rollouts";
@@ -61,12 +56,9 @@ const AGGREGATE_TO_ADMIN: KubeObject = {
     ],
 };
 
-let tmp: string;
-let git: GitServer;
-let flux: FluxControllers;
-let applied = false;
+let testbed: FluxTestbed;
 
-const logs = () => flux?.logs(25) ?? "";
+const logs = () => testbed.logs();
 
 async function setRolloutStatus(phase: string): Promise<void> {
     const rollout = await getObject("rollouts.argoproj.io", "storefront", APP_NS);
@@ -87,10 +79,14 @@ async function setRolloutStatus(phase: string): Promise<void> {
 const reconcileNow = () => requestReconcile(KUSTOMIZATION, "prod-storefront", FLUX_NS);
 
 beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-rollouts-"));
-    git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
+    testbed = await startFluxTestbed({
+        name: "gitops-cluster-rollouts",
+        namespace: FLUX_NS,
+        ports: PORTS,
+        appNamespaces: [APP_NS],
+    });
+    const { git } = testbed;
     git.branch("prod");
-    flux = await startFluxControllers(path.join(tmp, "flux"), cluster().kubeconfig, FLUX_NS, PORTS);
     const run = await fluxStackObjects(
         "prod",
         [
@@ -112,17 +108,11 @@ beforeAll(async () => {
     );
     await applyObjects([AGGREGATE_TO_ADMIN], FIELD_MANAGER);
     await applyObjects(objects, FIELD_MANAGER);
-    applied = true;
 }, 180_000);
 
 afterAll(async () => {
-    if (flux && applied)
-        await kubectl(["delete", KUSTOMIZATION, "--all", "-n", FLUX_NS, "--wait", "--timeout=90s"], { ok: false });
-    await kubectl(["delete", "namespace", FLUX_NS, APP_NS, "--wait=false"], { ok: false });
+    await testbed?.stop();
     await kubectl(["delete", "clusterrole", AGGREGATE_TO_ADMIN.metadata.name], { ok: false });
-    await flux?.stop();
-    await git?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }, 120_000);
 
 describe("prod Kustomization waiting for a Rollout (healthCheckExprs)", () => {

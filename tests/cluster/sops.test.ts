@@ -5,15 +5,9 @@
  * the Secret every Kustomization names in `decryption.secretRef`. The key is the test key (tests/support/stacks.ts);
  * the repository holds only ciphertext. Reuses the Flux infrastructure of tests/cluster/flux-reconcile.test.ts.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAgeIdentity } from "../../src/flux/decryption";
 import { TEST_SECRETS } from "../support/stacks";
-import { cluster, kubectl } from "./support/cluster";
-import { startFluxControllers, type FluxControllers } from "./flux/controllers";
-import { startGitServer, type GitServer } from "./flux/gitServer";
 import {
     applyObjects,
     condition,
@@ -24,20 +18,17 @@ import {
     type KubeObject,
 } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
+import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
 
-const ROOT = path.resolve(__dirname, "../..");
 /** The cluster tests' port range is 27000-27999; this file uses 27060-27079. */
 const PORTS = { git: 27060, storage: 27061, events: 27062, webhooks: 27063, probesBase: 27064 };
 const FLUX_NS = "flux-sops";
 const APP_NS = "storefront-dev-sops";
 const FIELD_MANAGER = "gitops-stack-sops-test";
 
-let tmp: string;
-let git: GitServer;
-let flux: FluxControllers;
-let objects: KubeObject[] = [];
+let testbed: FluxTestbed;
 
-const logs = () => `${flux?.logs(25) ?? ""}\n--- gitserver\n${git?.log().split("\n").slice(-10).join("\n") ?? ""}`;
+const logs = () => testbed.logs();
 const decoded = (secret: KubeObject | undefined) =>
     Object.fromEntries(
         Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [
@@ -63,9 +54,13 @@ async function useAgeKey(identity: string): Promise<void> {
 }
 
 beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-cluster-sops-"));
-    git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
-    flux = await startFluxControllers(path.join(tmp, "flux"), cluster().kubeconfig, FLUX_NS, PORTS);
+    testbed = await startFluxTestbed({
+        name: "gitops-cluster-sops",
+        namespace: FLUX_NS,
+        ports: PORTS,
+        appNamespaces: [APP_NS],
+    });
+    const { git } = testbed;
     const run = await fluxStackObjects(
         "dev",
         [
@@ -79,20 +74,12 @@ beforeAll(async () => {
     );
     // The age key reaches the cluster only as a Pulumi secret.
     expect(run.secretObjects).toContain("Secret/gitops-dev-sops-age");
-    objects = run.objects.filter((o) => o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding");
+    const objects = run.objects.filter((o) => o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding");
     await applyObjects(objects, FIELD_MANAGER);
 }, 180_000);
 
 afterAll(async () => {
-    if (flux && objects.length > 0)
-        await kubectl(
-            ["delete", "kustomizations.kustomize.toolkit.fluxcd.io", "--all", "-n", FLUX_NS, "--wait", "--timeout=90s"],
-            { ok: false },
-        );
-    await kubectl(["delete", "namespace", FLUX_NS, APP_NS, "--wait=false"], { ok: false });
-    await flux?.stop();
-    await git?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await testbed?.stop();
 }, 120_000);
 
 describe("dev stack with secretsInGit=sops, reconciled by Flux", () => {

@@ -7,7 +7,6 @@
  * wrote: nothing here writes a Flux status.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,11 +14,11 @@ import { PROJECT } from "../../src/config";
 import { readStackFile } from "../../src/offline/stackFile";
 import { runStatus, sshFingerprint, type Finding, type StatusReport } from "../../src/status";
 import { ROOT } from "../support/stacks";
-import { cluster, kubectl } from "./support/cluster";
-import { startFluxControllers, type FluxControllers } from "./flux/controllers";
-import { startGitServer, type GitServer } from "./flux/gitServer";
+import { cluster } from "./support/cluster";
+import type { GitServer } from "./flux/gitServer";
 import { applyObjects, requestReconcile, waitForCondition } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
+import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
 
 /** This file's loopback ports (the status helper's range 29000-29999). */
 const PORTS = { git: 29120, storage: 29121, events: 29122, webhooks: 29123, probesBase: 29124 };
@@ -28,11 +27,13 @@ const FIELD_MANAGER = "gitops-stack-status-flux-test";
 const ns = (namespace: string) => `${namespace}-statusreal`;
 const MISSING_PATH = "apps/podinfo/overlays/does-not-exist";
 
+let testbed: FluxTestbed;
 let tmp: string;
 let git: GitServer;
-let flux: FluxControllers | undefined;
 let checkout: string;
 let context: string;
+
+const logs = () => testbed.logs(20);
 
 /** The dev stack's apps with renamed namespaces, and podinfo pointed at `podinfoPath`. */
 function apps(podinfoPath?: string): string {
@@ -73,37 +74,36 @@ function status(podinfoPath?: string): StatusReport {
 function finding(report: StatusReport, name: string, cls: Finding["class"]): Finding {
     const entry = report.objects.find((o) => o.name === name);
     const f = entry?.findings.find((x) => x.class === cls);
-    if (!f) throw new Error(`${name}: no ${cls} finding in ${JSON.stringify(report, null, 2)}\n${flux?.logs(15)}`);
+    if (!f) throw new Error(`${name}: no ${cls} finding in ${JSON.stringify(report, null, 2)}\n${testbed.logs(15)}`);
     return f;
 }
 
 beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-status-flux-"));
     context = execFileSync("kubectl", ["--kubeconfig", cluster().kubeconfig, "config", "current-context"], {
         encoding: "utf8",
     }).trim();
-    git = await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), PORTS.git);
+    testbed = await startFluxTestbed({
+        name: "gitops-status-flux",
+        namespace: FLUX_NS,
+        ports: PORTS,
+        appNamespaces: ["platform", "guestbook", "podinfo"].map((a) => ns(`${a}-dev`)),
+        createNamespace: true,
+    });
+    ({ tmp, git } = testbed);
     // The on-call person's checkout, cloned from the served repository's storage (what `git clone` would give).
     checkout = path.join(tmp, "checkout");
     execFileSync("git", ["clone", "--quiet", path.join(tmp, "git", "repos", "gitops.git"), checkout]);
-    await kubectl(["create", "namespace", FLUX_NS]);
-    flux = await startFluxControllers(path.join(tmp, "flux"), cluster().kubeconfig, FLUX_NS, PORTS);
 }, 300_000);
 
 afterAll(async () => {
-    await flux?.stop();
-    await git?.stop();
-    for (const namespace of [FLUX_NS, ...["platform", "guestbook", "podinfo"].map((a) => ns(`${a}-dev`))]) {
-        await kubectl(["delete", "namespace", namespace, "--ignore-not-found", "--wait=false"], { ok: false });
-    }
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await testbed?.stop();
 });
 
 describe("status on states the real Flux controllers wrote", () => {
     it("a deploy key the Git server does not accept: authentication, the Secret, and the key's fingerprint to compare", async () => {
         const stranger = git.strangers().key;
         await applyStack(stranger);
-        await waitForCondition("GitRepository", "gitops-dev", FLUX_NS, "Ready", "False", 120_000, () => flux!.logs(20));
+        await waitForCondition("GitRepository", "gitops-dev", FLUX_NS, "Ready", "False", 120_000, logs);
         const report = status();
         expect(report.ok).toBe(false);
         const f = finding(report, "gitops-dev", "authentication");
@@ -124,16 +124,9 @@ describe("status on states the real Flux controllers wrote", () => {
     it("the right key and a path that does not exist: the source is fine, the Kustomization's path is not at the commit", async () => {
         await applyStack(git.deployKey, MISSING_PATH);
         await requestReconcile("gitrepository", "gitops-dev", FLUX_NS);
-        await waitForCondition("GitRepository", "gitops-dev", FLUX_NS, "Ready", "True", 120_000, () => flux!.logs(20));
-        await waitForCondition(
-            "Kustomization",
-            "dev-podinfo",
-            FLUX_NS,
-            "Ready",
-            "False",
-            120_000,
-            () => flux!.logs(20),
-            (c) => /path not found/.test(c.message ?? ""),
+        await waitForCondition("GitRepository", "gitops-dev", FLUX_NS, "Ready", "True", 120_000, logs);
+        await waitForCondition("Kustomization", "dev-podinfo", FLUX_NS, "Ready", "False", 120_000, logs, (c) =>
+            /path not found/.test(c.message ?? ""),
         );
         const report = status(MISSING_PATH);
         const source = report.objects.find((o) => o.name === "gitops-dev")!;
