@@ -27,10 +27,10 @@ export interface FluxTestbed {
     /** The controllers' last `lines` log lines and the git server's last ten, for failure messages. */
     logs(lines?: number): string;
     /**
-     * Deletes the Kustomizations while kustomize-controller still runs to clear their finalizers, then the
-     * namespaces (without waiting), stops the controllers and the git server, and removes the temp directory,
-     * which holds the generated deploy key. The app namespaces go; the Flux namespace stays Terminating, as its
-     * GitRepository and Provider keep finalizers that no controller clears any more (no later file uses it).
+     * Deletes the Kustomizations, then the sources and notification objects, while the controllers still run to
+     * clear their finalizers; then the namespaces (without waiting: nothing in them holds a finalizer any more),
+     * stops the controllers and the git server, and removes the temp directory, which holds the generated deploy
+     * key. Nothing is left Terminating, which matters on an existing cluster (GITOPS_STACK_EXISTING_CLUSTER=1).
      */
     stop(): Promise<void>;
 }
@@ -48,18 +48,13 @@ export async function startFluxTestbed(options: FluxTestbedOptions): Promise<Flu
 
     const stop = async (): Promise<void> => {
         if (flux) {
-            await kubectl(
-                [
-                    "delete",
-                    "kustomizations.kustomize.toolkit.fluxcd.io",
-                    "--all",
-                    "-n",
-                    namespace,
-                    "--wait",
-                    "--timeout=90s",
-                ],
-                { ok: false },
-            );
+            // Kustomizations first: they prune what they applied, and their sources must outlive them.
+            for (const kinds of [
+                "kustomizations.kustomize.toolkit.fluxcd.io",
+                "gitrepositories.source.toolkit.fluxcd.io,alerts.notification.toolkit.fluxcd.io,providers.notification.toolkit.fluxcd.io",
+            ]) {
+                await kubectl(["delete", kinds, "--all", "-n", namespace, "--wait", "--timeout=90s"], { ok: false });
+            }
         }
         const { appNamespaces } = options;
         const others =
