@@ -111,6 +111,19 @@ describe.each(STACKS)("Argo CD, several clusters, stack %s", (stack) => {
         expect(appSet.spec.template.metadata.name).toBe(`${stack}-{{ index .path.segments 1 }}-{{ .name }}`);
         expect(appSet.spec.template.spec.destination.server).toBe("{{ .server }}");
         await validateArgoObject(appSet);
+        // Argo CD's generators read the AppProject and select cluster Secrets when the ApplicationSet is applied: a
+        // missing project fails the whole set, and a selector matching no Secret generates nothing, silently. So
+        // the ApplicationSet is created after both (and deleted before them).
+        const registered = resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:ApplicationSet")!;
+        const projectUrn = resources.find(
+            (r) =>
+                r.type === "kubernetes:argoproj.io/v1alpha1:AppProject" &&
+                (r.inputs.metadata as { name?: string }).name === stack,
+        )!.urn;
+        expect(registered.dependencies).toContain(projectUrn);
+        const secrets = clusterSecrets(resources);
+        expect(secrets.length).toBeGreaterThanOrEqual(2);
+        for (const secret of secrets) expect(registered.dependencies).toContain(secret!.urn);
     });
 
     it("keeps every credential secret: nothing outside a secret holds the token or the exec plugin", async () => {
