@@ -10,8 +10,9 @@
  * - program: the real program (config validation, components) under Pulumi's mock engine, as render and the tests
  *   run it;
  * - bare: a replay that registers the same Kubernetes objects with the same inputs and the same dependencies (which
- *   the engine needs to order creates and deletes) as plain custom resources, with no components, parents or
- *   validation: what Pulumi itself costs for this many resources (the floor of this design);
+ *   the engine needs to order creates and deletes) as plain custom resources, in batches as the program's
+ *   components do, with no components, parents or validation: what Pulumi itself costs for this many resources
+ *   (the floor of this design);
  * - yaml: a trivial script that writes the same objects as YAML: what a team would otherwise use.
  *
  * Reported per case: the CPU time of the run itself (after the modules are loaded), the whole process's CPU time
@@ -31,6 +32,7 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { isSecretValue, runProgram, type RecordedResource } from "../src/offline/mockRun";
 import { leanSdkDiagnostics } from "../src/offline/leanRuntime";
+import { createInBatches } from "../src/shared/batches";
 import { applyOverrides, readStackFile, withSecretPlaceholders, type EngineConfig } from "../src/offline/stackFile";
 import { main } from "../src/program";
 
@@ -131,16 +133,17 @@ async function child(variant: Variant, c: Case, recordFile: string): Promise<Mea
     const recorded = JSON.parse(fs.readFileSync(recordFile, "utf8")) as Recorded;
     if (variant === "bare") {
         return measure(async () => {
-            await runProgram(c.tier, { values: {}, secretKeys: [] }, () => {
+            // In batches, as the program's components create their per-app objects (src/shared/batches.ts).
+            await runProgram(c.tier, { values: {}, secretKeys: [] }, async () => {
                 const registered = new Map<string, BareResource>();
-                for (const r of recorded) {
+                await createInBatches(recorded, (r) => {
                     // The same dependencies (all on custom resources, registered before): the engine needs them.
                     const dependsOn = r.dependencies.map((urn) => registered.get(urn)!);
                     registered.set(
                         r.urn,
                         new BareResource(r.type, r.name, reviveSecrets(r.inputs) as pulumi.Inputs, { dependsOn }),
                     );
-                }
+                });
             });
             return recorded.length;
         });

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createInBatches } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
 import { creationOrder, dependencies, dependsOnList, healthGate } from "./ordering";
@@ -111,24 +112,49 @@ export function applicationSpec(
     };
 }
 
+/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
+let pendingApplications: EnvironmentApplicationsArgs | undefined;
+
 /**
  * An environment's Argo CD Applications: one per configured app, each at that app's path for this environment,
- * plus an app-of-apps root for Applications that teams add through Git.
+ * plus an app-of-apps root for Applications that teams add through Git. Created in batches in `initialize` (see
+ * createInBatches): whatever depends on the component waits for all of them.
  */
-export class EnvironmentApplications extends pulumi.ComponentResource {
+export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Resource[]> {
     /** Application names, root first. */
     public readonly applicationNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: EnvironmentApplicationsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops-stack:argocd:EnvironmentApplications", name, {}, opts);
+        // Checked before anything is created (super() starts initialize, which creates the children).
         for (const project of [args.project, args.rootProject]) {
             if (project === "default") {
                 throw new pulumi.ResourceError(
                     `EnvironmentApplications: project "default" is not allowed; pass the environment's AppProject.`,
-                    this,
+                    undefined,
                 );
             }
         }
+        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
+        // stay empty (the SDK records a component's args as its inputs in the engine's state).
+        pendingApplications = args;
+        super("gitops-stack:argocd:EnvironmentApplications", name, {}, opts);
+
+        // The names given (metadata.name is set, never generated), root first and then in the configured order,
+        // once every Application exists.
+        this.applicationNames = pulumi
+            .output(this.getData().then((created) => pulumi.all(created.map((a) => a.urn))))
+            .apply(() => [args.root.name, ...args.apps.map((app) => app.name)]);
+        this.registerOutputs({ applicationNames: this.applicationNames });
+    }
+
+    /** Creates the root, then the Applications in dependency order, in batches. */
+    protected async initialize(
+        _args: pulumi.Inputs,
+        opts?: pulumi.ComponentResourceOptions,
+        name?: string,
+    ): Promise<pulumi.Resource[]> {
+        const args = pendingApplications!;
+        pendingApplications = undefined;
         const metadata = (appName: string, annotations?: Record<string, string>) => ({
             name: appName,
             namespace: args.namespace,
@@ -162,7 +188,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
         const needed = dependencies(args.apps);
         const gate = healthGate(args.waitForDependencies ?? args.autoSync, args.healthTimeoutSeconds);
         const created = new Map<string, k8s.apiextensions.CustomResource>();
-        for (const app of creationOrder(args.apps)) {
+        await createInBatches(creationOrder(args.apps), (app) =>
             created.set(
                 app.name,
                 create(
@@ -172,12 +198,8 @@ export class EnvironmentApplications extends pulumi.ComponentResource {
                     needed.has(app.name) ? { ...args.annotations, ...gate } : undefined,
                     (app.dependsOn ?? []).map((d) => created.get(d)!),
                 ),
-            );
-        }
-        // Names in the configured order (the outputs and tests read them so), whatever the creation order.
-        const apps = args.apps.map((app) => created.get(app.name)!);
-
-        this.applicationNames = pulumi.all([root, ...apps].map((a) => a.metadata.name));
-        this.registerOutputs({ applicationNames: this.applicationNames });
+            ),
+        );
+        return [root, ...created.values()];
     }
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createInBatches } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 import { FLUX_API_VERSIONS } from "./constants";
 
@@ -19,7 +20,7 @@ export interface KustomizationSource {
      */
     kubeConfigSecret?: string;
     /** Resources this Kustomization alone needs first (and which outlive it on destroy), beside the component's. */
-    after?: readonly pulumi.Resource[];
+    after?: readonly pulumi.Input<pulumi.Resource>[];
 }
 
 export interface EnvironmentKustomizationsArgs {
@@ -91,34 +92,59 @@ export function kustomizationSpec(
     return spec;
 }
 
+/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
+let pendingKustomizations: EnvironmentKustomizationsArgs | undefined;
+
 /**
  * An environment's Flux Kustomizations: one per configured app, each applying that app's path for this environment
- * into the app's namespace, as the environment's ServiceAccount, in dependency order.
+ * into the app's namespace, as the environment's ServiceAccount, in dependency order. Created in batches in
+ * `initialize` (see createInBatches); whatever depends on the component waits for all of them.
  */
-export class EnvironmentKustomizations extends pulumi.ComponentResource {
+export class EnvironmentKustomizations extends pulumi.ComponentResource<pulumi.Resource[]> {
     /** Kustomization names, in the order of `apps`. */
     public readonly kustomizationNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: EnvironmentKustomizationsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops-stack:flux:EnvironmentKustomizations", name, {}, opts);
+        // Checked before anything is created (super() starts initialize, which creates the children).
         const names = new Set(args.apps.map((a) => a.name));
         for (const app of args.apps) {
             const unknown = app.dependsOn.filter((d) => !names.has(d) || d === app.name);
             if (unknown.length > 0) {
                 throw new pulumi.ResourceError(
                     `EnvironmentKustomizations ${name}: ${app.name} depends on ${unknown.join(", ")}; expected other Kustomizations of apps (${[...names].join(", ")}).`,
-                    this,
+                    undefined,
                 );
             }
             if (app.path.startsWith("/") || app.path.split("/").includes("..")) {
                 throw new pulumi.ResourceError(
                     `EnvironmentKustomizations ${name}: ${app.name} has path ${JSON.stringify(app.path)}; expected a path inside the repository.`,
-                    this,
+                    undefined,
                 );
             }
         }
+        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
+        // stay empty (the SDK records a component's args as its inputs in the engine's state).
+        pendingKustomizations = args;
+        super("gitops-stack:flux:EnvironmentKustomizations", name, {}, opts);
 
-        const kustomizations = args.apps.map(
+        // The names the Kustomizations were given (metadata.name is set, never generated), once all exist: waiting on
+        // their URNs, which exist anyway, instead of lifting `metadata.name` into one more Output each (issue 11).
+        this.kustomizationNames = pulumi
+            .output(this.getData().then((created) => pulumi.all(created.map((k) => k.urn))))
+            .apply(() => args.apps.map((a) => a.name));
+        this.registerOutputs({ kustomizationNames: this.kustomizationNames });
+    }
+
+    /** Creates the Kustomizations, in batches. */
+    protected async initialize(
+        _args: pulumi.Inputs,
+        opts?: pulumi.ComponentResourceOptions,
+        name?: string,
+    ): Promise<pulumi.Resource[]> {
+        const args = pendingKustomizations!;
+        pendingKustomizations = undefined;
+        return createInBatches(
+            args.apps,
             (app) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-${app.name}`,
@@ -136,20 +162,13 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource {
                     withDependencies(childOptions(this, opts), app.after),
                 ),
         );
-
-        // The names the Kustomizations were given (metadata.name is set, never generated), once all exist: waiting on
-        // their URNs, which exist anyway, instead of lifting `metadata.name` into one more Output each (issue 11).
-        this.kustomizationNames = pulumi
-            .all(kustomizations.map((k) => k.urn))
-            .apply(() => args.apps.map((a) => a.name));
-        this.registerOutputs({ kustomizationNames: this.kustomizationNames });
     }
 }
 
 /** The child options plus one child's own dependencies (the component-wide ones stay as they are). */
 function withDependencies(
     options: pulumi.CustomResourceOptions,
-    after: readonly pulumi.Resource[] | undefined,
+    after: readonly pulumi.Input<pulumi.Resource>[] | undefined,
 ): pulumi.CustomResourceOptions {
     if (!after || after.length === 0) return options;
     const base = options.dependsOn;

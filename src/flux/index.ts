@@ -300,7 +300,8 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     const appNamespaces = [...new Set(config.apps.map((a) => a.namespace))];
     const delivery = deployDeliveryAddons(config, {
         deployerNamespaces: appNamespaces,
-        deployerNamespacesAfter: appNamespaces.flatMap((ns) => tenancy.resourcesFor(ns)),
+        // Each namespace's binding waits for that namespace only (not for all N of them: N x 3N dependencies).
+        deployerNamespacesAfter: (ns) => tenancy.resourcesFor(ns),
     });
 
     return {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespacedRoleBinding } from "../shared/accessControl";
+import { createInBatches, deferred, type Deferred } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 
 export interface EnvironmentTenancyArgs {
@@ -28,33 +29,72 @@ export interface EnvironmentTenancyArgs {
     labels?: Record<string, string>;
 }
 
+/** What `initialize` gets: the arguments, normalized, and where each namespace's objects are announced. */
+interface TenancyInit extends EnvironmentTenancyArgs {
+    namespaces: string[];
+    clusterRole: string;
+    slots: Map<string, Deferred<pulumi.Resource[]>>;
+}
+/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
+let pendingTenancy: TenancyInit | undefined;
+
 /**
  * What an environment may touch when Flux applies its manifests: its namespaces, and a ServiceAccount with `admin`
  * in each of them and nothing else. Flux impersonates the account, so a manifest in Git cannot reach beyond.
+ *
+ * The namespaces and their RoleBindings are created in batches in `initialize` (see createInBatches): a fleet has
+ * thousands. Whatever depends on the component waits for all of them; `resourcesFor` gives one namespace's.
  */
-export class EnvironmentTenancy extends pulumi.ComponentResource {
+export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource[]> {
     public readonly serviceAccountName: pulumi.Output<string>;
     public readonly namespaceNames: pulumi.Output<string[]>;
     /**
      * What a Kustomization applying into `namespace` needs to exist (and to outlive it on destroy): the
      * ServiceAccount, that namespace and its RoleBinding. Depending on these, not on the whole component, keeps each
      * Kustomization's dependencies constant: a dependency on a component is one on all its children, which made N
-     * Kustomizations carry N x 2N dependencies at fleet size (issue 11).
+     * Kustomizations carry N x 2N dependencies at fleet size (issue 11). Promises, settled when that namespace's
+     * batch is created.
      */
-    public readonly resourcesFor: (namespace: string) => pulumi.Resource[];
+    public readonly resourcesFor: (namespace: string) => pulumi.Input<pulumi.Resource>[];
 
     constructor(name: string, args: EnvironmentTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("gitops-stack:flux:EnvironmentTenancy", name, {}, opts);
+        // Checked before anything is created (super() starts initialize, which creates the children).
         const namespaces = [...new Set(args.namespaces)];
         if (namespaces.length === 0) {
             throw new pulumi.ResourceError(
                 `EnvironmentTenancy ${name}: namespaces is empty; expected the namespaces the environment deploys into.`,
-                this,
+                undefined,
             );
         }
-        const clusterRole = args.clusterRole ?? "admin";
-        const child = childOptions(this, opts);
+        const slots = new Map(namespaces.map((ns) => [ns, deferred<pulumi.Resource[]>()]));
+        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
+        // stay empty (the SDK records a component's args as its inputs in the engine's state).
+        pendingTenancy = { ...args, namespaces, clusterRole: args.clusterRole ?? "admin", slots };
+        super("gitops-stack:flux:EnvironmentTenancy", name, {}, opts);
 
+        const children = this.getData();
+        const account = children.then((c) => c[0]);
+        this.resourcesFor = (namespace) => {
+            const slot = slots.get(namespace);
+            return slot ? [0, 1, 2].map((i) => slot.promise.then((r) => r[i])) : [account];
+        };
+        this.serviceAccountName = pulumi.output(account.then((a) => a.urn)).apply(() => args.serviceAccountName);
+        // The names given (never generated), once every namespace exists.
+        this.namespaceNames = pulumi
+            .output(children.then((c) => pulumi.all(c.map((r) => r.urn))))
+            .apply(() => namespaces);
+        this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
+    }
+
+    /** Creates the ServiceAccount, then per namespace the Namespace and its RoleBinding, in batches. */
+    protected async initialize(
+        _args: pulumi.Inputs,
+        opts?: pulumi.ComponentResourceOptions,
+        name?: string,
+    ): Promise<pulumi.Resource[]> {
+        const args = pendingTenancy!;
+        pendingTenancy = undefined;
+        const child = childOptions(this, opts);
         const account = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {
@@ -64,45 +104,44 @@ export class EnvironmentTenancy extends pulumi.ComponentResource {
             },
             child,
         );
-
-        const perNamespace = new Map<string, pulumi.Resource[]>();
-        const created = namespaces.map((namespace) => {
-            const ns = new k8s.core.v1.Namespace(
-                `${name}-${namespace}`,
-                {
-                    metadata: {
-                        name: namespace,
-                        labels: { ...args.labels, "toolkit.fluxcd.io/tenant": args.serviceAccountName },
+        try {
+            const created = await createInBatches(args.namespaces, (namespace) => {
+                const ns = new k8s.core.v1.Namespace(
+                    `${name}-${namespace}`,
+                    {
+                        metadata: {
+                            name: namespace,
+                            labels: { ...args.labels, "toolkit.fluxcd.io/tenant": args.serviceAccountName },
+                        },
                     },
-                },
-                { ...child, retainOnDelete: args.retainNamespaces },
-            );
-            // Plain names with explicit dependencies rather than the Namespace's and ServiceAccount's Outputs: the same
-            // values and ordering, without the per-Output awaits that add up at fleet size (issue 11).
-            const binding = namespacedRoleBinding(
-                `${name}-${namespace}-${clusterRole}`,
-                {
-                    metadata: {
-                        name: `${args.serviceAccountName}-${clusterRole}`,
-                        namespace,
-                        labels: args.labels,
+                    { ...child, retainOnDelete: args.retainNamespaces },
+                );
+                // Plain names with explicit dependencies rather than the Namespace's and ServiceAccount's Outputs:
+                // the same values and ordering, without the per-Output awaits that add up at fleet size (issue 11).
+                const binding = namespacedRoleBinding(
+                    `${name}-${namespace}-${args.clusterRole}`,
+                    {
+                        metadata: {
+                            name: `${args.serviceAccountName}-${args.clusterRole}`,
+                            namespace,
+                            labels: args.labels,
+                        },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: args.clusterRole },
+                        subjects: [
+                            { kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.fluxNamespace },
+                        ],
                     },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
-                    subjects: [
-                        { kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.fluxNamespace },
-                    ],
-                },
-                { ...child, dependsOn: [...dependencyList(child.dependsOn), ns, account] },
-            );
-            perNamespace.set(namespace, [account, ns, binding]);
-            return ns;
-        });
-
-        this.resourcesFor = (namespace) => perNamespace.get(namespace) ?? [account];
-        this.serviceAccountName = account.metadata.name;
-        // The names given (never generated), once every namespace exists; see EnvironmentKustomizations.
-        this.namespaceNames = pulumi.all(created.map((ns) => ns.urn)).apply(() => namespaces);
-        this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
+                    { ...child, dependsOn: [...dependencyList(child.dependsOn), ns, account] },
+                );
+                args.slots.get(namespace)!.resolve([account, ns, binding]);
+                return [ns, binding];
+            });
+            return [account, ...created.flat()];
+        } catch (err) {
+            // Nothing may wait forever on a namespace that will never be created.
+            for (const slot of args.slots.values()) slot.reject(err);
+            throw err;
+        }
     }
 }
 

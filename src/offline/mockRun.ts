@@ -110,8 +110,6 @@ const mocks: pulumi.runtime.Mocks = {
 
 async function resolve(value: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) return resolve(await new Promise((r) => value.apply(r)));
-    // A program may also be async (`export = async () => ...` is a Pulumi program too).
-    if (value instanceof Promise) return resolve(await value);
     if (Array.isArray(value)) return Promise.all(value.map(resolve));
     if (value && typeof value === "object") {
         const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));
@@ -130,7 +128,8 @@ export async function runProgram<T>(stack: string, config: EngineConfig, program
     const records = registerAndRecord(pulumi.runtime.getMonitor() as unknown as MockMonitor);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const result = program();
-    const outputs = (await resolve(result)) as T;
+    // A program may also be async (`export = async () => ...` is a Pulumi program too).
+    const outputs = (await resolve(result instanceof Promise ? await result : result)) as T;
     // Wait until every registration has reached the monitor.
     await pulumi.runtime.disconnect();
     return { stack, resources: records, outputs };

@@ -31,7 +31,8 @@ export function deployDeliveryAddons(
     options: {
         /** Flux: deployers steer canaries with kubectl in these namespaces (Argo CD: through resource actions). */
         deployerNamespaces?: readonly string[];
-        deployerNamespacesAfter?: readonly pulumi.Resource[];
+        /** What the deployers' binding in a namespace waits for (the namespace itself, on Flux). */
+        deployerNamespacesAfter?: (namespace: string) => pulumi.Input<pulumi.Resource>[];
     } = {},
 ): DeliveryAddons {
     const { delivery, access, tier } = config;

@@ -130,7 +130,12 @@ export interface ArgoRolloutsArgs {
      * it in (Flux: there is no UI). Argo CD deployers act through Argo CD's resource actions instead
      * (rolloutActionPolicies). @default none
      */
-    deployers?: { groups: readonly string[]; namespaces: readonly string[]; after?: readonly pulumi.Resource[] };
+    deployers?: {
+        groups: readonly string[];
+        namespaces: readonly string[];
+        /** What the binding in a namespace must wait for (that namespace's creation). */
+        after?: (namespace: string) => pulumi.Input<pulumi.Resource>[];
+    };
     /** Prefix of the RBAC object names, e.g. gitops-stack-dev. */
     namePrefix: string;
     labels?: Record<string, string>;
@@ -199,7 +204,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                         subjects: groupSubjects(deployers.groups),
                     },
                     // The namespace exists first (the environment's tenancy creates it).
-                    { parent: this, dependsOn: [...(deployers.after ?? [])], ...FIXED_NAME },
+                    { parent: this, dependsOn: deployers.after?.(ns) ?? [], ...FIXED_NAME },
                 );
         }
 

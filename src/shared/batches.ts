@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How many objects a component creates before it lets the event loop (and the engine's answers) run. */
+export const BATCH_SIZE = 100;
+
+/**
+ * Calls `create` for every item, in order, `batchSize` at a time, and lets the event loop run between batches.
+ *
+ * Pulumi's SDK registers a resource asynchronously: until the engine has answered, each object holds about seven
+ * Outputs with their promises and resolvers. A component that creates thousands of objects in one synchronous loop
+ * holds all of them at once, since no answer can arrive before the loop ends (15012 Flux objects for 5000 apps:
+ * 1.4 GiB). Between batches the engine's answers for the objects created so far are processed and their pending
+ * state is released; the engine also starts on them sooner. Measured on 5000 apps: peak memory about a third, CPU
+ * about half (issue 11).
+ *
+ * For a component's `initialize` (the SDK's way to create children asynchronously: whatever depends on the
+ * component waits until `initialize` has returned, so it still depends on every child). The run is kept alive
+ * while batches remain: between two batches there may be no call to the engine in flight, and the SDK would
+ * otherwise take the program for finished.
+ */
+export async function createInBatches<T, R>(
+    items: readonly T[],
+    create: (item: T) => R,
+    batchSize: number = BATCH_SIZE,
+): Promise<R[]> {
+    const done = pulumi.runtime.rpcKeepAlive();
+    try {
+        const created: R[] = [];
+        for (const item of items) {
+            if (created.length > 0 && created.length % batchSize === 0) await nextTurn();
+            created.push(create(item));
+        }
+        return created;
+    } finally {
+        done();
+    }
+}
+
+/** Resolves after the event loop has run once (pending I/O and timers first), not just the microtask queue. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface Deferred<T> {
+    promise: Promise<T>;
+    resolve(value: T): void;
+    reject(reason: unknown): void;
+}
+
+/** A promise settled from outside: a value one batch loop produces and another consumes. */
+export function deferred<T>(): Deferred<T> {
+    let settle!: Pick<Deferred<T>, "resolve" | "reject">;
+    const promise = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    return { promise, ...settle };
+}

@@ -1,0 +1,117 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { EnvironmentKustomizations, EnvironmentTenancy } from "../../src/flux";
+import { runProgram } from "../../src/offline/mockRun";
+import { createInBatches, deferred } from "../../src/shared/batches";
+
+const build = <T>(program: () => T) => runProgram("dev", { values: {}, secretKeys: [] }, program);
+
+describe("createInBatches", () => {
+    it("creates every item in order and lets the event loop run between batches", async () => {
+        const events: string[] = [];
+        setImmediate(() => events.push("event loop"));
+        const created = await createInBatches(
+            Array.from({ length: 5 }, (_, i) => i),
+            (i) => {
+                events.push(`item ${i}`);
+                return i * 10;
+            },
+            2,
+        );
+        expect(created).toEqual([0, 10, 20, 30, 40]);
+        // The first batch runs synchronously; the event loop gets its turn before the second.
+        expect(events.slice(0, 3)).toEqual(["item 0", "item 1", "event loop"]);
+        expect(events.filter((e) => e.startsWith("item"))).toHaveLength(5);
+    });
+
+    it("keeps the run alive between batches: every object reaches the engine though nothing waits for them", async () => {
+        class Batched extends pulumi.ComponentResource {
+            constructor(name: string) {
+                super("test:batches:Batched", name, {});
+                void createInBatches(
+                    Array.from({ length: 250 }, (_, i) => i),
+                    (i) => new k8s.core.v1.ConfigMap(`${name}-${i}`, { data: { i: String(i) } }, { parent: this }),
+                    100,
+                );
+                this.registerOutputs({});
+            }
+        }
+        const run = await build(() => {
+            new Batched("b");
+        });
+        expect(run.resources.filter((r) => r.custom)).toHaveLength(250);
+    });
+});
+
+describe("deferred", () => {
+    it("is settled from outside", async () => {
+        const ok = deferred<number>();
+        ok.resolve(1);
+        await expect(ok.promise).resolves.toBe(1);
+        const failed = deferred<number>();
+        failed.reject(new Error("never created"));
+        await expect(failed.promise).rejects.toThrow("never created");
+    });
+});
+
+describe("Flux components at fleet size (created in batches)", () => {
+    const apps = Array.from({ length: 250 }, (_, i) => `app-${i}`);
+
+    it("gives each Kustomization, in every batch, exactly its own namespace, binding and the ServiceAccount", async () => {
+        const run = await build(() => {
+            const tenancy = new EnvironmentTenancy("tenancy", {
+                fluxNamespace: "flux-system",
+                serviceAccountName: "gitops-dev",
+                namespaces: apps.map((a) => `${a}-dev`),
+                retainNamespaces: false,
+            });
+            const kustomizations = new EnvironmentKustomizations("ks", {
+                namespace: "flux-system",
+                sourceName: "gitops-dev",
+                serviceAccountName: "gitops-dev",
+                apps: apps.map((a) => ({
+                    name: `dev-${a}`,
+                    path: `apps/${a}/overlays/dev`,
+                    targetNamespace: `${a}-dev`,
+                    dependsOn: [],
+                    after: tenancy.resourcesFor(`${a}-dev`),
+                })),
+                interval: "1m",
+                timeout: "5m",
+                wait: false,
+                cascadeDelete: true,
+            });
+            return { names: kustomizations.kustomizationNames, namespaces: tenancy.namespaceNames };
+        });
+        const byName = new Map(run.resources.map((r) => [r.name, r]));
+        for (const a of ["app-0", "app-99", "app-100", "app-249"]) {
+            expect(byName.get(`ks-dev-${a}`)!.dependencies).toEqual(
+                [
+                    byName.get("tenancy-sa")!.urn,
+                    byName.get(`tenancy-${a}-dev`)!.urn,
+                    byName.get(`tenancy-${a}-dev-admin`)!.urn,
+                ].sort(),
+            );
+        }
+        expect(run.resources.filter((r) => r.type.endsWith(":Kustomization"))).toHaveLength(250);
+        expect(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")).toHaveLength(250);
+        expect(run.outputs.names).toEqual(apps.map((a) => `dev-${a}`));
+        expect(run.outputs.namespaces).toEqual(apps.map((a) => `${a}-dev`));
+    });
+
+    it("makes whatever depends on the component wait for all its children, the last batch included", async () => {
+        const run = await build(() => {
+            const tenancy = new EnvironmentTenancy("tenancy", {
+                fluxNamespace: "flux-system",
+                serviceAccountName: "gitops-dev",
+                namespaces: apps.map((a) => `${a}-dev`),
+                retainNamespaces: false,
+            });
+            new k8s.core.v1.ConfigMap("after-tenancy", { data: {} }, { dependsOn: [tenancy] });
+        });
+        const dependent = run.resources.find((r) => r.name === "after-tenancy")!;
+        // The ServiceAccount, 250 namespaces and 250 bindings.
+        expect(dependent.dependencies).toHaveLength(501);
+    });
+});
