@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createInBatches } from "../shared/batches";
+import { createInBatches, refuseUrn } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
 import { creationOrder, dependencies, dependsOnList, healthGate } from "./ordering";
@@ -113,7 +113,7 @@ export function applicationSpec(
 }
 
 /** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
-let pendingApplications: EnvironmentApplicationsArgs | undefined;
+let pendingApplications: { args: EnvironmentApplicationsArgs; order: readonly ApplicationSource[] } | undefined;
 
 /**
  * An environment's Argo CD Applications: one per configured app, each at that app's path for this environment,
@@ -126,6 +126,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
 
     constructor(name: string, args: EnvironmentApplicationsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is created (super() starts initialize, which creates the children).
+        refuseUrn("EnvironmentApplications", name, opts);
         for (const project of [args.project, args.rootProject]) {
             if (project === "default") {
                 throw new pulumi.ResourceError(
@@ -136,7 +137,8 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
         }
         // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
         // stay empty (the SDK records a component's args as its inputs in the engine's state).
-        pendingApplications = args;
+        // Dependencies first (creationOrder refuses a cycle or an unknown dependency, so before anything exists).
+        pendingApplications = { args, order: creationOrder(args.apps) };
         super("gitops-stack:argocd:EnvironmentApplications", name, {}, opts);
 
         // The names given (metadata.name is set, never generated), root first and then in the configured order,
@@ -153,7 +155,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
         opts?: pulumi.ComponentResourceOptions,
         name?: string,
     ): Promise<pulumi.Resource[]> {
-        const args = pendingApplications!;
+        const { args, order } = pendingApplications!;
         pendingApplications = undefined;
         const metadata = (appName: string, annotations?: Record<string, string>) => ({
             name: appName,
@@ -188,7 +190,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
         const needed = dependencies(args.apps);
         const gate = healthGate(args.waitForDependencies ?? args.autoSync, args.healthTimeoutSeconds);
         const created = new Map<string, k8s.apiextensions.CustomResource>();
-        await createInBatches(creationOrder(args.apps), (app) =>
+        await createInBatches(order, (app) =>
             created.set(
                 app.name,
                 create(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createInBatches } from "../shared/batches";
+import { createInBatches, refuseUrn } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 import { FLUX_API_VERSIONS } from "./constants";
 
@@ -106,6 +106,7 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource<pulumi.R
 
     constructor(name: string, args: EnvironmentKustomizationsArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is created (super() starts initialize, which creates the children).
+        refuseUrn("EnvironmentKustomizations", name, opts);
         const names = new Set(args.apps.map((a) => a.name));
         for (const app of args.apps) {
             const unknown = app.dependsOn.filter((d) => !names.has(d) || d === app.name);

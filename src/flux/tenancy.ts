@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespacedRoleBinding } from "../shared/accessControl";
-import { createInBatches, deferred, type Deferred } from "../shared/batches";
+import { createInBatches, deferred, refuseUrn, type Deferred } from "../shared/batches";
 import { childOptions } from "../shared/metadata";
 
 export interface EnvironmentTenancyArgs {
@@ -59,6 +59,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
 
     constructor(name: string, args: EnvironmentTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is created (super() starts initialize, which creates the children).
+        refuseUrn("EnvironmentTenancy", name, opts);
         const namespaces = [...new Set(args.namespaces)];
         if (namespaces.length === 0) {
             throw new pulumi.ResourceError(
@@ -94,17 +95,17 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
     ): Promise<pulumi.Resource[]> {
         const args = pendingTenancy!;
         pendingTenancy = undefined;
-        const child = childOptions(this, opts);
-        const account = new k8s.core.v1.ServiceAccount(
-            `${name}-sa`,
-            {
-                metadata: { name: args.serviceAccountName, namespace: args.fluxNamespace, labels: args.labels },
-                // Only impersonated by kustomize-controller; no pod runs as it, so it needs no token.
-                automountServiceAccountToken: false,
-            },
-            child,
-        );
         try {
+            const child = childOptions(this, opts);
+            const account = new k8s.core.v1.ServiceAccount(
+                `${name}-sa`,
+                {
+                    metadata: { name: args.serviceAccountName, namespace: args.fluxNamespace, labels: args.labels },
+                    // Only impersonated by kustomize-controller; no pod runs as it, so it needs no token.
+                    automountServiceAccountToken: false,
+                },
+                child,
+            );
             const created = await createInBatches(args.namespaces, (namespace) => {
                 const ns = new k8s.core.v1.Namespace(
                     `${name}-${namespace}`,

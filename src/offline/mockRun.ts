@@ -108,8 +108,14 @@ const mocks: pulumi.runtime.Mocks = {
     },
 };
 
+/** Every Output has it (the SDK awaits Outputs through it); the public type does not declare it. */
+interface OutputPromise {
+    promise(): Promise<unknown>;
+}
+
 async function resolve(value: unknown): Promise<unknown> {
-    if (pulumi.Output.isInstance(value)) return resolve(await new Promise((r) => value.apply(r)));
+    // The Output's own promise: it rejects when the Output does (apply would never call back, and the run would hang).
+    if (pulumi.Output.isInstance(value)) return resolve(await (value as unknown as OutputPromise).promise());
     if (Array.isArray(value)) return Promise.all(value.map(resolve));
     if (value && typeof value === "object") {
         const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));

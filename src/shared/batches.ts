@@ -51,3 +51,16 @@ export function deferred<T>(): Deferred<T> {
     const promise = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
     return { promise, ...settle };
 }
+
+/**
+ * The components that create their children in `initialize` cannot be read back from a URN (`opts.urn`): the SDK
+ * then skips `initialize`, and they would have no children. Refused before anything is registered.
+ */
+export function refuseUrn(component: string, name: string, opts: pulumi.ComponentResourceOptions | undefined): void {
+    if (opts?.urn) {
+        throw new pulumi.ResourceError(
+            `${component} ${name}: opts.urn is not supported; construct the component with its arguments.`,
+            undefined,
+        );
+    }
+}

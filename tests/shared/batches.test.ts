@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { EnvironmentKustomizations, EnvironmentTenancy } from "../../src/flux";
 import { runProgram } from "../../src/offline/mockRun";
 import { createInBatches, deferred } from "../../src/shared/batches";
+import { EXPECTED_FAILURE } from "../support/expectedFailure";
 
 const build = <T>(program: () => T) => runProgram("dev", { values: {}, secretKeys: [] }, program);
 
@@ -26,15 +27,17 @@ describe("createInBatches", () => {
     });
 
     it("keeps the run alive between batches: every object reaches the engine though nothing waits for them", async () => {
+        // The components' shape: children created in initialize, nothing exported or depending on them.
         class Batched extends pulumi.ComponentResource {
             constructor(name: string) {
                 super("test:batches:Batched", name, {});
-                void createInBatches(
+            }
+            protected async initialize(_args: pulumi.Inputs, _opts?: unknown, name?: string) {
+                return createInBatches(
                     Array.from({ length: 250 }, (_, i) => i),
                     (i) => new k8s.core.v1.ConfigMap(`${name}-${i}`, { data: { i: String(i) } }, { parent: this }),
                     100,
                 );
-                this.registerOutputs({});
             }
         }
         const run = await build(() => {
@@ -113,5 +116,44 @@ describe("Flux components at fleet size (created in batches)", () => {
         const dependent = run.resources.find((r) => r.name === "after-tenancy")!;
         // The ServiceAccount, 250 namespaces and 250 bindings.
         expect(dependent.dependencies).toHaveLength(501);
+    });
+
+    it("fails the run, not hangs it, when an object of a later batch cannot be created", async () => {
+        const refuse: pulumi.ResourceTransformation = (args) => {
+            if (args.name === "tenancy-app-150-dev") throw new Error(`refused app-150 ${EXPECTED_FAILURE}`);
+            return undefined;
+        };
+        const run = build(() => {
+            const tenancy = new EnvironmentTenancy(
+                "tenancy",
+                {
+                    fluxNamespace: "flux-system",
+                    serviceAccountName: "gitops-dev",
+                    namespaces: apps.map((a) => `${a}-dev`),
+                    retainNamespaces: false,
+                },
+                { transformations: [refuse] },
+            );
+            // The Kustomization of app-150 waits for that namespace: it must fail too, not wait forever.
+            return { dependency: pulumi.output(Promise.all(tenancy.resourcesFor("app-150-dev"))).apply(() => "ok") };
+        });
+        await expect(run).rejects.toThrow(/refused app-150/);
+        await pulumi.runtime.disconnect().catch(() => undefined);
+    });
+
+    it("refuses to be read back from a URN (initialize would not run)", () => {
+        expect(
+            () =>
+                new EnvironmentTenancy(
+                    "tenancy",
+                    {
+                        fluxNamespace: "flux-system",
+                        serviceAccountName: "gitops-dev",
+                        namespaces: ["a"],
+                        retainNamespaces: false,
+                    },
+                    { urn: "urn:pulumi:dev::gitops-stack::gitops-stack:flux:EnvironmentTenancy::tenancy" },
+                ),
+        ).toThrow(/EnvironmentTenancy tenancy: opts.urn is not supported/);
     });
 });

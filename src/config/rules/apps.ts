@@ -87,6 +87,7 @@ export function parseApps(
         return [];
     }
     const apps: AppConfig[] = [];
+    const seen = new Set<string>(); // a Set, not a scan of `apps`: a fleet lists thousands (issue 11)
     // Application names are "<tier>-<app>" and label values are limited to 63 characters.
     const maxName = 63 - tier.length - 1;
     parsed.forEach((entry: unknown, i) => {
@@ -108,7 +109,8 @@ export function parseApps(
             );
             return;
         }
-        if (apps.some((a) => a.name === name)) problem(`app name ${quote(name)} is used twice; expected unique names.`);
+        if (seen.has(name)) problem(`app name ${quote(name)} is used twice; expected unique names.`);
+        seen.add(name);
         const namespace = e.namespace;
         if (typeof namespace !== "string" || namespaceProblem(namespace) !== undefined) {
             problem(
