@@ -60,15 +60,17 @@ describe("deferred", () => {
 
 describe("Flux components at fleet size (created in batches)", () => {
     const apps = Array.from({ length: 250 }, (_, i) => `app-${i}`);
+    /** The environment's tenancy for `namespaces` (default: the 250 apps' namespaces). */
+    const tenancyOf = (opts?: pulumi.ComponentResourceOptions, namespaces = apps.map((a) => `${a}-dev`)) =>
+        new EnvironmentTenancy(
+            "tenancy",
+            { fluxNamespace: "flux-system", serviceAccountName: "gitops-dev", namespaces, retainNamespaces: false },
+            opts,
+        );
 
     it("gives each Kustomization, in every batch, exactly its own namespace, binding and the ServiceAccount", async () => {
         const run = await build(() => {
-            const tenancy = new EnvironmentTenancy("tenancy", {
-                fluxNamespace: "flux-system",
-                serviceAccountName: "gitops-dev",
-                namespaces: apps.map((a) => `${a}-dev`),
-                retainNamespaces: false,
-            });
+            const tenancy = tenancyOf();
             const kustomizations = new EnvironmentKustomizations("ks", {
                 namespace: "flux-system",
                 sourceName: "gitops-dev",
@@ -105,12 +107,7 @@ describe("Flux components at fleet size (created in batches)", () => {
 
     it("makes whatever depends on the component wait for all its children, the last batch included", async () => {
         const run = await build(() => {
-            const tenancy = new EnvironmentTenancy("tenancy", {
-                fluxNamespace: "flux-system",
-                serviceAccountName: "gitops-dev",
-                namespaces: apps.map((a) => `${a}-dev`),
-                retainNamespaces: false,
-            });
+            const tenancy = tenancyOf();
             new k8s.core.v1.ConfigMap("after-tenancy", { data: {} }, { dependsOn: [tenancy] });
         });
         const dependent = run.resources.find((r) => r.name === "after-tenancy")!;
@@ -124,16 +121,7 @@ describe("Flux components at fleet size (created in batches)", () => {
             return undefined;
         };
         const run = build(() => {
-            const tenancy = new EnvironmentTenancy(
-                "tenancy",
-                {
-                    fluxNamespace: "flux-system",
-                    serviceAccountName: "gitops-dev",
-                    namespaces: apps.map((a) => `${a}-dev`),
-                    retainNamespaces: false,
-                },
-                { transformations: [refuse] },
-            );
+            const tenancy = tenancyOf({ transformations: [refuse] });
             // The Kustomization of app-150 waits for that namespace: it must fail too, not wait forever.
             return { dependency: pulumi.output(Promise.all(tenancy.resourcesFor("app-150-dev"))).apply(() => "ok") };
         });
@@ -142,18 +130,8 @@ describe("Flux components at fleet size (created in batches)", () => {
     });
 
     it("refuses to be read back from a URN (initialize would not run)", () => {
-        expect(
-            () =>
-                new EnvironmentTenancy(
-                    "tenancy",
-                    {
-                        fluxNamespace: "flux-system",
-                        serviceAccountName: "gitops-dev",
-                        namespaces: ["a"],
-                        retainNamespaces: false,
-                    },
-                    { urn: "urn:pulumi:dev::gitops-stack::gitops-stack:flux:EnvironmentTenancy::tenancy" },
-                ),
+        expect(() =>
+            tenancyOf({ urn: "urn:pulumi:dev::gitops-stack::gitops-stack:flux:EnvironmentTenancy::tenancy" }, ["a"]),
         ).toThrow(/EnvironmentTenancy tenancy: opts.urn is not supported/);
     });
 });
