@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createInBatches, refuseUrn } from "../shared/batches";
-import { childOptions } from "../shared/metadata";
+import { childOptions, withDependencies } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
-import { creationOrder, dependencies, dependsOnList, healthGate } from "./ordering";
+import { creationOrder, dependencies, healthGate } from "./ordering";
 import { ROLLOUT_IGNORE_DIFFERENCES } from "../shared/rollouts";
 
 export interface ApplicationSource {
@@ -174,9 +174,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
             new k8s.apiextensions.CustomResource(
                 resourceName,
                 { apiVersion: ARGOCD_API_VERSION, kind: "Application", metadata: metadata(appName, annotations), spec },
-                after.length > 0
-                    ? { ...childOptions(this, opts), dependsOn: [...dependsOnList(opts?.dependsOn), ...after] }
-                    : childOptions(this, opts),
+                withDependencies(childOptions(this, opts), after),
             );
 
         const root = create(

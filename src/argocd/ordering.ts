@@ -1,5 +1,3 @@
-import type * as pulumi from "@pulumi/pulumi";
-
 /**
  * Ordered rollout of dependent apps with Argo CD (issue 13 §2).
  *
@@ -96,10 +94,4 @@ export function dependencies(apps: readonly OrderedApp[]): Set<string> {
 export function healthGate(autoSync: boolean, timeoutSeconds = DEFAULT_HEALTH_TIMEOUT_SECONDS): Record<string, string> {
     if (!autoSync) return {};
     return { [WAIT_FOR_ANNOTATION]: HEALTHY_AND_SYNCED, [TIMEOUT_ANNOTATION]: String(timeoutSeconds) };
-}
-
-/** The component's own dependsOn, as a list the per-Application dependencies can be added to. */
-export function dependsOnList(dependsOn: pulumi.ResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-    if (dependsOn === undefined) return [];
-    return Array.isArray(dependsOn) ? [...dependsOn] : [dependsOn as pulumi.Input<pulumi.Resource>];
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createInBatches, refuseUrn } from "../shared/batches";
-import { childOptions } from "../shared/metadata";
+import { childOptions, withDependencies } from "../shared/metadata";
 import { FLUX_API_VERSIONS } from "./constants";
 
 export interface KustomizationSource {
@@ -164,16 +164,4 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource<pulumi.R
                 ),
         );
     }
-}
-
-/** The child options plus one child's own dependencies (the component-wide ones stay as they are). */
-function withDependencies(
-    options: pulumi.CustomResourceOptions,
-    after: readonly pulumi.Input<pulumi.Resource>[] | undefined,
-): pulumi.CustomResourceOptions {
-    if (!after || after.length === 0) return options;
-    const base = options.dependsOn;
-    const list: pulumi.Input<pulumi.Resource>[] =
-        base === undefined ? [] : Array.isArray(base) ? [...base] : [base as pulumi.Input<pulumi.Resource>];
-    return { ...options, dependsOn: [...list, ...after] };
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespacedRoleBinding } from "../shared/accessControl";
 import { createInBatches, deferred, refuseUrn, type Deferred } from "../shared/batches";
-import { childOptions } from "../shared/metadata";
+import { childOptions, withDependencies } from "../shared/metadata";
 
 export interface EnvironmentTenancyArgs {
     /** Namespace Flux runs in; the environment's ServiceAccount lives there, beside the Kustomizations using it. */
@@ -132,7 +132,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
                             { kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.fluxNamespace },
                         ],
                     },
-                    { ...child, dependsOn: [...dependencyList(child.dependsOn), ns, account] },
+                    withDependencies(child, [ns, account]),
                 );
                 args.slots.get(namespace)!.resolve([account, ns, binding]);
                 return [ns, binding];
@@ -144,10 +144,4 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
             throw err;
         }
     }
-}
-
-/** A resource option's dependsOn as a list (it may be one resource or a list). */
-function dependencyList(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
-    if (dependsOn === undefined) return [];
-    return Array.isArray(dependsOn) ? [...dependsOn] : [dependsOn as pulumi.Input<pulumi.Resource>];
 }

@@ -30,3 +30,18 @@ export function childOptions(
 ): pulumi.CustomResourceOptions {
     return { parent, dependsOn: opts?.dependsOn, ...FIXED_NAME };
 }
+
+/**
+ * Resource options plus what one child alone must wait for (and outlive on destroy), beside the dependencies the
+ * options already carry (a single resource or a list).
+ */
+export function withDependencies(
+    options: pulumi.CustomResourceOptions,
+    after: readonly pulumi.Input<pulumi.Resource>[] | undefined,
+): pulumi.CustomResourceOptions {
+    if (!after || after.length === 0) return options;
+    const base = options.dependsOn;
+    const list: pulumi.Input<pulumi.Resource>[] =
+        base === undefined ? [] : Array.isArray(base) ? [...base] : [base as pulumi.Input<pulumi.Resource>];
+    return { ...options, dependsOn: [...list, ...after] };
+}
