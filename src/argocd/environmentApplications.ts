@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createInBatches, refuseUrn } from "../shared/batches";
+import { createInBatches, InitializeArgs, namesOnceCreated, refuseUrn } from "../shared/batches";
 import { childOptions, withDependencies } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
 import { creationOrder, dependencies, healthGate } from "./ordering";
@@ -112,8 +112,10 @@ export function applicationSpec(
     };
 }
 
-/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
-let pendingApplications: { args: EnvironmentApplicationsArgs; order: readonly ApplicationSource[] } | undefined;
+const initializeArgs = new InitializeArgs<{
+    args: EnvironmentApplicationsArgs;
+    order: readonly ApplicationSource[];
+}>();
 
 /**
  * An environment's Argo CD Applications: one per configured app, each at that app's path for this environment,
@@ -135,17 +137,12 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
                 );
             }
         }
-        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
-        // stay empty (the SDK records a component's args as its inputs in the engine's state).
         // Dependencies first (creationOrder refuses a cycle or an unknown dependency, so before anything exists).
-        pendingApplications = { args, order: creationOrder(args.apps) };
+        initializeArgs.set({ args, order: creationOrder(args.apps) });
         super("gitops-stack:argocd:EnvironmentApplications", name, {}, opts);
 
-        // The names given (metadata.name is set, never generated), root first and then in the configured order,
-        // once every Application exists.
-        this.applicationNames = pulumi
-            .output(this.getData().then((created) => pulumi.all(created.map((a) => a.urn))))
-            .apply(() => [args.root.name, ...args.apps.map((app) => app.name)]);
+        // Root first, then in the configured order (whatever the creation order).
+        this.applicationNames = namesOnceCreated(this.getData(), [args.root.name, ...args.apps.map((app) => app.name)]);
         this.registerOutputs({ applicationNames: this.applicationNames });
     }
 
@@ -155,8 +152,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
         opts?: pulumi.ComponentResourceOptions,
         name?: string,
     ): Promise<pulumi.Resource[]> {
-        const { args, order } = pendingApplications!;
-        pendingApplications = undefined;
+        const { args, order } = initializeArgs.take();
         const metadata = (appName: string, annotations?: Record<string, string>) => ({
             name: appName,
             namespace: args.namespace,

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createInBatches, refuseUrn } from "../shared/batches";
+import { createInBatches, InitializeArgs, namesOnceCreated, refuseUrn } from "../shared/batches";
 import { childOptions, withDependencies } from "../shared/metadata";
 import { FLUX_API_VERSIONS } from "./constants";
 
@@ -92,8 +92,7 @@ export function kustomizationSpec(
     return spec;
 }
 
-/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
-let pendingKustomizations: EnvironmentKustomizationsArgs | undefined;
+const initializeArgs = new InitializeArgs<EnvironmentKustomizationsArgs>();
 
 /**
  * An environment's Flux Kustomizations: one per configured app, each applying that app's path for this environment
@@ -123,16 +122,13 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource<pulumi.R
                 );
             }
         }
-        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
-        // stay empty (the SDK records a component's args as its inputs in the engine's state).
-        pendingKustomizations = args;
+        initializeArgs.set(args);
         super("gitops-stack:flux:EnvironmentKustomizations", name, {}, opts);
 
-        // The names the Kustomizations were given (metadata.name is set, never generated), once all exist: waiting on
-        // their URNs, which exist anyway, instead of lifting `metadata.name` into one more Output each (issue 11).
-        this.kustomizationNames = pulumi
-            .output(this.getData().then((created) => pulumi.all(created.map((k) => k.urn))))
-            .apply(() => args.apps.map((a) => a.name));
+        this.kustomizationNames = namesOnceCreated(
+            this.getData(),
+            args.apps.map((a) => a.name),
+        );
         this.registerOutputs({ kustomizationNames: this.kustomizationNames });
     }
 
@@ -142,8 +138,7 @@ export class EnvironmentKustomizations extends pulumi.ComponentResource<pulumi.R
         opts?: pulumi.ComponentResourceOptions,
         name?: string,
     ): Promise<pulumi.Resource[]> {
-        const args = pendingKustomizations!;
-        pendingKustomizations = undefined;
+        const args = initializeArgs.take();
         return createInBatches(
             args.apps,
             (app) =>

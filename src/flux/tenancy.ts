@@ -1,7 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespacedRoleBinding } from "../shared/accessControl";
-import { createInBatches, deferred, refuseUrn, type Deferred } from "../shared/batches";
+import {
+    createInBatches,
+    deferred,
+    InitializeArgs,
+    namesOnceCreated,
+    refuseUrn,
+    type Deferred,
+} from "../shared/batches";
 import { childOptions, withDependencies } from "../shared/metadata";
 
 export interface EnvironmentTenancyArgs {
@@ -35,8 +42,7 @@ interface TenancyInit extends EnvironmentTenancyArgs {
     clusterRole: string;
     slots: Map<string, Deferred<pulumi.Resource[]>>;
 }
-/** Set by the constructor just before super(), which calls initialize synchronously; initialize takes it. */
-let pendingTenancy: TenancyInit | undefined;
+const initializeArgs = new InitializeArgs<TenancyInit>();
 
 /**
  * What an environment may touch when Flux applies its manifests: its namespaces, and a ServiceAccount with `admin`
@@ -68,9 +74,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
             );
         }
         const slots = new Map(namespaces.map((ns) => [ns, deferred<pulumi.Resource[]>()]));
-        // initialize reads its arguments from here, synchronously, while super() runs: the component's own inputs
-        // stay empty (the SDK records a component's args as its inputs in the engine's state).
-        pendingTenancy = { ...args, namespaces, clusterRole: args.clusterRole ?? "admin", slots };
+        initializeArgs.set({ ...args, namespaces, clusterRole: args.clusterRole ?? "admin", slots });
         super("gitops-stack:flux:EnvironmentTenancy", name, {}, opts);
 
         const children = this.getData();
@@ -80,10 +84,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
             return slot ? [0, 1, 2].map((i) => slot.promise.then((r) => r[i])) : [account];
         };
         this.serviceAccountName = pulumi.output(account.then((a) => a.urn)).apply(() => args.serviceAccountName);
-        // The names given (never generated), once every namespace exists.
-        this.namespaceNames = pulumi
-            .output(children.then((c) => pulumi.all(c.map((r) => r.urn))))
-            .apply(() => namespaces);
+        this.namespaceNames = namesOnceCreated(children, namespaces);
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespaceNames: this.namespaceNames });
     }
 
@@ -93,8 +94,7 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
         opts?: pulumi.ComponentResourceOptions,
         name?: string,
     ): Promise<pulumi.Resource[]> {
-        const args = pendingTenancy!;
-        pendingTenancy = undefined;
+        const args = initializeArgs.take();
         try {
             const child = childOptions(this, opts);
             const account = new k8s.core.v1.ServiceAccount(

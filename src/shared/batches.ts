@@ -64,3 +64,34 @@ export function refuseUrn(component: string, name: string, opts: pulumi.Componen
         );
     }
 }
+
+/**
+ * Hands a component's arguments to its `initialize`. They cannot go through super(): the SDK records what a
+ * component passes there as its inputs in the engine's state. super() calls `initialize` synchronously, so the
+ * constructor sets them just before super() and `initialize` takes them first thing: nothing runs in between.
+ */
+export class InitializeArgs<T> {
+    private pending: T | undefined;
+
+    set(args: T): void {
+        this.pending = args;
+    }
+
+    take(): T {
+        const args = this.pending;
+        this.pending = undefined;
+        if (args === undefined) throw new Error("initialize ran without its arguments: set them just before super().");
+        return args;
+    }
+}
+
+/**
+ * The names a component gave its children (metadata.name is set, never generated), once every child exists: it
+ * waits on their URNs, which exist anyway, instead of lifting `metadata.name` into one more Output each (issue 11).
+ */
+export function namesOnceCreated(
+    children: Promise<readonly pulumi.Resource[]>,
+    names: readonly string[],
+): pulumi.Output<string[]> {
+    return pulumi.output(children.then((c) => pulumi.all(c.map((r) => r.urn)))).apply(() => [...names]);
+}
