@@ -13,15 +13,12 @@ import {
 } from "../../src/flux";
 import type { EnvironmentKustomizationsArgs } from "../../src/flux/environmentKustomizations";
 import type { FluxArgs } from "../../src/flux/flux";
-import { runProgram } from "../../src/offline/mockRun";
+import { runComponents } from "../support/stacks";
 import { validateFluxObject } from "./schema";
-
-/** Runs a program that only builds components, under the same mock engine as the stacks. */
-const build = (program: () => unknown) => runProgram("dev", { values: {}, secretKeys: [] }, program);
 
 async function failureOf(program: () => unknown): Promise<string> {
     try {
-        await build(program);
+        await runComponents(program);
     } catch (err) {
         // Let the registrations the component made before it threw reach this run's mock monitor, not the next.
         await pulumi.runtime.disconnect().catch(() => undefined);
@@ -248,7 +245,7 @@ describe("EnvironmentTenancy on destroy", () => {
             seen[`${args.type} ${args.name}`] = args.opts;
             return undefined;
         };
-        await build(
+        await runComponents(
             () =>
                 new EnvironmentTenancy(
                     "t",

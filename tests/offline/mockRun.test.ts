@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { isSecretValue, runProgram } from "../../src/offline/mockRun";
+import { isSecretValue } from "../../src/offline/mockRun";
+import { runComponents } from "../support/stacks";
 
 /** What the program sees of its resources once the engine answered: URN, id, outputs and their secretness. */
 interface Seen {
@@ -69,7 +70,7 @@ describe("the offline run's engine (src/offline/mockRun.ts)", () => {
         const reference = await program();
         await pulumi.runtime.disconnect();
 
-        const run = await runProgram("dev", { values: {}, secretKeys: [] }, program);
+        const run = await runComponents(program);
         expect(run.outputs).toEqual(reference);
         expect(run.outputs).toMatchObject({
             urn: "urn:pulumi:dev::gitops-stack::kubernetes:core/v1:ConfigMap::top",
@@ -82,7 +83,7 @@ describe("the offline run's engine (src/offline/mockRun.ts)", () => {
     });
 
     it("records every registration with its parent, dependencies and secret inputs", async () => {
-        const run = await runProgram("dev", { values: {}, secretKeys: [] }, program);
+        const run = await runComponents(program);
         const byName = new Map(run.resources.map((r) => [r.name, r]));
         expect([...byName.values()].map((r) => [r.type, r.name, r.custom]).sort()).toEqual([
             ["kubernetes:core/v1:ConfigMap", "holder-copy", true],

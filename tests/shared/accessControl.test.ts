@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
-import { runProgram } from "../../src/offline/mockRun";
+import { runComponents } from "../support/stacks";
 import { namespacedRoleBinding } from "../../src/shared/accessControl";
 
 const binding = {
@@ -11,10 +11,10 @@ const binding = {
 
 describe("namespacedRoleBinding", () => {
     it("registers what k8s.rbac.v1.RoleBinding registers: same type, URN and inputs", async () => {
-        const typed = await runProgram("dev", { values: {}, secretKeys: [] }, () => {
+        const typed = await runComponents(() => {
             new k8s.rbac.v1.RoleBinding("binding", binding);
         });
-        const lean = await runProgram("dev", { values: {}, secretKeys: [] }, () => {
+        const lean = await runComponents(() => {
             namespacedRoleBinding("binding", binding, {});
         });
         const shape = (run: typeof typed) => run.resources.map(({ urn, type, inputs }) => ({ urn, type, inputs }));

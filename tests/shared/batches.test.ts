@@ -2,11 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { EnvironmentKustomizations, EnvironmentTenancy } from "../../src/flux";
-import { runProgram } from "../../src/offline/mockRun";
 import { createInBatches, deferred } from "../../src/shared/batches";
 import { EXPECTED_FAILURE } from "../support/expectedFailure";
-
-const build = <T>(program: () => T) => runProgram("dev", { values: {}, secretKeys: [] }, program);
+import { runComponents } from "../support/stacks";
 
 describe("createInBatches", () => {
     it("creates every item in order and lets the event loop run between batches", async () => {
@@ -40,7 +38,7 @@ describe("createInBatches", () => {
                 );
             }
         }
-        const run = await build(() => {
+        const run = await runComponents(() => {
             new Batched("b");
         });
         expect(run.resources.filter((r) => r.custom)).toHaveLength(250);
@@ -69,7 +67,7 @@ describe("Flux components at fleet size (created in batches)", () => {
         );
 
     it("gives each Kustomization, in every batch, exactly its own namespace, binding and the ServiceAccount", async () => {
-        const run = await build(() => {
+        const run = await runComponents(() => {
             const tenancy = tenancyOf();
             const kustomizations = new EnvironmentKustomizations("ks", {
                 namespace: "flux-system",
@@ -106,7 +104,7 @@ describe("Flux components at fleet size (created in batches)", () => {
     });
 
     it("makes whatever depends on the component wait for all its children, the last batch included", async () => {
-        const run = await build(() => {
+        const run = await runComponents(() => {
             const tenancy = tenancyOf();
             new k8s.core.v1.ConfigMap("after-tenancy", { data: {} }, { dependsOn: [tenancy] });
         });
@@ -120,7 +118,7 @@ describe("Flux components at fleet size (created in batches)", () => {
             if (args.name === "tenancy-app-150-dev") throw new Error(`refused app-150 ${EXPECTED_FAILURE}`);
             return undefined;
         };
-        const run = build(() => {
+        const run = runComponents(() => {
             const tenancy = tenancyOf({ transformations: [refuse] });
             // The Kustomization of app-150 waits for that namespace: it must fail too, not wait forever.
             return { dependency: pulumi.output(Promise.all(tenancy.resourcesFor("app-150-dev"))).apply(() => "ok") };

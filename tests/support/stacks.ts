@@ -86,6 +86,11 @@ export function runStack(stack: string, options: StackOptions = {}): Promise<Pro
     return runProgram(stack, stackConfig(stack, options), main);
 }
 
+/** Runs a program that builds components directly, with no stack configuration, under the same offline engine. */
+export function runComponents<T>(program: () => T): Promise<ProgramRun<T>> {
+    return runProgram("dev", { values: {}, secretKeys: [] }, program);
+}
+
 /** The error the program throws for a configuration, or a failure if it does not throw. */
 export async function configErrorOf(stack: string, options: StackOptions): Promise<string> {
     try {
