@@ -25,16 +25,20 @@ const isConfigSecret = (key: string): boolean => runtimeWithSecrets.isConfigSecr
  */
 export function loadConfig(): StackConfig {
     const config = new pulumi.Config(PROJECT);
+    // The SDK parses the engine's whole configuration (one JSON text) again on every get: a stack with a thousand
+    // apps paid that for each of the hundred or so keys read (issue 11). Parsed once here; the engine does not
+    // change the configuration during a run. Secret keys are still read through getSecret, as secret Outputs.
+    const all = pulumi.runtime.allConfig();
     const source: ConfigSource = {
         stack: pulumi.getStack(),
-        get: (key) => config.get(key),
+        get: (key) => all[`${PROJECT}:${key}`],
         getSecret: (key) => config.getSecret(key),
         isSecret: (fullKey) => isConfigSecret(fullKey),
         keys: () =>
-            Object.keys(pulumi.runtime.allConfig())
+            Object.keys(all)
                 .filter((k) => k.startsWith(`${PROJECT}:`))
                 .map((k) => k.slice(PROJECT.length + 1)),
-        allConfig: () => ({ ...pulumi.runtime.allConfig() }),
+        allConfig: () => ({ ...all }),
         // A real engine run (preview or up) has an engine address; the mocked tests and the offline render do not,
         // and need no cluster, so only real runs check the kube context. getEngine, not hasEngine: the SDK connects
         // to the engine lazily, so hasEngine is still false this early in a real run.

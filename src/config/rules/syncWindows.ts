@@ -95,6 +95,9 @@ const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9][A-Za-z0-9_+-]*)*$/;
 export function timeZoneProblem(zone: string): string | undefined {
     if (zone === "Local") return "is the Argo CD controller's local zone, which depends on the host it runs on";
     if (zone === "" || !ZONE_NAME.test(zone)) return "is not an IANA time zone name";
+    // The common case without loading ICU's zone formatter (about 13 ms the first time, issue 11): UTC, and the
+    // zones ICU lists as canonical, each of which it resolves to itself (so the check below would accept it too).
+    if (zone === "UTC" || Intl.supportedValuesOf("timeZone").includes(zone)) return undefined;
     let resolved: string;
     try {
         resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
