@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespacedRoleBinding } from "../shared/accessControl";
+import { appNamespace, namespacedRoleBinding } from "../shared/accessControl";
 import {
     createInBatches,
     deferred,
@@ -107,13 +107,11 @@ export class EnvironmentTenancy extends pulumi.ComponentResource<pulumi.Resource
                 child,
             );
             const created = await createInBatches(args.namespaces, (namespace) => {
-                const ns = new k8s.core.v1.Namespace(
+                const ns = appNamespace(
                     `${name}-${namespace}`,
                     {
-                        metadata: {
-                            name: namespace,
-                            labels: { ...args.labels, "toolkit.fluxcd.io/tenant": args.serviceAccountName },
-                        },
+                        name: namespace,
+                        labels: { ...args.labels, "toolkit.fluxcd.io/tenant": args.serviceAccountName },
                     },
                     { ...child, retainOnDelete: args.retainNamespaces },
                 );

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { getVersion } from "@pulumi/kubernetes/utilities";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccessConfig } from "../config/types";
 import { childOptions } from "./metadata";
@@ -57,6 +58,33 @@ export function namespacedRoleBinding(
         { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", ...args },
         opts,
     );
+}
+
+/** A Namespace as registered by {@link appNamespace}: no outputs beyond the URN and id. */
+class NamespaceObject extends pulumi.CustomResource {
+    constructor(name: string, metadata: k8s.types.input.meta.v1.ObjectMeta, opts: pulumi.CustomResourceOptions) {
+        // What k8s.core.v1.Namespace sends: its type, its inputs, and its default provider version (the plugin).
+        super(
+            "kubernetes:core/v1:Namespace",
+            name,
+            { apiVersion: "v1", kind: "Namespace", metadata },
+            pulumi.mergeOptions({ version: getVersion() }, opts),
+        );
+    }
+}
+
+/**
+ * An app namespace, registered as `k8s.core.v1.Namespace` registers it (the same type, so the same URN, provider and
+ * diff, and the same inputs) but without the typed class's `spec` and `status` outputs, which nothing reads: an app
+ * namespace is created once per app, and at fleet size each Output per object counts (issue 11: the two were most
+ * of the difference between the Flux run and the bare registrations). Returns the resource, to depend on.
+ */
+export function appNamespace(
+    name: string,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
+    return new NamespaceObject(name, metadata, opts);
 }
 
 /**

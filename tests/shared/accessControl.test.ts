@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { runComponents } from "../support/stacks";
-import { namespacedRoleBinding } from "../../src/shared/accessControl";
+import { appNamespace, namespacedRoleBinding } from "../../src/shared/accessControl";
 
 const binding = {
     metadata: { name: "dev-admin", namespace: "shop-dev", labels: { team: "shop" } },
@@ -23,5 +23,39 @@ describe("namespacedRoleBinding", () => {
             urn: "urn:pulumi:dev::gitops-stack::kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::binding",
             inputs: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding" },
         });
+    });
+});
+
+describe("appNamespace", () => {
+    const metadata = { name: "shop-dev", labels: { "toolkit.fluxcd.io/tenant": "gitops-dev" } };
+
+    it("registers what k8s.core.v1.Namespace registers: same type, URN, inputs and options", async () => {
+        const typed = await runComponents(() => {
+            new k8s.core.v1.Namespace("shop", { metadata }, { retainOnDelete: true });
+        });
+        const lean = await runComponents(() => {
+            appNamespace("shop", metadata, { retainOnDelete: true });
+        });
+        const shape = (run: typeof typed) =>
+            run.resources.map(({ urn, type, inputs, retainOnDelete }) => ({ urn, type, inputs, retainOnDelete }));
+        expect(shape(lean)).toEqual(shape(typed));
+        expect(lean.resources[0]).toMatchObject({
+            urn: "urn:pulumi:dev::gitops-stack::kubernetes:core/v1:Namespace::shop",
+            inputs: { apiVersion: "v1", kind: "Namespace", metadata },
+            retainOnDelete: true,
+        });
+    });
+
+    it("asks for the same provider plugin version as the typed class", async () => {
+        const versions: Record<string, string | undefined> = {};
+        await runComponents(() => {
+            const typed = new k8s.core.v1.Namespace("typed", { metadata });
+            const lean = appNamespace("lean", metadata, {});
+            // The version option the SDK sends the engine (which provider plugin to load).
+            versions.typed = (typed as unknown as { __version?: string }).__version;
+            versions.lean = (lean as unknown as { __version?: string }).__version;
+        });
+        expect(versions.lean).toMatch(/^\d+\.\d+\.\d+/);
+        expect(versions.lean).toBe(versions.typed);
     });
 });
