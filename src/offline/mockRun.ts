@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PROJECT } from "../config";
+import { outputValue } from "../shared/batches";
 import { leanSdkDiagnostics } from "./leanRuntime";
 import type { EngineConfig } from "./stackFile";
 
@@ -108,14 +109,9 @@ const mocks: pulumi.runtime.Mocks = {
     },
 };
 
-/** Every Output has it (the SDK awaits Outputs through it); the public type does not declare it. */
-interface OutputPromise {
-    promise(): Promise<unknown>;
-}
-
 async function resolve(value: unknown): Promise<unknown> {
     // The Output's own promise: it rejects when the Output does (apply would never call back, and the run would hang).
-    if (pulumi.Output.isInstance(value)) return resolve(await (value as unknown as OutputPromise).promise());
+    if (pulumi.Output.isInstance(value)) return resolve(await outputValue(value as pulumi.Output<unknown>));
     if (Array.isArray(value)) return Promise.all(value.map(resolve));
     if (value && typeof value === "object") {
         const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolve(v)] as const));

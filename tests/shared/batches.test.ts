@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { EnvironmentKustomizations, EnvironmentTenancy } from "../../src/flux";
-import { createInBatches, deferred } from "../../src/shared/batches";
+import { createInBatches, deferred, outputValue, registered } from "../../src/shared/batches";
 import { EXPECTED_FAILURE } from "../support/expectedFailure";
 import { runComponents } from "../support/stacks";
 
@@ -53,6 +53,25 @@ describe("deferred", () => {
         const failed = deferred<number>();
         failed.reject(new Error("never created"));
         await expect(failed.promise).rejects.toThrow("never created");
+    });
+});
+
+describe("registered and outputValue", () => {
+    it("settles once the engine has answered for every resource", async () => {
+        const order: string[] = [];
+        await runComponents(async () => {
+            const maps = [0, 1, 2].map((i) => new k8s.core.v1.ConfigMap(`m${i}`, { data: {} }));
+            for (const m of maps) void outputValue(m.urn).then((urn) => order.push(urn.split("::").pop()!));
+            await registered(maps);
+            order.push("registered");
+        });
+        expect(order).toEqual(["m0", "m1", "m2", "registered"]);
+    });
+
+    it("rejects when the Output does, where an apply would never call back", async () => {
+        const failing = pulumi.output(Promise.reject(new Error(`no value ${EXPECTED_FAILURE}`)));
+        await expect(outputValue(failing)).rejects.toThrow(/no value/);
+        await expect(outputValue(pulumi.output("value"))).resolves.toBe("value");
     });
 });
 
