@@ -182,11 +182,14 @@ export class ArgoRollouts extends pulumi.ComponentResource {
 
         const deployers = args.deployers;
         if (deployers && deployers.groups.length > 0 && deployers.namespaces.length > 0) {
-            // One ClusterRole, bound per namespace: deployers steer canaries in their environment only.
+            // One ClusterRole, bound per namespace: deployers steer canaries in their environment only. The bindings
+            // name the role as a plain string and depend on it explicitly: the same value and order, without one
+            // Output await per binding (one binding per app namespace; issue 11).
+            const roleName = `${args.namePrefix}-rollouts-deployer`;
             const deployerRole = new k8s.rbac.v1.ClusterRole(
                 `${name}-deployer`,
                 {
-                    metadata: { name: `${args.namePrefix}-rollouts-deployer`, labels: args.labels },
+                    metadata: { name: roleName, labels: args.labels },
                     rules: ROLLOUTS_DEPLOYER_RULES.map((r) => ({ ...r })),
                 },
                 child,
@@ -195,16 +198,12 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                 namespacedRoleBinding(
                     `${name}-deployer-${ns}`,
                     {
-                        metadata: { name: `${args.namePrefix}-rollouts-deployer`, namespace: ns, labels: args.labels },
-                        roleRef: {
-                            apiGroup: "rbac.authorization.k8s.io",
-                            kind: "ClusterRole",
-                            name: deployerRole.metadata.name,
-                        },
+                        metadata: { name: roleName, namespace: ns, labels: args.labels },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: roleName },
                         subjects: groupSubjects(deployers.groups),
                     },
                     // The namespace exists first (the environment's tenancy creates it).
-                    { parent: this, dependsOn: deployers.after?.(ns) ?? [], ...FIXED_NAME },
+                    { parent: this, dependsOn: [deployerRole, ...(deployers.after?.(ns) ?? [])], ...FIXED_NAME },
                 );
         }
 

@@ -136,9 +136,21 @@ describe("who steers a canary", () => {
             resources: ["rollouts", "rollouts/status"],
             verbs: ["get", "list", "watch", "patch"],
         });
-        const bindings = byType(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-            .filter((r) => r.name.startsWith("argo-rollouts-deployer-"))
-            .map((r) => plain(r.inputs) as any);
+        const bindingResources = byType(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter(
+            (r) => r.name.startsWith("argo-rollouts-deployer-"),
+        );
+        const bindings = bindingResources.map((r) => plain(r.inputs) as any);
+        // Each binding is created after the role it names and after its own namespace (and deleted before them).
+        const roleUrn = findOne(
+            run.resources,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "argo-rollouts-deployer",
+        ).urn;
+        for (const r of bindingResources) {
+            const namespace = (plain(r.inputs) as any).metadata.namespace;
+            const namespaceUrn = findOne(run.resources, "kubernetes:core/v1:Namespace", `tenancy-${namespace}`).urn;
+            expect(r.dependencies).toEqual(expect.arrayContaining([roleUrn, namespaceUrn]));
+        }
         const values = stackConfig("staging").values;
         const appNamespaces = JSON.parse(values["gitops-stack:apps"]).map((a: { namespace: string }) => a.namespace);
         expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual([...new Set(appNamespaces)].sort());
