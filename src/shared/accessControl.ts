@@ -4,6 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AccessConfig } from "../config/types";
 import { childOptions } from "./metadata";
 
+/**
+ * The provider plugin version the typed classes ask for by default. Read once: they read it from the package's
+ * package.json through `require` for every object, which at fleet size adds up (issue 11).
+ */
+const KUBERNETES_PLUGIN_VERSION = getVersion();
+
 /** API resources of one group, as RBAC rules take them. */
 export interface ApiResources {
     apiGroup: string;
@@ -56,7 +62,7 @@ export function namespacedRoleBinding(
     return new k8s.apiextensions.CustomResource(
         name,
         { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", ...args },
-        opts,
+        { version: KUBERNETES_PLUGIN_VERSION, ...opts },
     );
 }
 
@@ -68,7 +74,7 @@ class NamespaceObject extends pulumi.CustomResource {
             "kubernetes:core/v1:Namespace",
             name,
             { apiVersion: "v1", kind: "Namespace", metadata },
-            pulumi.mergeOptions({ version: getVersion() }, opts),
+            pulumi.mergeOptions({ version: KUBERNETES_PLUGIN_VERSION }, opts),
         );
     }
 }
@@ -76,8 +82,8 @@ class NamespaceObject extends pulumi.CustomResource {
 /**
  * An app namespace, registered as `k8s.core.v1.Namespace` registers it (the same type, so the same URN, provider and
  * diff, and the same inputs) but without the typed class's `spec` and `status` outputs, which nothing reads: an app
- * namespace is created once per app, and at fleet size each Output per object counts (issue 11: the two were most
- * of the difference between the Flux run and the bare registrations). Returns the resource, to depend on.
+ * namespace is created once per app, and at fleet size each Output per object counts (issue 11). Returns the
+ * resource, to depend on.
  */
 export function appNamespace(
     name: string,

@@ -97,7 +97,7 @@ export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
 /**
  * Settles when the engine has registered every one of `resources` (each URN is resolved by the engine's answer), and
  * rejects when a URN does. Awaited through each URN Output's own promise: `pulumi.all` over thousands of URNs lifted
- * them into one Output at about twenty promises each, a tenth of the promises of a 1000-app Flux run (issue 11).
+ * them into one Output at about twenty promises each, a sixth of the promises of a 1000-app Flux run (issue 11).
  */
 export async function registered(resources: readonly pulumi.Resource[]): Promise<void> {
     await Promise.all(resources.map((r) => outputValue(r.urn)));

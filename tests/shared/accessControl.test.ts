@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { runComponents } from "../support/stacks";
 import { appNamespace, namespacedRoleBinding } from "../../src/shared/accessControl";
@@ -45,17 +46,27 @@ describe("appNamespace", () => {
             retainOnDelete: true,
         });
     });
+});
 
-    it("asks for the same provider plugin version as the typed class", async () => {
+describe("per-app objects registered leanly", () => {
+    /** The version option the SDK sends the engine with a resource (which provider plugin to load). */
+    const versionOf = (resource: pulumi.Resource) => (resource as unknown as { __version?: string }).__version;
+
+    it("ask for the same provider plugin version as the typed classes", async () => {
         const versions: Record<string, string | undefined> = {};
         await runComponents(() => {
-            const typed = new k8s.core.v1.Namespace("typed", { metadata });
-            const lean = appNamespace("lean", metadata, {});
-            // The version option the SDK sends the engine (which provider plugin to load).
-            versions.typed = (typed as unknown as { __version?: string }).__version;
-            versions.lean = (lean as unknown as { __version?: string }).__version;
+            const metadata = { name: "shop-dev" };
+            versions.typedNamespace = versionOf(new k8s.core.v1.Namespace("typed", { metadata }));
+            versions.namespace = versionOf(appNamespace("lean", metadata, {}));
+            versions.typedBinding = versionOf(new k8s.rbac.v1.RoleBinding("typed", binding));
+            versions.binding = versionOf(namespacedRoleBinding("lean", binding, {}));
         });
-        expect(versions.lean).toMatch(/^\d+\.\d+\.\d+/);
-        expect(versions.lean).toBe(versions.typed);
+        expect(versions.namespace).toMatch(/^\d+\.\d+\.\d+/);
+        expect(versions).toEqual({
+            typedNamespace: versions.namespace,
+            namespace: versions.namespace,
+            typedBinding: versions.namespace,
+            binding: versions.namespace,
+        });
     });
 });
