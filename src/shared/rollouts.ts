@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ChartRepository } from "../config/types";
 import { groupSubjects, namespacedRoleBinding, readOnlyClusterRole } from "./accessControl";
 import { mirrorImage, releaseChart } from "./chartSource";
+import { createInBatches, InitializeArgs, refuseUrn } from "./batches";
 import { childOptions, FIXED_NAME } from "./metadata";
 
 /** The argo-rollouts chart (argo-helm), the namespace and release it is installed as, and its controller image. */
@@ -141,25 +142,51 @@ export interface ArgoRolloutsArgs {
     labels?: Record<string, string>;
 }
 
+/** What `initialize` creates and the constructor's outputs read. */
+interface RolloutsChildren {
+    namespace: k8s.core.v1.Namespace;
+    release: k8s.helm.v3.Release;
+}
+const initializeArgs = new InitializeArgs<ArgoRolloutsArgs>();
+
 /**
  * Argo Rollouts (issue 12): the controller from its pinned chart in its own namespace, and who may see and steer
  * canaries. Works the same under either operator: the Rollout objects come from Git like any workload.
+ *
+ * Its children are created in `initialize`, the deployers' bindings (one per app namespace, thousands in a fleet)
+ * in batches (see createInBatches): created in one synchronous loop, 5000 of them added 270 MiB to a 5000-app Flux
+ * run (issue 11). Whatever depends on the component waits for all of them.
  */
-export class ArgoRollouts extends pulumi.ComponentResource {
-    public readonly release: k8s.helm.v3.Release;
+export class ArgoRollouts extends pulumi.ComponentResource<RolloutsChildren> {
     public readonly namespace: pulumi.Output<string>;
     public readonly chartVersion: pulumi.Output<string>;
 
     constructor(name: string, args: ArgoRolloutsArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before anything is created (super() starts initialize, which creates the children).
+        refuseUrn("ArgoRollouts", name, opts);
+        initializeArgs.set(args);
         super("gitops-stack:shared:ArgoRollouts", name, {}, opts);
+        const children = this.getData();
+        this.namespace = pulumi.output(children.then((c) => c.namespace.metadata.name));
+        this.chartVersion = pulumi.output(children.then((c) => c.release.version));
+        this.registerOutputs({ namespace: this.namespace, chartVersion: this.chartVersion });
+    }
+
+    /** Creates the namespace, the release and the read-only role, then the deployers' bindings in batches. */
+    protected async initialize(
+        _args: pulumi.Inputs,
+        opts?: pulumi.ComponentResourceOptions,
+        name?: string,
+    ): Promise<RolloutsChildren> {
+        const args = initializeArgs.take();
         const child = childOptions(this, opts);
         const namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             { metadata: { name: ROLLOUTS_NAMESPACE, labels: args.labels } },
             child,
         );
-        this.release = new k8s.helm.v3.Release(
-            name,
+        const release = new k8s.helm.v3.Release(
+            `${name}`,
             {
                 name: ROLLOUTS_RELEASE,
                 ...releaseChart(ROLLOUTS_CHART, args.chartVersion, args.chartRepository ?? ROLLOUTS_DEFAULT_REPOSITORY),
@@ -194,7 +221,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                 },
                 child,
             );
-            for (const ns of [...new Set(deployers.namespaces)])
+            await createInBatches([...new Set(deployers.namespaces)], (ns) =>
                 namespacedRoleBinding(
                     `${name}-deployer-${ns}`,
                     {
@@ -204,11 +231,9 @@ export class ArgoRollouts extends pulumi.ComponentResource {
                     },
                     // The namespace exists first (the environment's tenancy creates it).
                     { parent: this, dependsOn: [deployerRole, ...(deployers.after?.(ns) ?? [])], ...FIXED_NAME },
-                );
+                ),
+            );
         }
-
-        this.namespace = namespace.metadata.name;
-        this.chartVersion = this.release.version;
-        this.registerOutputs({ namespace: this.namespace, chartVersion: this.chartVersion });
+        return { namespace, release };
     }
 }

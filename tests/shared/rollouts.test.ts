@@ -3,16 +3,19 @@
  * canaries, and how each operator lives with the Rollouts controller (Argo CD: resource actions, ignoreDifferences;
  * Flux: CEL health checks of Rollouts).
  */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deployerRole } from "../../src/argocd/rbac";
 import {
+    ArgoRollouts,
     ROLLOUT_HEALTH_CHECK_EXPRS,
     rolloutActionPolicies,
     rolloutsValues,
     ROLLOUTS_DEPLOYER_RULES,
 } from "../../src/shared/rollouts";
 import { validateFluxObject } from "../flux/schema";
-import { byType, customResources, findOne, plain, runStack, stackConfig } from "../support/stacks";
+import { byType, customResources, findOne, plain, runComponents, runStack, stackConfig } from "../support/stacks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const releaseInputs = (resources: Parameters<typeof byType>[0], name: string) =>
@@ -212,5 +215,46 @@ describe("rolloutsValues", () => {
             pdb: { enabled: false },
             image: { registry: "mirror.example.com", repository: "argoproj/argo-rollouts" },
         });
+    });
+});
+
+describe("ArgoRollouts at fleet size (deployer bindings created in batches)", () => {
+    const namespaces = Array.from({ length: 250 }, (_, i) => `app-${i}-dev`);
+    const rolloutsOf = (opts?: pulumi.ComponentResourceOptions) =>
+        new ArgoRollouts(
+            "argo-rollouts",
+            {
+                chartVersion: "2.41.0",
+                highAvailability: false,
+                readOnlyGroups: ["acme:developers"],
+                deployers: { groups: ["acme:deployers"], namespaces },
+                namePrefix: "gitops-stack-dev",
+            },
+            opts,
+        );
+
+    it("binds every namespace, in every batch, and makes whatever depends on it wait for all of them", async () => {
+        const run = await runComponents(() => {
+            const rollouts = rolloutsOf();
+            new k8s.core.v1.ConfigMap("after-rollouts", { data: {} }, { dependsOn: [rollouts] });
+            return { namespace: rollouts.namespace, chartVersion: rollouts.chartVersion };
+        });
+        const bindings = byType(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        expect(bindings.map((b) => (plain(b.inputs) as any).metadata.namespace)).toEqual(namespaces);
+        const component = findOne(run.resources, "gitops-stack:shared:ArgoRollouts", "argo-rollouts");
+        expect(new Set(bindings.map((b) => b.parent))).toEqual(new Set([component.urn]));
+        const dependent = findOne(run.resources, "kubernetes:core/v1:ConfigMap", "after-rollouts");
+        // The namespace, the release, the read-only ClusterRole and its binding, the deployer ClusterRole, and the
+        // 250 bindings of the last batches too.
+        const custom = run.resources.filter((r) => r.custom && r.parent === component.urn);
+        expect(custom).toHaveLength(255);
+        expect(dependent.dependencies).toEqual(custom.map((r) => r.urn).sort());
+        expect(run.outputs).toEqual({ namespace: "argo-rollouts", chartVersion: "2.41.0" });
+    });
+
+    it("refuses to be read back from a URN (initialize would not run)", () => {
+        expect(() =>
+            rolloutsOf({ urn: "urn:pulumi:dev::gitops-stack::gitops-stack:shared:ArgoRollouts::argo-rollouts" }),
+        ).toThrow(/ArgoRollouts argo-rollouts: opts.urn is not supported/);
     });
 });
