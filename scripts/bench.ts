@@ -17,9 +17,10 @@
  *
  * Reported per case, as the medians of `--runs` rounds (program, bare, yaml in turn; one run varies by 10-20% on
  * a shared 2-core machine): the whole process's CPU time (start-up included: what a user waits for), the CPU time of
- * the run itself (after the modules are loaded), and the process's peak RSS; and the program ÷ bare ratios. Then, in one process, the program run `--repeat` times at 1000
- * apps with the heap measured after a forced GC each time (repeated runs must not grow), and the same run with the
- * SDK's stack-capturing diagnostics switched back on (what src/offline/leanRuntime.ts saves).
+ * the run itself (after the modules are loaded), and the process's peak RSS; and the program ÷ bare ratios. Then,
+ * in one process, the program run `--repeat` times at 1000 apps with the heap measured after a forced GC each time
+ * (repeated runs must not grow), and the same run with the SDK's stack-capturing diagnostics switched back on (what
+ * src/offline/leanRuntime.ts saves).
  *
  * A measurement, not a test: nothing fails on a slow machine; the targets are printed next to the numbers.
  * Run through `npm run bench`, which builds the compiled bundle first (bin/bench.js) and passes --expose-gc.

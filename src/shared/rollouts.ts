@@ -154,8 +154,8 @@ const initializeArgs = new InitializeArgs<ArgoRolloutsArgs>();
  * canaries. Works the same under either operator: the Rollout objects come from Git like any workload.
  *
  * Its children are created in `initialize`, the deployers' bindings (one per app namespace, thousands in a fleet)
- * in batches (see createInBatches): created in one synchronous loop, 5000 of them added 270 MiB to a 5000-app Flux
- * run (issue 11). Whatever depends on the component waits for all of them.
+ * in batches, as the other components that create one object per app do (see createInBatches; issue 11). Whatever
+ * depends on the component waits for all of them.
  */
 export class ArgoRollouts extends pulumi.ComponentResource<RolloutsChildren> {
     public readonly namespace: pulumi.Output<string>;
