@@ -13,32 +13,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.sh
 . "$here/versions.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 mkdir -p "$CLUSTER_BIN" "$CLUSTER_CACHE/src"
 export GOFLAGS="-mod=mod -buildvcs=false"
 export CGO_ENABLED=0
 
 log() { echo "flux-build: $*" >&2; }
-
-# The upstream go.mod's replace directives whose target is a module (not a local path), as `go mod edit` flags.
-# Handles both `replace a => b v` lines and `replace ( ... )` blocks.
-module_replaces() {
-    awk '
-        /^replace[[:space:]]*\(/ { block = 1; next }
-        block && /^\)/ { block = 0; next }
-        /^replace[[:space:]]/ { sub(/^replace[[:space:]]+/, ""); print; next }
-        block { print }
-    ' "$1" | sed 's#//.*##' | while read -r line; do
-        [ -z "$line" ] && continue
-        local old="${line%%=>*}" new="${line#*=>}"
-        read -r -a o <<<"$old"
-        read -r -a n <<<"$new"
-        case "${n[0]}" in ./* | ../* | /*) continue ;; esac
-        local from="${o[0]}"
-        [ ${#o[@]} -gt 1 ] && from="${o[0]}@${o[1]}"
-        printf -- '-replace=%s=%s@%s\n' "$from" "${n[0]}" "${n[1]}"
-    done
-}
 
 # $1 controller name (source-controller, ...), $2 version.
 build_controller() {

@@ -39,3 +39,16 @@ export SOPS_VERSION="${SOPS_VERSION:-v3.13.3}"
 # v2 tag without a /v2 module path); v1.3.2 is the newest it serves. Its CRDs (config/crds/bases, which the chart
 # bundles) define the same external-secrets.io/v1 ClusterSecretStore Vault provider fields the program sets.
 export CRD_EXTERNAL_SECRETS_MODULE="${CRD_EXTERNAL_SECRETS_MODULE:-github.com/external-secrets/external-secrets@v1.3.2}"
+# Argo CD controllers for the Argo CD testbed (scripts/cluster/build-argocd.sh). The pinned argo-cd chart 10.1.1 ships
+# Argo CD v3.4.4. The module proxy serves github.com/argoproj/argo-cd/v3 v3.3.x and v3.4.x, but from v3.3.0 their
+# go.mod replaces github.com/argoproj/gitops-engine with the nested directory ./gitops-engine, which module zips leave
+# out (and github.com/argoproj/argo-cd/gitops-engine/v3 is not a module the proxy can build), so they cannot be built
+# from the proxy; v3.2.12 fails to compile. v3.2.11 is the newest that builds unpatched: its go.mod requires the
+# separate gitops-engine module at a pseudo-version the proxy serves. The CRDs the tests install stay v3.4.4's
+# (CRD_ARGOCD_MODULE); the README lists what differs between the two for the promises the tests check.
+export ARGOCD_VERSION="${ARGOCD_VERSION:-v3.2.11}"
+# kustomize, run by the repo-server: the version Argo CD v3.2.11 ships in its image (hack/tool-versions.sh).
+export KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.0}"
+# helm, run by the repo-server for Helm sources and by the tests to render the chart: Argo CD v3.2.11's
+# hack/tool-versions.sh names 3.18.4, which the proxy serves.
+export HELM_VERSION="${HELM_VERSION:-v3.18.4}"

@@ -27,9 +27,17 @@ import {
 import { startSlackReceiver, type SlackReceiver } from "./flux/slackReceiver";
 import { appsWithNamespaces, fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
+import { testPorts } from "./support/ports";
 
 /** The cluster tests' port range is 27000-27999; this file uses 27020-27039. */
-const PORTS = { git: 27020, storage: 27021, events: 27022, webhooks: 27023, probesBase: 27024, slack: 27030 };
+const PORTS = testPorts({
+    git: 27020,
+    storage: 27021,
+    events: 27022,
+    webhooks: 27023,
+    probesBase: 27024,
+    slack: 27030,
+});
 const FLUX_NS = "flux-reconcile";
 const ns = (namespace: string) => `${namespace}-reconcile`;
 /** The stacks' Flux interval here: the config's floor, so Git changes land within seconds. */

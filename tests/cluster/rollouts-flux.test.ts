@@ -20,9 +20,10 @@ import {
 } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
+import { testPorts } from "./support/ports";
 
 /** The cluster tests' port range is 27000-27999; this file uses 27080-27099. */
-const PORTS = { git: 27080, storage: 27081, events: 27082, webhooks: 27083, probesBase: 27084 };
+const PORTS = testPorts({ git: 27080, storage: 27081, events: 27082, webhooks: 27083, probesBase: 27084 });
 const FLUX_NS = "flux-rollouts";
 const APP_NS = "storefront-prod-rollouts";
 const KUSTOMIZATION = "kustomizations.kustomize.toolkit.fluxcd.io";

@@ -19,9 +19,10 @@ import {
 } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
+import { testPorts } from "./support/ports";
 
 /** The cluster tests' port range is 27000-27999; this file uses 27060-27079. */
-const PORTS = { git: 27060, storage: 27061, events: 27062, webhooks: 27063, probesBase: 27064 };
+const PORTS = testPorts({ git: 27060, storage: 27061, events: 27062, webhooks: 27063, probesBase: 27064 });
 const FLUX_NS = "flux-sops";
 const APP_NS = "storefront-dev-sops";
 const FIELD_MANAGER = "gitops-stack-sops-test";

@@ -19,9 +19,10 @@ import type { GitServer } from "./flux/gitServer";
 import { applyObjects, requestReconcile, waitForCondition } from "./flux/kube";
 import { fluxServerConfig, fluxStackObjects } from "./flux/stackObjects";
 import { startFluxTestbed, type FluxTestbed } from "./flux/testbed";
+import { testPorts } from "./support/ports";
 
 /** This file's loopback ports (the status helper's range 29000-29999). */
-const PORTS = { git: 29120, storage: 29121, events: 29122, webhooks: 29123, probesBase: 29124 };
+const PORTS = testPorts({ git: 29120, storage: 29121, events: 29122, webhooks: 29123, probesBase: 29124 });
 const FLUX_NS = "status-flux-real";
 const FIELD_MANAGER = "gitops-stack-status-flux-test";
 const ns = (namespace: string) => `${namespace}-statusreal`;

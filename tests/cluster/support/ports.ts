@@ -1,0 +1,15 @@
+/**
+ * Loopback ports of the cluster tests. Each test file owns a range (noted beside its PORTS table) so the files can
+ * share one machine; GITOPS_STACK_TEST_PORT_OFFSET shifts every range at once, so that two runs of the suite (two
+ * checkouts, or a run beside a kept cluster) can go side by side without colliding. The local control plane's own
+ * ports move with CLUSTER_PORT_BASE.
+ */
+const offset = Number(process.env.GITOPS_STACK_TEST_PORT_OFFSET ?? 0);
+if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) {
+    throw new Error(`GITOPS_STACK_TEST_PORT_OFFSET must be an integer from 0 to 30000, not ${JSON.stringify(offset)}`);
+}
+
+/** Every port of `table` shifted by GITOPS_STACK_TEST_PORT_OFFSET. */
+export function testPorts<T extends Record<string, number>>(table: T): T {
+    return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v + offset])) as T;
+}
