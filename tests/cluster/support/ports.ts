@@ -5,8 +5,11 @@
  * ports move with CLUSTER_PORT_BASE.
  */
 const offset = Number(process.env.GITOPS_STACK_TEST_PORT_OFFSET ?? 0);
-if (!Number.isInteger(offset) || offset < 0 || offset > 30_000) {
-    throw new Error(`GITOPS_STACK_TEST_PORT_OFFSET must be an integer from 0 to 30000, not ${JSON.stringify(offset)}`);
+// The ranges are 27000-29999; an offset keeps them between 1024 and the kernel's ephemeral ports (32768 up).
+if (!Number.isInteger(offset) || offset < -25_000 || offset > 2_000) {
+    throw new Error(
+        `GITOPS_STACK_TEST_PORT_OFFSET must be an integer from -25000 to 2000, not ${JSON.stringify(process.env.GITOPS_STACK_TEST_PORT_OFFSET)}`,
+    );
 }
 
 /** Every port of `table` shifted by GITOPS_STACK_TEST_PORT_OFFSET. */
