@@ -15,39 +15,42 @@ const tempDir = (prefix: string) => {
 };
 afterAll(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-const SCRIPT = path.join(ROOT, "scripts/tools/actionlint.sh");
 const WORKFLOWS = path.join(ROOT, ".github/workflows");
-const VERSION = /ACTIONLINT_VERSION:-(v[0-9.]+)/.exec(fs.readFileSync(SCRIPT, "utf8"))![1];
 const CACHE = process.env.GITOPS_STACK_CACHE ?? path.join(process.env.HOME ?? os.tmpdir(), ".cache/gitops-stack");
-const BINARY = path.join(CACHE, "bin", `actionlint-${VERSION}`);
 
-/** Runs actionlint through the project's script (same flags as npm run lint:workflows); never builds it here. */
-function actionlint(...files: string[]): { code: number | null; output: string } {
-    if (!fs.existsSync(BINARY)) {
-        throw new Error(
-            `actionlint ${VERSION} is not installed (${BINARY} is missing). Build it from its Go module with ` +
-                "`bash scripts/tools/actionlint.sh --install` (.ci/run does this before npm test).",
-        );
-    }
-    const result = spawnSync("bash", [SCRIPT, ...files], { cwd: ROOT, encoding: "utf8" });
-    return { code: result.status, output: `${result.stdout}${result.stderr}` };
+/**
+ * A workflow checker installed by its script under scripts/tools (`--install`, which .ci/run runs before npm test),
+ * run through that script with the project's flags; the tests never install it themselves.
+ */
+function tool(name: string, version: RegExp, binary: (version: string) => string, from: string) {
+    const script = path.join(ROOT, `scripts/tools/${name}.sh`);
+    const v = version.exec(fs.readFileSync(script, "utf8"))![1];
+    const bin = binary(v);
+    return (...files: string[]): { code: number | null; output: string } => {
+        if (!fs.existsSync(bin)) {
+            throw new Error(
+                `${name} ${v} is not installed (${bin} is missing). Install it ${from} with ` +
+                    `\`bash scripts/tools/${name}.sh --install\` (.ci/run does this before npm test).`,
+            );
+        }
+        const result = spawnSync("bash", [script, ...files], { cwd: ROOT, encoding: "utf8" });
+        return { code: result.status, output: `${result.stdout}${result.stderr}` };
+    };
 }
-
-const ZIZMOR_SCRIPT = path.join(ROOT, "scripts/tools/zizmor.sh");
-const ZIZMOR_VERSION = /ZIZMOR_VERSION=([0-9.]+)/.exec(fs.readFileSync(ZIZMOR_SCRIPT, "utf8"))![1];
-const ZIZMOR = path.join(CACHE, `zizmor-${ZIZMOR_VERSION}`, "bin", "zizmor");
-
-/** Runs zizmor through the project's script (offline, the repository's settings); never installs it here. */
-function zizmor(...files: string[]): { code: number | null; output: string } {
-    if (!fs.existsSync(ZIZMOR)) {
-        throw new Error(
-            `zizmor ${ZIZMOR_VERSION} is not installed (${ZIZMOR} is missing). Install it from PyPI with ` +
-                "`bash scripts/tools/zizmor.sh --install` (.ci/run does this before npm test).",
-        );
-    }
-    const result = spawnSync("bash", [ZIZMOR_SCRIPT, ...files], { cwd: ROOT, encoding: "utf8" });
-    return { code: result.status, output: `${result.stdout}${result.stderr}` };
-}
+/** actionlint, with the flags of npm run lint:workflows. */
+const actionlint = tool(
+    "actionlint",
+    /ACTIONLINT_VERSION:-(v[0-9.]+)/,
+    (v) => path.join(CACHE, "bin", `actionlint-${v}`),
+    "from its Go module",
+);
+/** zizmor, offline, with the repository's settings (.github/zizmor.yml). */
+const zizmor = tool(
+    "zizmor",
+    /ZIZMOR_VERSION=([0-9.]+)/,
+    (v) => path.join(CACHE, `zizmor-${v}`, "bin", "zizmor"),
+    "from PyPI",
+);
 
 const workflowFiles = () =>
     fs
