@@ -36,8 +36,8 @@ if [ ! -x "$bin" ]; then
     trap 'rm -rf "$tmp"' EXIT
     # Wheels only (the source distribution would need a Rust toolchain, and its hash is not pinned), checked against
     # the pinned hashes; installed aside and moved into place whole, so an interrupted install leaves no half binary.
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: --require-hashes \
-        --target "$tmp" -r "$requirements"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        --no-deps --only-binary=:all: --require-hashes --target "$tmp" -r "$requirements"
     "$tmp/bin/zizmor" --version >/dev/null
     rm -rf "$dir"
     mv "$tmp" "$dir"
@@ -48,7 +48,8 @@ if [ "${1:-}" = "--install" ]; then
     exit 0
 fi
 cd "$root"
-args=(--quiet --offline --strict-collection --no-progress --color=never --show-audit-urls=never --config "$root/.github/zizmor.yml")
+args=(--quiet --offline --strict-collection --no-progress --color=never --show-audit-urls=never
+    --config "$root/.github/zizmor.yml")
 if [ "$#" -gt 0 ]; then
     exec "$bin" "${args[@]}" "$@"
 fi

@@ -25,7 +25,8 @@ fi
 
 # The context the stack deploys to. Read with the yaml package the program itself uses (npm ci has installed it).
 context="$(cd "$root" && node -e '
-    const value = require("yaml").parse(require("fs").readFileSync(process.argv[1], "utf8"))?.config?.["kubernetes:context"];
+    const config = require("yaml").parse(require("fs").readFileSync(process.argv[1], "utf8"))?.config;
+    const value = config?.["kubernetes:context"];
     if (typeof value === "string") process.stdout.write(value);
 ' "$stack_file")"
 if [ -z "$context" ]; then
