@@ -11,6 +11,8 @@ import { ROOT } from "../support/stacks";
  * and an uncommitted change to Pulumi.dev.yaml. The render diff runs from there, as in a pull-request checkout.
  */
 let repo: string;
+// render:diff's own TMPDIR: other sessions' runs on the same machine create and remove their work trees in /tmp.
+let tmp: string;
 const git = (...args: string[]) =>
     execFileSync(
         "git",
@@ -21,11 +23,13 @@ const renderDiff = (...args: string[]) =>
     spawnSync(path.join(repo, "node_modules", ".bin", "tsx"), ["scripts/render-diff.ts", ...args], {
         cwd: repo,
         encoding: "utf8",
+        env: { ...process.env, TMPDIR: tmp },
     });
-const leftovers = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("gitops-stack-render-diff-"));
+const leftovers = () => fs.readdirSync(tmp).filter((d) => d.startsWith("gitops-stack-render-diff-"));
 
 beforeAll(() => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-diff-repo-"));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-diff-tmp-"));
     for (const entry of fs.readdirSync(ROOT)) {
         if (
             ["src", "scripts", "package.json", "tsconfig.json"].includes(entry) ||
@@ -47,7 +51,7 @@ beforeAll(() => {
     fs.writeFileSync(stackFile, dev + "    - name: extra\n      namespace: extra\n");
 });
 
-afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+afterAll(() => [repo, tmp].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe("npm run render:diff", () => {
     it("lists added, removed and changed objects with a unified diff; --exit-code exits 1", () => {
