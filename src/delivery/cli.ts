@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DeliveryError, UsageError } from "./errors";
+import { checkBuildUrl, checkNotOption, checkSourceCommit } from "./args";
 import { promote } from "./promote";
 import { setImage, type Io } from "./setImage";
 
@@ -14,28 +15,53 @@ export const USAGE = `Usage: npm run gitops -- <command> [options]   (or npm run
 
 set-image --repo <gitops checkout> --env <env> --app <app> (--tag <tag> | --digest sha256:<hex> | both)
           [--image <name>] [--stack <name> | --path-template <template>] [--push] [--remote origin]
-  --image         the images entry to change (its name), when the overlay has several
-  --stack         read the layout (appPathTemplate, apps) from Pulumi.<name>.yaml; --env defaults to its tier
-  --path-template layout of the checkout; default apps/{app}/overlays/{env}
-  --push          push the current branch after committing (never forced)
+          [--allow-downgrade] [--outside-range] [--source-commit <sha>] [--build-url <url>]
+  --image           the images entry to change (its name), when the overlay has several
+  --stack           read the layout (appPathTemplate, apps) from Pulumi.<name>.yaml; --env defaults to its tier.
+                    With image automation on, a tag outside the app's semverRange is refused.
+  --path-template   layout of the checkout; default apps/{app}/overlays/{env}
+  --push            push the current branch after committing (never forced); when another release pushed first,
+                    fetch, re-apply the same change on the new tip and push again (up to 5 attempts)
+  --allow-downgrade accept a tag older than the pinned one (a rollback)
+  --outside-range   accept a tag the app's image automation would replace (outside its semverRange)
+  --source-commit   the commit the image was built from (commit trailer Source-Commit)
+  --build-url       the CI run that built it (commit trailer Build-URL)
 
 promote --repo <gitops checkout> --from <env> --to <env> (--app <app>... | --all-apps)
-        [--stack <target stack>] [--from-stack <source stack>] [--from-ref HEAD] [--base <branch>]
-        [--direct] [--push] [--branch <name>] [--remote origin] [--path-template <template>]
+        (--from-stack <source stack> | --skip-verification) [--stack <target stack>] [--from-ref HEAD]
+        [--from-context <ctx>] [--kubeconfig <file>] [--base <branch>] [--direct] [--push] [--branch <name>]
+        [--remote origin] [--path-template <template>] [--source-commit <sha>] [--build-url <url>]
+  --from-stack    the source environment's stack: promote reads that environment's live state (as npm run status
+                  does) and refuses what does not run healthy there at the images being promoted; its overlays are
+                  read where that stack puts them
+  --from-context  the kube context of the source environment (default: the stack's kubernetes:context)
+  --skip-verification  promote without that check; the pull request says nothing was verified
   --stack         the target environment's stack: its operator and targetRevision decide the pull request's
                   base (Argo CD: the tracked branch; Flux: the tracked branch, or the default branch for
                   tag/semver refs). Required for prod.
-  --from-stack    the source environment's stack, when its overlays are not the target stack's appPathTemplate
-                  with the other {env}
   --from-ref      where the source overlays are read (default HEAD)
   --base          the branch the pull request goes into, instead of the one the stack tracks
   --direct        commit onto the checked-out target branch instead of a pull request (not for prod)
-  --push          push the promotion branch and open the pull request with gh (printed when gh is missing)
+  --push          push the promotion branch (again, when it exists) and open the pull request with gh; when
+                  that is not possible (no gh, not GitHub), exit 1 with the compare URL or the command to run
 
 Common: --stack-dir <dir> (where Pulumi.<stack>.yaml live; default this repository),
         --config key=value (override a stack key, as for npm run render; repeatable), -h/--help.
 Exit status: 0 done or nothing to change, 1 refused or failed, 2 bad arguments.
 `;
+
+const trailers = {
+    "source-commit": { type: "string" },
+    "build-url": { type: "string" },
+} as const;
+
+/** The audit trailers, checked. */
+function trailerValues(v: { "source-commit"?: string; "build-url"?: string }) {
+    return {
+        sourceCommit: v["source-commit"] === undefined ? undefined : checkSourceCommit(v["source-commit"]),
+        buildUrl: v["build-url"] === undefined ? undefined : checkBuildUrl(v["build-url"]),
+    };
+}
 
 const common = {
     repo: { type: "string" },
@@ -76,6 +102,9 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
             tag: { type: "string" },
             digest: { type: "string" },
             image: { type: "string" },
+            "allow-downgrade": { type: "boolean", default: false },
+            "outside-range": { type: "boolean", default: false },
+            ...trailers,
         });
         if (v.help) {
             io.out(USAGE);
@@ -100,6 +129,9 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
                 pathTemplate: v["path-template"],
                 push: v.push!,
                 remote: v.remote!,
+                allowDowngrade: v["allow-downgrade"]!,
+                outsideRange: v["outside-range"]!,
+                ...trailerValues(v),
             },
             io,
         );
@@ -116,6 +148,10 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
             base: { type: "string" },
             direct: { type: "boolean", default: false },
             branch: { type: "string" },
+            "skip-verification": { type: "boolean", default: false },
+            kubeconfig: { type: "string" },
+            "from-context": { type: "string" },
+            ...trailers,
         });
         if (v.help) {
             io.out(USAGE);
@@ -148,6 +184,13 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
                 push: v.push!,
                 remote: v.remote!,
                 branch: v.branch,
+                skipVerification: v["skip-verification"]!,
+                kubeconfig: v.kubeconfig === undefined ? undefined : path.resolve(io.cwd, v.kubeconfig),
+                fromContext:
+                    v["from-context"] === undefined
+                        ? undefined
+                        : checkNotOption("--from-context", v["from-context"], "a context of the kubeconfig"),
+                ...trailerValues(v),
             },
             io,
         );

@@ -2,15 +2,17 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { checkBranchName, checkInsideCheckout, checkNotOption, checkSegment } from "./args";
 import { DeliveryError, UsageError } from "./errors";
-import { githubCommitUrl, type Git } from "./git";
+import { evidenceMarkdown, gatherEvidence, type Evidence } from "./evidence";
+import { githubCommitUrl, githubRepository, type Git } from "./git";
 import { StackLayout, TemplateLayout, type Layout } from "./layout";
 import { fullPin, type Pin } from "./oci";
 import { pinImages, readImages, type ImageChange } from "./overlay";
-import { DEFAULT_PATH_TEMPLATE, openRepo, type Io } from "./setImage";
+import { checkRemote, DEFAULT_PATH_TEMPLATE, openRepo, trailerParagraph, type Io, type Trailers } from "./setImage";
 import { readStack, type StackInfo } from "./stack";
 
-export interface PromoteOptions {
+export interface PromoteOptions extends Trailers {
     readonly repo: string;
     /** Apps to promote; empty with allApps. */
     readonly apps: readonly string[];
@@ -35,6 +37,11 @@ export interface PromoteOptions {
     readonly remote: string;
     /** The promotion branch's name (default promote/<to>/<app>-<tag>...). */
     readonly branch?: string;
+    /** Promote without checking that the source environment runs it healthy (the PR body says so). */
+    readonly skipVerification: boolean;
+    /** The kubeconfig and context the source environment's cluster is read with (default: the stack's context). */
+    readonly kubeconfig?: string;
+    readonly fromContext?: string;
 }
 
 /** How the target environment picks up a change: the branch a PR goes into and what happens after the merge. */
@@ -51,6 +58,7 @@ interface AppPromotion {
     readonly sourceFile: string;
     readonly targetFile: string;
     readonly sourceCommit?: string;
+    readonly pins: ReadonlyArray<{ name: string; newName?: string; pin: Pin }>;
     readonly text: string;
     readonly changes: ImageChange[];
 }
@@ -63,8 +71,23 @@ export const shellCommand = (args: readonly string[]): string => args.map(q).joi
  * branch with a pull request (or, for dev and staging with --direct, as a commit on the checked-out branch).
  */
 export async function promote(options: PromoteOptions, io: Io): Promise<number> {
+    // Every argument is checked before the checkout or a cluster is read.
+    checkSegment("--from", options.from, "staging");
+    checkSegment("--to", options.to, "prod");
+    for (const app of options.apps) checkSegment("--app", app, "guestbook");
     if (options.from === options.to) throw new UsageError(`--from and --to are both ${options.to}.`);
+    checkNotOption("--from-ref", options.fromRef, "a commit, branch or tag of the checkout, e.g. HEAD");
+    checkNotOption("--remote", options.remote, "the name of a remote of the GitOps checkout, e.g. origin");
     const git = openRepo(options.repo, io);
+    const validBranch = (name: string) => git.ok(["check-ref-format", "--branch", name]);
+    if (options.base !== undefined) checkBranchName("--base", options.base, validBranch);
+    if (options.branch !== undefined) checkBranchName("--branch", options.branch, validBranch);
+    if (options.push) checkRemote(git, options.remote);
+    if (!options.skipVerification && options.fromStack === undefined) {
+        throw new UsageError(
+            `promote checks that what it promotes runs healthy in ${options.from} first: name ${options.from}'s stack with --from-stack <stack> (its cluster is read with the stack's kubernetes:context, or --from-context/--kubeconfig), or pass --skip-verification to promote without that evidence (the pull request says so).`,
+        );
+    }
     const target =
         options.stack === undefined ? undefined : await readStack(options.stackDir, options.stack, options.config);
     const source =
@@ -115,6 +138,17 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
     const promotions: AppPromotion[] = apps.map((app) => {
         const sourceFile = sourceLayout.overlayFile(app, options.from);
         const targetFile = targetLayout.overlayFile(app, options.to);
+        for (const [file, rev, where] of [
+            [sourceFile, fromCommit, options.fromRef],
+            [targetFile, baseCommit, model.base],
+        ] as const) {
+            if (git.run(["ls-tree", rev, "--", file]).startsWith("120000")) {
+                throw new DeliveryError(
+                    `${file} is a symlink at ${where}; promote reads and writes regular files only.`,
+                );
+            }
+        }
+        if (options.direct) checkInsideCheckout(git.dir, targetFile, "--to/--app");
         const sourceText = git.show(fromCommit, sourceFile);
         if (sourceText === undefined) throw new DeliveryError(`${sourceFile} does not exist at ${options.fromRef}.`);
         const targetText = git.show(baseCommit, targetFile);
@@ -122,7 +156,7 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
         const pins = readImages(sourceText, sourceFile).map((e) => ({ name: e.name, newName: e.newName, pin: e.pin }));
         const edit = pinImages(targetText, targetFile, pins, { addMissing: true });
         const sourceCommit = git.run(["log", "-1", "--format=%H", fromCommit, "--", sourceFile]) || undefined;
-        return { app, sourceFile, targetFile, sourceCommit, text: edit.text, changes: edit.changes };
+        return { app, sourceFile, targetFile, sourceCommit, pins, text: edit.text, changes: edit.changes };
     });
 
     const changed = promotions.filter((p) => p.changes.length > 0);
@@ -133,15 +167,48 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
         return 0;
     }
 
+    let evidence: Evidence | undefined;
+    if (!options.skipVerification) {
+        evidence = gatherEvidence(
+            git,
+            changed.map((p) => ({ app: p.app, sourceFile: p.sourceFile, pins: p.pins })),
+            {
+                stackDir: options.stackDir,
+                stack: options.fromStack!,
+                config: options.config,
+                kubeconfig: options.kubeconfig,
+                context: options.fromContext,
+            },
+        );
+        const failing = evidence.apps.filter((a) => a.problems.length > 0);
+        if (failing.length > 0) {
+            throw new DeliveryError(
+                `not promoting: what ${options.from} runs does not show ${failing.map((a) => a.app).join(", ")} healthy at the images to promote (checked ${evidence.checkedAt.toISOString()}, stack ${evidence.stack}):\n` +
+                    failing.flatMap((a) => a.problems.map((p) => `  ${a.app}: ${p}`)).join("\n") +
+                    `\nFix ${options.from} first (npm run status -- --stack ${evidence.stack}), or pass --skip-verification to promote anyway (the pull request says so).`,
+            );
+        }
+        io.out(
+            `Verified in ${options.from} (stack ${evidence.stack}, ${evidence.checkedAt.toISOString()}): ${evidence.apps.map((a) => `${a.app} ${a.state} at ${a.revision}`).join("; ")}.\n`,
+        );
+    } else {
+        io.out(`Not verified (--skip-verification): nothing checked that ${options.from} runs this healthy.\n`);
+    }
+
     const title = `Promote ${changed.map((p) => `${p.app} ${labelOf(p.changes)}`).join(", ")} to ${options.to}`;
     const changeLines = changed.flatMap((p) =>
         p.changes.map((c) => `${p.app}: ${c.name} ${fullPin(c.before)} -> ${fullPin(c.after)}`),
     );
     const sources = changed.map((p) => `${p.app}: ${p.sourceFile} at ${p.sourceCommit ?? fromCommit}`);
+    const verified = evidence
+        ? `Verified-In: ${options.from} (stack ${evidence.stack}) at ${evidence.checkedAt.toISOString()}`
+        : `Verified-In: none (--skip-verification)`;
+    const trailers = trailerParagraph(options);
     const message = [
         title,
         [`From ${options.from} to ${options.to}.`, ...changeLines].join("\n"),
         ["Source:", ...sources].join("\n"),
+        trailers.length > 0 ? `${trailers[0]}\n${verified}` : verified,
     ];
 
     io.out(`${model.tracks}: ${options.direct ? "committing directly onto" : "pull request into"} ${model.base}.\n`);
@@ -165,19 +232,27 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
     }
 
     const branch = options.branch ?? branchName(git, options, changed);
-    if (!git.ok(["check-ref-format", "--branch", branch])) {
-        throw new UsageError(`--branch ${branch} is not a valid branch name.`);
-    }
-    if (git.commitOf(`refs/heads/${branch}`)) {
-        throw new DeliveryError(
-            `branch ${branch} already exists: this promotion was prepared before. Open or merge its pull request, or delete the branch (git branch -D ${branch}) to prepare it again.`,
+    if (!validBranch(branch)) throw new UsageError(`--branch ${branch} is not a valid branch name.`);
+    const existing = git.commitOf(`refs/heads/${branch}`);
+    if (existing) {
+        const holds = holdsPromotion(git, existing, changed);
+        if (!holds) {
+            throw new DeliveryError(
+                `branch ${branch} already exists with other changes than this promotion (${holds === undefined ? "it changes other files" : "different image pins"}). Merge or close its pull request and delete it (git branch -D ${branch}), or pass --branch <another name>.`,
+            );
+        }
+        io.out(`Branch ${branch} already holds this promotion (${existing.slice(0, 7)}); reusing it.\n`);
+    } else {
+        const commit = git.commitFiles(
+            baseCommit,
+            changed.map((p) => ({ path: p.targetFile, text: p.text })),
+            message,
         );
+        git.run(["update-ref", `refs/heads/${branch}`, commit, ""]);
+        io.out(`Created branch ${branch} (${commit.slice(0, 7)}) from ${model.base}.\n`);
     }
-    const commit = commitOnto(git, baseCommit, changed, message);
-    git.run(["update-ref", `refs/heads/${branch}`, commit, ""]);
-    io.out(`Created branch ${branch} (${commit.slice(0, 7)}) from ${model.base}.\n`);
 
-    const body = prBody(git, options, model, changed);
+    const body = prBody(git, options, model, changed, evidence);
     const bodyFile = path.join(
         git.run(["rev-parse", "--absolute-git-dir"]),
         "gitops-promote",
@@ -208,18 +283,67 @@ export async function promote(options: PromoteOptions, io: Io): Promise<number> 
     }
     git.push(options.remote, branch);
     io.out(`Pushed ${branch} to ${options.remote}.\n`);
+    return openPullRequest(git, io, options.remote, model.base, branch, prCommand);
+}
+
+/**
+ * Opens the pull request with gh. Anything that keeps it from being opened is a refusal (exit 1) whose message says
+ * how to open it by hand: the compare URL on GitHub, the exact gh command, or (another Git host) the branches.
+ */
+function openPullRequest(
+    git: Git,
+    io: Io,
+    remote: string,
+    base: string,
+    branch: string,
+    prCommand: readonly string[],
+): number {
+    const url = git.remoteUrl(remote);
+    const github = githubRepository(url);
+    const segment = (ref: string) => encodeURIComponent(ref).replaceAll("%2F", "/");
+    const compare = github && `https://github.com/${github}/compare/${segment(base)}...${segment(branch)}?expand=1`;
+    if (!github) {
+        throw new DeliveryError(
+            `the branch is pushed, but no pull request was opened: ${remote} (${url}) is not a GitHub repository, and gh opens pull requests on GitHub only. Open one from ${branch} into ${base} on your Git host (the body is in ${prCommand[prCommand.length - 1]}).`,
+        );
+    }
     if (!onPath("gh", io.env)) {
-        io.out(`gh is not on PATH; open the pull request with:\n  ${shellCommand(prCommand)}\n`);
-        return 0;
+        throw new DeliveryError(
+            `the branch is pushed, but no pull request was opened: gh is not on PATH. Open it at\n  ${compare}\nor run:\n  ${shellCommand(prCommand)}`,
+        );
     }
     const gh = spawnSync(prCommand[0], prCommand.slice(1), { cwd: git.dir, env: io.env, encoding: "utf8" });
+    const said = `${gh.stdout ?? ""}${gh.stderr ?? ""}`.trim();
+    if (!gh.error && gh.status !== 0) {
+        // gh refuses a second pull request for the same branch and names the open one: that one is the result.
+        const open = /already exists[^\n]*\n?\s*(https:\/\/\S+\/pull\/\d+)/.exec(said);
+        if (open) {
+            io.out(`Pull request already open: ${open[1]}\n`);
+            return 0;
+        }
+    }
     if (gh.error || gh.status !== 0) {
         throw new DeliveryError(
-            `gh pr create failed (${(gh.stderr || gh.error?.message || "").trim()}); the branch is pushed, open the pull request with:\n  ${shellCommand(prCommand)}`,
+            `the branch is pushed, but gh pr create failed (${(said || gh.error?.message || "").trim()}). Open the pull request at\n  ${compare}\nor run:\n  ${shellCommand(prCommand)}`,
         );
     }
     io.out(`Opened pull request: ${gh.stdout.trim()}\n`);
     return 0;
+}
+
+/**
+ * Whether an existing promotion branch holds exactly this promotion: its last commit changes only the target files,
+ * to the texts computed now. undefined: it changes other files; false: the same files, other pins.
+ */
+function holdsPromotion(git: Git, tip: string, changed: readonly AppPromotion[]): boolean | undefined {
+    const files = git
+        .run(["diff-tree", "--no-commit-id", "--name-only", "-r", `${tip}^`, tip])
+        .split("\n")
+        .filter(Boolean)
+        .sort();
+    const expected = changed.map((p) => p.targetFile).sort();
+    if (JSON.stringify(files) !== JSON.stringify(expected)) return undefined;
+    return changed.every((p) => git.show(tip, p.targetFile) === p.text);
 }
 
 /** The label of an app's change in names and titles: the tag, else the digest's first 12 hex digits. */
@@ -237,24 +361,6 @@ function branchName(git: Git, options: PromoteOptions, changed: readonly AppProm
         .digest("hex")
         .slice(0, 10);
     return `promote/${options.to}/from-${options.from}-${hash}`;
-}
-
-/** The commit of the promotion, built from the base commit without touching the work tree or the checked-out branch. */
-function commitOnto(git: Git, base: string, changed: readonly AppPromotion[], message: readonly string[]): string {
-    const indexFile = path.join(git.run(["rev-parse", "--absolute-git-dir"]), `gitops-promote-index-${process.pid}`);
-    const env = { GIT_INDEX_FILE: indexFile };
-    try {
-        git.run(["read-tree", base], { env });
-        for (const p of changed) {
-            const mode = git.run(["ls-tree", base, "--", p.targetFile]).split(/\s/)[0] || "100644";
-            const blob = git.run(["hash-object", "-w", "--stdin"], { input: p.text });
-            git.run(["update-index", "--cacheinfo", `${mode},${blob},${p.targetFile}`], { env });
-        }
-        const tree = git.run(["write-tree"], { env });
-        return git.run(["commit-tree", tree, "-p", base, ...message.flatMap((m) => ["-m", m])]);
-    } finally {
-        fs.rmSync(indexFile, { force: true });
-    }
 }
 
 /** The base branch's commit: the remote's copy when there is one (what the pull request merges into), else the local branch. */
@@ -346,7 +452,13 @@ export function branchModel(
 
 const code = (s: string) => `\`${s}\``;
 
-function prBody(git: Git, options: PromoteOptions, model: BranchModel, changed: readonly AppPromotion[]): string {
+function prBody(
+    git: Git,
+    options: PromoteOptions,
+    model: BranchModel,
+    changed: readonly AppPromotion[],
+    evidence: Evidence | undefined,
+): string {
     const remoteUrl = git.remoteUrl(options.remote);
     const rows = changed.flatMap((p) =>
         p.changes.map(
@@ -370,6 +482,14 @@ function prBody(git: Git, options: PromoteOptions, model: BranchModel, changed: 
         "Source commits:",
         ...sources,
         "",
+        ...evidenceMarkdown(evidence, options.from, options.skipVerification),
+        "",
+        ...(options.sourceCommit || options.buildUrl
+            ? [
+                  `Build: ${[options.sourceCommit && `source commit ${code(options.sourceCommit)}`, options.buildUrl && `[CI run](${options.buildUrl})`].filter(Boolean).join(", ")}.`,
+                  "",
+              ]
+            : []),
         `**Branch model:** ${model.tracks}; this pull request goes into \`${model.base}\`.`,
         "",
         model.afterMerge,

@@ -18,8 +18,19 @@ export interface StackInfo {
     readonly fluxInterval: string;
     /** The stack's appPathTemplate as written ({app} and {env} not filled in). */
     readonly appPathTemplate: string;
+    /** Image automation (Flux image automation or Argo CD Image Updater) for apps with image and semverRange. */
+    readonly imageAutomation: boolean;
     /** Each app with its overlay path, {env} not filled in (so other environments' overlays can be found). */
-    readonly apps: ReadonlyArray<{ readonly name: string; readonly pathTemplate: string }>;
+    readonly apps: ReadonlyArray<StackApp>;
+}
+
+export interface StackApp {
+    readonly name: string;
+    readonly namespace: string;
+    readonly pathTemplate: string;
+    /** The image repository image automation watches, and the range of tags it may move to. */
+    readonly image?: string;
+    readonly semverRange?: string;
 }
 
 /**
@@ -56,12 +67,19 @@ export async function readStack(
         fluxRef: parsed.repo.fluxRef,
         autoSync: parsed.argocd.autoSync,
         fluxInterval: parsed.flux.interval,
+        imageAutomation: parsed.flux.imageAutomation,
         appPathTemplate: template,
         apps: parsed.apps.map((app) => {
             const raw = rawApps.find((r) => r.name === app.name)?.path;
             // The parser fills {env} in an app's own path but not {app}; the template gets both.
             const pathTemplate = typeof raw === "string" ? raw : template.replaceAll("{app}", app.name);
-            return { name: app.name, pathTemplate };
+            return {
+                name: app.name,
+                namespace: app.namespace,
+                pathTemplate,
+                ...(app.image !== undefined ? { image: app.image } : {}),
+                ...(app.semverRange !== undefined ? { semverRange: app.semverRange } : {}),
+            };
         }),
     };
 }

@@ -44,7 +44,9 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         withRemote(repo, "git@github.com:acme/gitops.git");
         const main = git(repo, "rev-parse", "main");
         const prodBefore = read(repo, overlay("guestbook", "prod"));
-        const result = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod`,
+        );
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain(
@@ -71,6 +73,8 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
                 "",
                 "Source:",
                 `guestbook: ${overlay("guestbook", "staging")} at ${main}`,
+                "",
+                "Verified-In: none (--skip-verification)",
             ].join("\n"),
         );
         expect(buildAt(repo, branch, "apps/guestbook/overlays/prod")).toEqual([`${GUESTBOOK}:5.1.0`]);
@@ -96,7 +100,9 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         const changedStaging = git(repo, "rev-parse", "HEAD");
         fs.appendFileSync(path.join(repo, "README.md"), "\nlater, unrelated\n");
         git(repo, "commit", "--quiet", "-am", "unrelated");
-        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app podinfo --from staging --to prod --stack prod`,
+        );
         expect(result.code).toBe(0);
         const body = bodyFile(repo, "promote/prod/podinfo-6.8.0");
         expect(body).toContain(`\`${overlay("podinfo", "staging")}\` as of \`${changedStaging}\``);
@@ -113,7 +119,9 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         const prodFile = overlay("podinfo", "prod");
         fs.writeFileSync(path.join(repo, prodFile), read(repo, prodFile).replace(/images:\n(.*\n)*/, ""));
         git(repo, "commit", "--quiet", "-am", "prod runs the base tag");
-        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app podinfo --from staging --to prod --stack prod`,
+        );
         expect(result.code).toBe(0);
         const branch = "promote/prod/podinfo-6.8.0";
         expect(show(repo, branch, prodFile)).toContain(
@@ -129,7 +137,9 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
 
     it("promotes every app with --all-apps in one branch", async () => {
         const repo = exampleRepo();
-        const result = await gitops(argv`promote --repo ${repo} --all-apps --from staging --to prod --stack prod`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --all-apps --from staging --to prod --stack prod`,
+        );
         expect(result.code).toBe(0);
         const branch = "promote/prod/guestbook-5.1.0_podinfo-6.7.0";
         expect(branches(repo)).toContain(branch);
@@ -143,7 +153,7 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
     it("says when there is nothing to promote, exits 0 and creates no branch", async () => {
         const repo = exampleRepo();
         const noImages = await gitops(
-            argv`promote --repo ${repo} --app platform --from staging --to prod --stack prod`,
+            argv`promote --skip-verification --repo ${repo} --app platform --from staging --to prod --stack prod`,
         );
         expect(noImages.code).toBe(0);
         expect(noImages.out).toContain(
@@ -151,29 +161,50 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         );
 
         expect((await gitops(argv`set-image --repo ${repo} --env prod --app guestbook --tag 5.1.0`)).code).toBe(0);
-        const same = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`);
+        const same = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod`,
+        );
         expect(same.code).toBe(0);
         expect(same.out).toContain("Nothing to promote");
         expect(branches(repo)).toEqual(["main"]);
     });
 
-    it("refuses to prepare the same promotion twice", async () => {
+    it("reuses the branch of the same promotion, and refuses a branch of that name holding something else", async () => {
         const repo = exampleRepo();
-        const args = argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod`;
+        const args = argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod`;
         expect((await gitops(args)).code).toBe(0);
+        const branch = "promote/prod/guestbook-5.1.0";
+        const tip = git(repo, "rev-parse", branch);
         const again = await gitops(args);
-        expect(again.code).toBe(1);
-        expect(again.err).toContain("branch promote/prod/guestbook-5.1.0 already exists");
+        expect(again.err).toBe("");
+        expect(again.code).toBe(0);
+        expect(again.out).toContain(`Branch ${branch} already holds this promotion (${tip.slice(0, 7)}); reusing it.`);
+        expect(git(repo, "rev-parse", branch)).toBe(tip);
+
+        // The same name, other content (someone amended the branch by hand): never reused, never overwritten.
+        git(repo, "checkout", "--quiet", branch);
+        fs.appendFileSync(path.join(repo, overlay("guestbook", "prod")), "# hand edit\n");
+        git(repo, "commit", "--quiet", "--amend", "-a", "--no-edit");
+        git(repo, "checkout", "--quiet", "main");
+        const amended = git(repo, "rev-parse", branch);
+        const refused = await gitops(args);
+        expect(refused.code).toBe(1);
+        expect(refused.err).toContain(
+            `branch ${branch} already exists with other changes than this promotion (different image pins).`,
+        );
+        expect(git(repo, "rev-parse", branch)).toBe(amended);
     });
 
     it("never commits straight into prod, and needs the prod stack to know where the PR goes", async () => {
         const repo = exampleRepo();
         const direct = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --direct`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --direct`,
         );
         expect(direct.code).toBe(1);
         expect(direct.err).toContain("prod changes only through a pull request: --direct is for dev and staging.");
-        const noStack = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod`);
+        const noStack = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod`,
+        );
         expect(noStack.code).toBe(2);
         expect(noStack.err).toContain("promoting into prod needs --stack <prod stack>");
         expect(branches(repo)).toEqual(["main"]);
@@ -207,11 +238,11 @@ describe("promote into prod (Argo CD: a pull request into main, manual sync)", (
         [
             ["--app", "guestbook", "--from", "dev", "--to", "staging", "--branch", "bad..name"],
             2,
-            "--branch bad..name is not a valid branch name.",
+            '--branch "bad..name" is not a valid branch name; expected a name git accepts',
         ],
     ])("refuses %j with exit %i", async (args, code, message) => {
         const repo = exampleRepo();
-        const result = await gitops(["promote", "--repo", repo, ...args]);
+        const result = await gitops(["promote", "--skip-verification", "--repo", repo, ...args]);
         expect(result.err).toContain(message);
         expect(result.code).toBe(code);
         expect(branches(repo)).toEqual(["main"]);
@@ -223,7 +254,9 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
 
     it("targets the prod branch Flux prod tracks, built on that branch", async () => {
         const repo = exampleRepo();
-        const missing = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux}`);
+        const missing = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod ${flux}`,
+        );
         expect(missing.code).toBe(1);
         expect(missing.err).toContain(
             "base branch prod does not exist locally or on origin; create it first (e.g. git push origin main:prod).",
@@ -233,7 +266,9 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
         // main moves on (staging gets a new tag); prod stays where it was.
         expect((await gitops(argv`set-image --repo ${repo} --env staging --app guestbook --tag 5.1.3`)).code).toBe(0);
         const prod = git(repo, "rev-parse", "prod");
-        const result = await gitops(argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux}`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod ${flux}`,
+        );
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain("Flux prod (stack prod) tracks branch prod: pull request into prod.");
@@ -254,7 +289,9 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
         withRemote(repo);
         git(repo, "push", "--quiet", "origin", "main:prod");
         git(repo, "fetch", "--quiet", "origin");
-        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod ${flux}`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app podinfo --from staging --to prod ${flux}`,
+        );
         expect(result.code).toBe(0);
         expect(git(repo, "rev-parse", "promote/prod/podinfo-6.7.0^")).toBe(git(repo, "rev-parse", "origin/prod"));
     });
@@ -262,7 +299,7 @@ describe("promote into prod (Flux: the stack's ref decides the base)", () => {
     it("with a semver ref, the PR goes into the default branch and the body says to tag the merge", async () => {
         const repo = exampleRepo();
         const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod ${flux} --config targetRevision=semver:>=1.0.0`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod ${flux} --config targetRevision=semver:>=1.0.0`,
         );
         expect(result.code).toBe(0);
         expect(result.out).toContain(
@@ -278,7 +315,9 @@ describe("promote into dev or staging", () => {
     it("commits directly onto the checked-out branch with --direct", async () => {
         const repo = exampleRepo();
         const stagingBefore = read(repo, overlay("podinfo", "staging"));
-        const result = await gitops(argv`promote --repo ${repo} --all-apps --from dev --to staging --direct`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --all-apps --from dev --to staging --direct`,
+        );
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
         expect(result.out).toContain("committing directly onto main");
@@ -297,7 +336,7 @@ describe("promote into dev or staging", () => {
         const repo = exampleRepo();
         git(repo, "checkout", "--quiet", "-b", "feature");
         const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from dev --to staging --stack staging --direct`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from dev --to staging --stack staging --direct`,
         );
         expect(result.code).toBe(1);
         expect(result.err).toContain("--direct commits onto main, but");
@@ -306,34 +345,47 @@ describe("promote into dev or staging", () => {
 });
 
 describe("promote --push", () => {
-    /** A directory with a `gh` that records its arguments and prints a PR URL, as the real one does. */
-    function fakeGh(): { dir: string; log: string } {
+    /**
+     * A directory with a `gh` that records its arguments and prints a PR URL, as the real one does (a stand-in:
+     * there is no GitHub here). With `exists`, it answers as gh does when the branch already has an open PR.
+     */
+    function fakeGh(exists = false): { dir: string; log: string } {
         const dir = tempDir("bin");
         const log = path.join(dir, "gh.log");
-        fs.writeFileSync(
-            path.join(dir, "gh"),
-            `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\necho https://github.com/acme/gitops/pull/42\n`,
-            { mode: 0o755 },
-        );
+        const answer = exists
+            ? `echo 'a pull request for branch "x" into branch "main" already exists:' >&2\necho https://github.com/acme/gitops/pull/41 >&2\nexit 1`
+            : "echo https://github.com/acme/gitops/pull/42";
+        fs.writeFileSync(path.join(dir, "gh"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\n${answer}\n`, {
+            mode: 0o755,
+        });
         return { dir, log };
     }
+    const withGh = (dir: string) => ({ ...GIT_ENV, PATH: `${dir}${path.delimiter}${process.env.PATH}` });
+    /** PATH with git but not gh. */
+    const gitOnly = () => {
+        const gitDir = path.dirname(
+            (process.env.PATH ?? "")
+                .split(path.delimiter)
+                .map((d) => path.join(d, "git"))
+                .find((p) => fs.existsSync(p))!,
+        );
+        return { ...GIT_ENV, PATH: gitDir };
+    };
+    const args = (repo: string) =>
+        argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --push`;
+    const branch = "promote/prod/guestbook-5.1.0";
 
     it("pushes the branch and opens the PR with gh pr create", async () => {
         const repo = exampleRepo();
-        const remote = withRemote(repo);
+        const remote = withRemote(repo, "git@github.com:acme/gitops.git");
         const gh = fakeGh();
-        const env = { ...GIT_ENV, PATH: `${gh.dir}${path.delimiter}${process.env.PATH}` };
-        const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --push`,
-            env,
-        );
+        const result = await gitops(args(repo), withGh(gh.dir));
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
-        const branch = "promote/prod/guestbook-5.1.0";
         expect(git(remote, "rev-parse", branch)).toBe(git(repo, "rev-parse", branch));
         expect(result.out).toContain("Opened pull request: https://github.com/acme/gitops/pull/42");
-        const args = fs.readFileSync(gh.log, "utf8").split("\n");
-        expect(args.slice(0, 8)).toEqual([
+        const ghArgs = fs.readFileSync(gh.log, "utf8").split("\n");
+        expect(ghArgs.slice(0, 8)).toEqual([
             "pr",
             "create",
             "--base",
@@ -343,35 +395,79 @@ describe("promote --push", () => {
             "--title",
             "Promote guestbook 5.1.0 to prod",
         ]);
-        expect(fs.readFileSync(args[9], "utf8")).toContain("| guestbook |");
+        const body = fs.readFileSync(ghArgs[9], "utf8");
+        expect(body).toContain("| guestbook |");
+        expect(body).toContain("### Not verified");
+        expect(body).toContain(
+            "Promoted with `--skip-verification`: nobody checked that this runs healthy in **staging**.",
+        );
     });
 
-    it("prints the gh command when gh is not on PATH", async () => {
+    it("after a run without --push, pushes the branch it prepared; an open PR is reported, not an error", async () => {
         const repo = exampleRepo();
-        withRemote(repo);
-        const gitDir = path.dirname(
-            (process.env.PATH ?? "")
-                .split(path.delimiter)
-                .map((d) => path.join(d, "git"))
-                .find((p) => fs.existsSync(p))!,
+        const remote = withRemote(repo, "git@github.com:acme/gitops.git");
+        const prepared = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod`,
         );
-        const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --push`,
-            { ...GIT_ENV, PATH: gitDir },
+        expect(prepared.code).toBe(0);
+        const tip = git(repo, "rev-parse", branch);
+        const pushed = await gitops(args(repo), withGh(fakeGh().dir));
+        expect(pushed.err).toBe("");
+        expect(pushed.code).toBe(0);
+        expect(pushed.out).toContain(`Branch ${branch} already holds this promotion`);
+        expect(git(remote, "rev-parse", branch)).toBe(tip);
+        // Once more: the branch is on the remote and gh says the PR exists.
+        const again = await gitops(args(repo), withGh(fakeGh(true).dir));
+        expect(again.err).toBe("");
+        expect(again.code).toBe(0);
+        expect(again.out).toContain("Pull request already open: https://github.com/acme/gitops/pull/41");
+    });
+
+    it("exits 1 with the compare URL and the gh command when gh is not on PATH", async () => {
+        const repo = exampleRepo();
+        const remote = withRemote(repo, "git@github.com:acme/gitops.git");
+        const result = await gitops(args(repo), gitOnly());
+        expect(result.code).toBe(1);
+        expect(git(remote, "rev-parse", branch)).toBe(git(repo, "rev-parse", branch));
+        expect(result.err).toContain(
+            `the branch is pushed, but no pull request was opened: gh is not on PATH. Open it at\n  https://github.com/acme/gitops/compare/main...promote/prod/guestbook-5.1.0?expand=1\nor run:\n  gh pr create --base main --head ${branch}`,
         );
-        expect(result.code).toBe(0);
-        expect(result.out).toContain(
-            "gh is not on PATH; open the pull request with:\n  gh pr create --base main --head promote/prod/guestbook-5.1.0",
+    });
+
+    it("exits 1 and names the branches when the remote is not on GitHub", async () => {
+        const repo = exampleRepo();
+        const remote = withRemote(repo);
+        const result = await gitops(args(repo), withGh(fakeGh().dir));
+        expect(result.code).toBe(1);
+        expect(git(remote, "rev-parse", branch)).toBe(git(repo, "rev-parse", branch));
+        expect(result.err).toContain(
+            `is not a GitHub repository, and gh opens pull requests on GitHub only. Open one from ${branch} into main on your Git host`,
         );
     });
 });
 
 describe("promote details", () => {
+    it("carries the audit trailers and says in the body which build it came from", async () => {
+        const repo = exampleRepo();
+        const url = "https://github.com/acme/guestbook/actions/runs/7";
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --source-commit 0a1b2c3d --build-url ${url}`,
+        );
+        expect(result.code).toBe(0);
+        const branch = "promote/prod/guestbook-5.1.0";
+        const trailer = (key: string) =>
+            git(repo, "log", "-1", `--format=%(trailers:key=${key},valueonly)`, branch).trim();
+        expect(trailer("Source-Commit")).toBe("0a1b2c3d");
+        expect(trailer("Build-URL")).toBe(url);
+        expect(trailer("Verified-In")).toBe("none (--skip-verification)");
+        expect(bodyFile(repo, branch)).toContain(`Build: source commit \`0a1b2c3d\`, [CI run](${url}).`);
+    });
+
     it("Argo CD tracking a tag: the PR goes into the default branch and the body says how to release it", async () => {
         const repo = exampleRepo();
         git(repo, "tag", "v1.0.0");
         const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --config targetRevision=v1.0.0`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --config targetRevision=v1.0.0`,
         );
         expect(result.code).toBe(0);
         expect(result.out).toContain(
@@ -386,7 +482,9 @@ describe("promote details", () => {
         const repo = exampleRepo();
         // "1..2" is a valid OCI tag but git refuses ".." in ref names.
         expect((await gitops(argv`set-image --repo ${repo} --env staging --app podinfo --tag 1..2`)).code).toBe(0);
-        const result = await gitops(argv`promote --repo ${repo} --app podinfo --from staging --to prod --stack prod`);
+        const result = await gitops(
+            argv`promote --skip-verification --repo ${repo} --app podinfo --from staging --to prod --stack prod`,
+        );
         expect(result.code).toBe(0);
         expect(branches(repo).find((b) => b !== "main")).toMatch(/^promote\/prod\/from-staging-[0-9a-f]{10}$/);
     });
@@ -418,7 +516,7 @@ describe("promote details", () => {
         expect(withPath).not.toBe(staging);
         fs.writeFileSync(path.join(stacks, "Pulumi.staging.yaml"), withPath);
         const result = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack staging --stack-dir ${stacks}`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack staging --stack-dir ${stacks}`,
         );
         expect(result.err).toBe("");
         expect(result.code).toBe(0);
@@ -428,7 +526,7 @@ describe("promote details", () => {
         );
 
         const mismatch = await gitops(
-            argv`promote --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack dev`,
+            argv`promote --skip-verification --repo ${repo} --app guestbook --from staging --to prod --stack prod --from-stack dev`,
         );
         expect(mismatch.code).toBe(1);
         expect(mismatch.err).toContain("stack dev deploys the dev environment, not --from staging.");

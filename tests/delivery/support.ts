@@ -110,3 +110,25 @@ export function kustomize(dir: string): string {
 /** The container images a kustomize build renders. */
 export const renderedImages = (manifests: string): string[] =>
     [...manifests.matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);
+
+/**
+ * The image automation setter markers of a file as Flux's setters read them: a field with the line comment
+ * `# {"$imagepolicy": "<namespace>:<policy>[:tag|:name|:digest]"}` (written independently of src/delivery/overlay.ts,
+ * from https://fluxcd.io/flux/guides/image-update/#configure-image-updates).
+ */
+export function fluxSetters(text: string): Array<{ field: string; value: string; policy: string }> {
+    return [
+        ...text.matchAll(/^\s*(?:-\s+)?([A-Za-z]+):\s*("?)([^\s"#]+)\2\s+#\s*\{"\$imagepolicy":\s*"([^"]+)"\}\s*$/gm),
+    ].map((m) => ({ field: m[1], value: m[3], policy: m[4] }));
+}
+
+/** Every comment line of a file (`# ...` alone or after a value), trimmed. */
+export const commentsOf = (text: string): string[] =>
+    [...text.matchAll(/(?:^|\s)#(.*)$/gm)].map((m) => m[1].trim()).sort();
+
+/** A copy of `repo` cloned from `bare` (another CI runner's checkout of the same GitOps repository). */
+export function cloneOf(bare: string): string {
+    const dir = path.join(tempDir("clone"), "gitops");
+    git(path.dirname(dir), "clone", "--quiet", bare, dir);
+    return dir;
+}
