@@ -531,6 +531,15 @@ describe("GitHub Actions workflows", () => {
         expect(push.run.match(/npm run --silent set-image/g)).toHaveLength(1);
         expect(push.run).toContain("--push");
         expect(push.run).not.toMatch(/^\s*(for|while|until)\b/m);
+        // Audit trailers: the commit the image was built from (the caller's, unless given) and the run that built it.
+        expect(push.env.SOURCE_COMMIT).toBe("${{ inputs.source-commit || github.sha }}");
+        expect(push.env.BUILD_URL).toBe(
+            "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+        );
+        expect(push.run).toContain('args+=(--source-commit "$SOURCE_COMMIT" --build-url "$BUILD_URL")');
+        const promote = release.jobs.promote.steps.find((s: any) => /npm run --silent promote/.test(s.run ?? ""));
+        expect(promote.run).toContain('trailers=(--source-commit "$SOURCE_COMMIT" --build-url "$BUILD_URL")');
+        expect(promote.run).toContain('"${trailers[@]}"');
         for (const job of Object.values(release.jobs as Record<string, any>)) {
             const checkouts = job.steps.filter((s: any) => s.uses?.startsWith("actions/checkout@"));
             for (const c of checkouts) expect(c.with["persist-credentials"]).toBe(false);
@@ -538,5 +547,74 @@ describe("GitHub Actions workflows", () => {
             const token = job.steps.findIndex((s: any) => s.uses?.startsWith("actions/create-github-app-token@"));
             expect(install).toBeLessThan(token);
         }
+    });
+    it("release.yml's push step hands set-image the trailers and git the App token, in that step's environment only", () => {
+        const release = YAML.parse(fs.readFileSync(path.join(WORKFLOWS, "release.yml"), "utf8"));
+        const step = release.jobs["set-image"].steps.find((s: any) => /npm run --silent set-image/.test(s.run ?? ""));
+        const dir = tempDir("release-step");
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        // A stand-in npm records what the step runs set-image with, and the git configuration it would see.
+        fs.writeFileSync(
+            path.join(bin, "npm"),
+            '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$RECORD"; env | grep ^GIT_CONFIG_ | sort > "$RECORD.env"\n',
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+        const record = path.join(dir, "record");
+        // As GitHub runs a step's script: bash --noprofile --norc -e {0}.
+        fs.writeFileSync(path.join(dir, "step.sh"), step.run);
+        const result = spawnSync("bash", ["--noprofile", "--norc", "-e", path.join(dir, "step.sh")], {
+            cwd: dir,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+            env: {
+                PATH: `${bin}:/usr/bin:/bin`,
+                RECORD: record,
+                GITHUB_WORKSPACE: "/work",
+                GITHUB_SERVER_URL: "https://github.com",
+                GITHUB_STEP_SUMMARY: path.join(dir, "summary"),
+                APP: "guestbook",
+                TARGET_ENV: "dev",
+                TAG: "1.4.2",
+                DIGEST: "",
+                IMAGE: "",
+                SOURCE_COMMIT: "0123456789abcdef0123456789abcdef01234567",
+                BUILD_URL: "https://github.com/acme/guestbook/actions/runs/42",
+                GITOPS_TOKEN: "ghs_exampletoken",
+            },
+        });
+        expect(result.stderr).toBe("");
+        expect(result.status).toBe(0);
+        expect(fs.readFileSync(record, "utf8").trim().split("\n")).toEqual([
+            "run",
+            "--silent",
+            "set-image",
+            "--",
+            "--repo",
+            "/work/gitops",
+            "--app",
+            "guestbook",
+            "--push",
+            "--source-commit",
+            "0123456789abcdef0123456789abcdef01234567",
+            "--build-url",
+            "https://github.com/acme/guestbook/actions/runs/42",
+            "--stack",
+            "dev",
+            "--tag",
+            "1.4.2",
+        ]);
+        const basic = Buffer.from("x-access-token:ghs_exampletoken").toString("base64");
+        expect(fs.readFileSync(`${record}.env`, "utf8")).toBe(
+            [
+                "GIT_CONFIG_COUNT=1",
+                "GIT_CONFIG_KEY_0=http.https://github.com/.extraheader",
+                `GIT_CONFIG_VALUE_0=AUTHORIZATION: basic ${basic}`,
+                "",
+            ].join("\n"),
+        );
+        // The header is masked before anything could print it; the token itself is masked by its action.
+        expect(result.stdout).toBe(`::add-mask::${basic}\n`);
     });
 });
