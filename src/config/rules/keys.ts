@@ -1,3 +1,4 @@
+import { cliMayTakeForSecret } from "../cliSecretHeuristic";
 import { PROJECT } from "../constants";
 import { DECLARED_KEYS, OPERATOR_ONLY_KEYS, SECRET_KEYS, STRUCTURED_KEYS, type DeclaredKey } from "../keys";
 import { OPERATORS, type Operator } from "../types";
@@ -94,9 +95,11 @@ export function validateKnownKeys(input: ConfigInput): void {
             const meant = nearest(ns, Object.keys(NAMESPACES));
             if (meant === undefined) continue;
             const key = NAMESPACES[meant].includes(name) ? name : (nearest(name, NAMESPACES[meant]) ?? name);
+            const option =
+                meant === PROJECT && key in SECRET_KEYS ? "--secret " : cliMayTakeForSecret(key) ? "--plaintext " : "";
             input.problemFull(
                 fullKey,
-                `is under the namespace ${quote(ns)}, which nothing reads; expected ${meant}:${key} (the key has no effect as written: pulumi config rm ${quote(fullKey)} and pulumi config set ${meant}:${key} <value>).`,
+                `is under the namespace ${quote(ns)}, which nothing reads; expected ${meant}:${key} (the key has no effect as written: pulumi config rm ${quote(fullKey)} and pulumi config set ${option}${meant}:${key} <value>).`,
             );
         } else if (!known.includes(name)) {
             const suggestion = nearest(name, known);
