@@ -32,3 +32,17 @@ export function describeRef(ref: GitRef): string {
         .map(([key, value]) => `${key} ${value}`)
         .join(", ");
 }
+
+/**
+ * Kubernetes provider settings the project gives every stack (Pulumi.yaml `config:`, `value:`; the CLI merges them
+ * into each stack's configuration, where a stack may override them, and the offline render does the same).
+ *
+ * `enableSecretMutable`: without it pulumi-kubernetes replaces a Secret whose `data`, `stringData` or `type` changes
+ * (provider/pkg/provider/diff.go `forceNewProperties`: Secrets are immutable by default "for backward
+ * compatibility"), and every Secret this program owns has a fixed name, so the replacement deletes it before
+ * creating it again: a changed alert channel or token left `argocd-notifications-secret` missing for a moment
+ * (issue 25 §3), and so would a rotated deploy key, SSO client secret or cluster token. With it the Secret is updated
+ * in place. Changing it on a running stack is a provider update, not a replacement (DiffConfig replaces only when the
+ * cluster changes).
+ */
+export const PROVIDER_SETTINGS = { "kubernetes:enableSecretMutable": "true" } as const;

@@ -12,6 +12,7 @@ import { ignoredKeys, validateKnownKeys } from "./rules/keys";
 import { validateKubeContext } from "./rules/kubeContext";
 import { validateOperatorChoice, validateOperatorInstall, validateSwitches } from "./rules/operator";
 import { validateProdSafeguards } from "./rules/prodSafeguards";
+import { validateProviderSettings } from "./rules/provider";
 import { validateProjectScope } from "./rules/project";
 import { validateRepository, validateRevision } from "./rules/repository";
 import { validateSso } from "./rules/sso";
@@ -35,6 +36,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const input = new ConfigInput(source);
     validateKnownKeys(input);
     if (source.checkKubeContext) validateKubeContext(input, source.allConfig?.() ?? {});
+    validateProviderSettings(input, source.allConfig?.() ?? {});
 
     // Tier first: most defaults depend on it.
     const tier = validateTier(input);

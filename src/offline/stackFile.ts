@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { DECLARED_KEYS, PROJECT, SECRET_KEYS, STRUCTURED_KEYS } from "../config";
+import { PROVIDER_SETTINGS } from "../config/constants";
 
 /**
  * A stack's configuration as the engine would hand it to the program: every key of the stack file, in every
@@ -83,6 +84,8 @@ export function readStackFile(root: string, stack: string): EngineConfig {
     for (const [name, declared] of Object.entries(DECLARED_KEYS)) {
         if ("default" in declared) values[`${PROJECT}:${name}`] = engineString(declared.default);
     }
+    // And the provider settings Pulumi.yaml gives every stack (its `value:` entries), unless the stack sets them.
+    Object.assign(values, PROVIDER_SETTINGS);
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         const isSecure = typeof value === "object" && value !== null && "secure" in value;
         values[key] = isSecure ? SECRET_PLACEHOLDER : engineString(value);

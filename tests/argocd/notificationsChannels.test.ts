@@ -1,7 +1,7 @@
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../../src/offline/mockRun";
-import { TEST_SECRETS, customResources, findOne, plain, runStack } from "../support/stacks";
+import { TEST_SECRETS, customResources, findOne, plain, runStack, stackConfig } from "../support/stacks";
 
 const CHANNELS = [
     { type: "slack", name: "deploys", channel: "deploys-team", events: ["sync-failed", "drift-corrected"] },
@@ -214,4 +214,62 @@ describe("Argo CD alert channels", () => {
         const secret = findOne(run.resources, "kubernetes:core/v1:Secret", "argocd-notifications-secret");
         expect(plain(secret.inputs.stringData)).toEqual({ "teams-teams-url": SECRETS.teams.url });
     });
+});
+
+/**
+ * The paths of a Secret whose change makes pulumi-kubernetes replace it rather than update it in place: its identity,
+ * and, unless the provider runs with enableSecretMutable, its contents (pulumi-kubernetes
+ * provider/pkg/provider/diff.go `forceNewProperties`, read there: the provider itself does not run here).
+ */
+const secretReplaceKeys = (enableSecretMutable: boolean) => [
+    "metadata.name",
+    "metadata.namespace",
+    "type",
+    ...(enableSecretMutable ? [] : ["data", "stringData"]),
+];
+
+/** The dotted paths (objects descended, leaves and arrays whole) where two inputs differ. */
+function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
+    if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+        return keys.flatMap((k) => changedPaths((a as any)[k], (b as any)[k], prefix === "" ? k : `${prefix}.${k}`));
+    }
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
+}
+
+describe("argocd-notifications-secret on a channel or token change (issue 25 §3)", () => {
+    const secretOf = (run: Awaited<ReturnType<typeof runStack>>) =>
+        findOne(run.resources, "kubernetes:core/v1:Secret", "argocd-notifications-secret");
+
+    it.each([
+        ["a channel added", (list: unknown[]) => runWith("dev", [], list), CHANNELS.slice(0, 2), CHANNELS],
+        [
+            "a token changed",
+            (list: unknown[]) =>
+                runStack("dev", {
+                    raw: channelsConfig(list),
+                    secrets: { slackToken: list === CHANNELS ? "xoxb-rotated-4f1c" : TEST_SECRETS.slackToken },
+                }),
+            CHANNELS.slice(0, 1),
+            CHANNELS,
+        ],
+    ])(
+        "is updated in place for %s: only its data changes, and every stack's provider may mutate Secrets",
+        async (_, run, before, after) => {
+            const [old, changed] = [await run(before), await run(after)];
+            const [a, b] = [secretOf(old), secretOf(changed)];
+            expect(b.urn).toBe(a.urn);
+            const paths = changedPaths(plain(a.inputs), plain(b.inputs));
+            expect(paths.length).toBeGreaterThan(0);
+            expect(paths.every((p) => p.startsWith("stringData."))).toBe(true);
+            // What pulumi-kubernetes would do with that diff: the project's settings make it an update...
+            const mutable = stackConfig("dev").values["kubernetes:enableSecretMutable"] === "true";
+            expect(mutable).toBe(true);
+            const replaces = (m: boolean) =>
+                paths.filter((p) => secretReplaceKeys(m).some((k) => p === k || p.startsWith(`${k}.`)));
+            expect(replaces(mutable)).toEqual([]);
+            // ...where the provider's default (Secrets immutable) replaced it: delete first (fixed name), then create.
+            expect(replaces(false).length).toBeGreaterThan(0);
+        },
+    );
 });

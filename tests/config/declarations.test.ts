@@ -3,9 +3,15 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS } from "../../src/config";
+import { PROVIDER_SETTINGS } from "../../src/config/constants";
 import { ROOT, STACKS } from "../support/stacks";
 
-const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+const projectFile = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+/** The project's own keys (its namespace); the other namespaces' entries are provider settings with a `value`. */
+const project = {
+    ...projectFile,
+    config: Object.fromEntries(Object.entries(projectFile.config as object).filter(([key]) => !key.includes(":"))),
+};
 const stackFile = (stack: string) =>
     YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
 
@@ -58,6 +64,17 @@ describe("Pulumi.yaml", () => {
             .filter(([, d]) => !("default" in d))
             .map(([k]) => k);
         expect(required).toEqual(["repoUrl"]);
+    });
+
+    it("gives every stack the provider settings the program relies on, as values the CLI merges (no type, no default)", () => {
+        const settings = Object.fromEntries(
+            Object.entries(projectFile.config as Record<string, any>).filter(([key]) => key.includes(":")),
+        );
+        // pulumi/pulumi sdk/go/common/workspace/project.go: a key of another namespace may only carry `value`.
+        for (const [key, entry] of Object.entries(settings)) expect(Object.keys(entry), key).toEqual(["value"]);
+        expect(Object.fromEntries(Object.entries(settings).map(([k, e]) => [k, String(e.value)]))).toEqual(
+            PROVIDER_SETTINGS,
+        );
     });
 
     it("declares no secret and no structured key (they would be required or untyped)", () => {
