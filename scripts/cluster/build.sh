@@ -37,11 +37,42 @@ staging_replaces() {
         while read -r m; do printf -- '-replace=%s=%s@%s\n' "$m" "$m" "$staging_version"; done
 }
 
+# The version stamps Kubernetes' own build links in (hack/lib/version.sh, kube::version::ldflags), into both packages
+# it stamps: without them /version reports v0.0.0-master+$Format:%H$, which kubectl cannot parse and Helm refuses for
+# any chart with a kubeVersion constraint (issue 25 §7). gitCommit and gitTreeState are left out as Kubernetes leaves
+# them out without a commit (a module zip has none); buildDate is the version's commit time from the proxy's .info,
+# so a rebuild links the same stamps.
+kubernetes_ldflags() {
+    local v="$1" info date major minor flags=(-s -w) pkg
+    info="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"Info": "\(.*\)".*/\1/p')"
+    date="$(sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p' "$info")"
+    [[ "$v" =~ ^v([0-9]+)\.([0-9]+)\. ]] || { log "kubernetes $v: not a vMAJOR.MINOR.PATCH version"; return 1; }
+    major="${BASH_REMATCH[1]}" minor="${BASH_REMATCH[2]}"
+    for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+        flags+=(-X "$pkg.gitVersion=$v" -X "$pkg.gitMajor=$major" -X "$pkg.gitMinor=$minor")
+        [ -n "$date" ] && flags+=(-X "$pkg.buildDate=$date")
+    done
+    echo "${flags[*]}"
+}
+
+# Whether a cached binary is stamped with its version (`<binary> --version` prints "Kubernetes <version>"). One
+# linked before the stamps reports v0.0.0-master and is linked again (with a warm Go build cache only the link runs).
+kubernetes_stamped() { [ "$("$1" --version 2>/dev/null)" = "Kubernetes $2" ]; }
+
 build_kubernetes() {
-    local v="$KUBERNETES_VERSION" want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0
-    for b in "${want[@]}"; do [ -x "$CLUSTER_BIN/$b-$v" ] || missing=1; done
+    local v="$KUBERNETES_VERSION" want=(kube-apiserver kube-controller-manager kube-scheduler) missing=0 b
+    for b in "${want[@]}"; do
+        if [ ! -x "$CLUSTER_BIN/$b-$v" ]; then
+            missing=1
+        elif ! kubernetes_stamped "$CLUSTER_BIN/$b-$v" "$v"; then
+            log "kubernetes $v: $b reports $("$CLUSTER_BIN/$b-$v" --version 2>&1 | head -1), not Kubernetes $v: linking it again"
+            missing=1
+        fi
+    done
     [ "$missing" = 0 ] && { log "kubernetes $v: cached"; return; }
-    log "kubernetes $v: building ${want[*]} (cold: about 25 min on 2 cores)"
+    log "kubernetes $v: building ${want[*]} (cold: about 25 min on 2 cores; with a warm Go build cache only the link)"
+    local ldflags
+    ldflags="$(kubernetes_ldflags "$v")"
     local gomod dir="$CLUSTER_CACHE/src/kubernetes-$v"
     gomod="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
     local staging="v0.${v#v1.}"
@@ -51,9 +82,14 @@ build_kubernetes() {
         cd "$dir"
         for b in "${want[@]}"; do go get "k8s.io/kubernetes/cmd/$b@$v"; done
         for b in "${want[@]}"; do
-            go build -trimpath -ldflags="-s -w" -o "$CLUSTER_BIN/$b-$v.tmp" "k8s.io/kubernetes/cmd/$b"
+            [ -x "$CLUSTER_BIN/$b-$v" ] && kubernetes_stamped "$CLUSTER_BIN/$b-$v" "$v" && continue
+            go build -trimpath -ldflags="$ldflags" -o "$CLUSTER_BIN/$b-$v.tmp" "k8s.io/kubernetes/cmd/$b"
+            kubernetes_stamped "$CLUSTER_BIN/$b-$v.tmp" "$v" || {
+                log "kubernetes $v: $b built but reports $("$CLUSTER_BIN/$b-$v.tmp" --version 2>&1 | head -1)"
+                return 1
+            }
             mv "$CLUSTER_BIN/$b-$v.tmp" "$CLUSTER_BIN/$b-$v"
-            log "kubernetes $v: $b built"
+            log "kubernetes $v: $b built ($("$CLUSTER_BIN/$b-$v" --version))"
         done
     )
 }
