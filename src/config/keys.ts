@@ -143,6 +143,12 @@ export const DECLARED_KEYS = {
         description:
             "Where the argo-cd chart comes from: an https:// chart repository, an oci://host/path registry, or a local chart directory (absolute, or ./ or ../ relative to the project) holding Chart.yaml. Default: the upstream argo-helm repository.",
     },
+    chartRepositoryCaFile: {
+        type: "string",
+        default: "",
+        description:
+            "PEM file of the CA certificates that sign the https:// chart repositories' TLS certificates (a mirror with a private CA), for every chart of the stack: absolute, or ./ or ../ relative to the project (commit it: CAs are public). Empty: the host's trust store. oci:// registries use the trust store (see the README).",
+    },
     argocdNamespace: {
         type: "string",
         default: "argocd",

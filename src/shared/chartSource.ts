@@ -15,7 +15,13 @@ type ReleaseChart = Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "reposit
 export function releaseChart(chart: string, version: string, repository: ChartRepository): ReleaseChart {
     switch (repository.kind) {
         case "https":
-            return { chart, version, repositoryOpts: { repo: repository.url } };
+            // caFile: the mirror's private CA (chartRepositoryCaFile); Helm verifies the repository's index and the
+            // chart download with it (repositoryOpts.caFile, read by the provider on the machine running Pulumi).
+            return {
+                chart,
+                version,
+                repositoryOpts: { repo: repository.url, ...(repository.caFile ? { caFile: repository.caFile } : {}) },
+            };
         case "oci":
             // Helm addresses an OCI chart by its full reference; a repositoryOpts.repo would be ignored.
             return { chart: `${repository.url.replace(/\/+$/, "")}/${chart}`, version };

@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
@@ -13,10 +14,11 @@ export const CHART_FORMS =
  * Returns the repository, or the reason it is not one. A local directory is resolved against `cwd` (the project
  * directory, where Pulumi runs the program) and must hold Chart.yaml: Helm would otherwise fail only at `up`.
  */
-export function parseChartRepository(value: string, cwd = process.cwd()): ChartRepository | string {
+export function parseChartRepository(value: string, cwd = process.cwd(), caFile?: string): ChartRepository | string {
     if (value.startsWith("https://")) {
         const url = splitUrl(value.replace(/\/+$/, ""), "https");
-        return typeof url === "string" ? `${quote(value)} ${url}` : { kind: "https", url: value.replace(/\/+$/, "") };
+        if (typeof url === "string") return `${quote(value)} ${url}`;
+        return { kind: "https", url: value.replace(/\/+$/, ""), ...(caFile ? { caFile } : {}) };
     }
     if (value.startsWith("oci://")) {
         const url = splitUrl(value.replace(/\/+$/, ""), "oci");
@@ -61,11 +63,60 @@ export interface ChartPart {
     readonly install: OperatorInstall;
 }
 
+/** At most this much PEM: a CA bundle, not a file picked by mistake. */
+const CA_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Why a CA file is unusable, or undefined: it must exist and hold PEM certificates only (each one parsed), never a
+ * private key. The file's contents never appear in a message.
+ */
+export function caFileProblem(value: string, cwd = process.cwd()): string | undefined {
+    if (!(path.isAbsolute(value) || value.startsWith("./") || value.startsWith("../")))
+        return `${quote(value)} is not an absolute path or one starting with ./ or ../`;
+    const file = path.resolve(cwd, value);
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        return `${quote(value)}: ${file} does not exist`;
+    }
+    if (!stat.isFile()) return `${quote(value)}: ${file} is not a file`;
+    if (stat.size > CA_FILE_MAX_BYTES) return `${quote(value)}: ${file} is larger than 1 MiB`;
+    const text = fs.readFileSync(file, "utf8");
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+        return `${quote(value)}: ${file} holds a private key (only the CA's certificate belongs there; keep the key out of the repository)`;
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) return `${quote(value)}: ${file} holds no PEM certificate`;
+    for (const [i, block] of blocks.entries()) {
+        try {
+            new crypto.X509Certificate(block);
+        } catch {
+            return `${quote(value)}: certificate ${i + 1} of ${file} cannot be read`;
+        }
+    }
+    return undefined;
+}
+
+/** chartRepositoryCaFile: the CA bundle every https chart repository of the stack is verified with, if any. */
+export function validateChartCaFile(input: ConfigInput): string | undefined {
+    const value = input.str("chartRepositoryCaFile");
+    if (value === "") return undefined;
+    const problem = caFileProblem(value);
+    if (problem) {
+        input.problem(
+            "chartRepositoryCaFile",
+            `${problem}; expected a PEM file of CA certificates, absolute or ./ or ../ relative to the project (e.g. ./certs/mirror-ca.pem), or empty for the host's trust store.`,
+        );
+        return undefined;
+    }
+    return value;
+}
+
 /** Where charts and images come from (mirrors for air-gapped clusters), and whether the operator is installed here. */
-export function validateChartSources(input: ConfigInput): ChartPart {
+export function validateChartSources(input: ConfigInput, caFile?: string): ChartPart {
     const repository = (name: DeclaredKeyName, fallback: string): ChartRepository => {
         const value = input.str(name);
-        const parsed = parseChartRepository(value);
+        const parsed = parseChartRepository(value, undefined, caFile);
         if (typeof parsed === "string") {
             input.problem(name, `${parsed}; expected ${CHART_FORMS}.`);
             return { kind: "https", url: fallback };

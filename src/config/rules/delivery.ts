@@ -10,10 +10,10 @@ type ChartKeys =
     | { version: "externalSecretsChartVersion"; repository: "externalSecretsChartRepository" };
 
 /** A pinned add-on chart: exact version, and a repository in one of the forms the operators' charts take. */
-function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boolean) {
+function chartOf(input: ConfigInput, keys: ChartKeys, example: string, used: boolean, caFile: string | undefined) {
     const version = validateChartVersion(input, keys.version, example);
     const value = input.str(keys.repository).replace(/\/+$/, "");
-    const parsed = parseChartRepository(value);
+    const parsed = parseChartRepository(value, undefined, caFile);
     if (typeof parsed === "string") {
         input.problem(keys.repository, `${parsed}; expected ${CHART_FORMS}.`);
         return undefined;
@@ -34,6 +34,7 @@ export function validateDelivery(
     defaults: TierDefaults,
     highAvailability: boolean,
     tier: Tier,
+    caFile?: string,
 ): DeliveryConfig {
     const rolloutsOn = input.tierBool("argoRollouts", defaults.argoRollouts);
     const rolloutsChart = chartOf(
@@ -41,6 +42,7 @@ export function validateDelivery(
         { version: "argoRolloutsChartVersion", repository: "argoRolloutsChartRepository" },
         "2.41.0",
         rolloutsOn,
+        caFile,
     );
     const secretsInGit = input.oneOf("secretsInGit", SECRETS_IN_GIT);
     const sealedOn = secretsInGit === "sealed-secrets";
@@ -49,6 +51,7 @@ export function validateDelivery(
         { version: "sealedSecretsChartVersion", repository: "sealedSecretsChartRepository" },
         "2.18.5",
         sealedOn,
+        caFile,
     );
 
     let sopsAgeKey: DeliveryConfig["sopsAgeKey"];
@@ -87,6 +90,7 @@ export function validateDelivery(
         { version: "externalSecretsChartVersion", repository: "externalSecretsChartRepository" },
         "2.9.0",
         externalOn,
+        caFile,
     );
     let externalSecrets: DeliveryConfig["externalSecrets"];
     if (externalOn) {

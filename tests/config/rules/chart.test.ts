@@ -1,8 +1,10 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { imageRegistryProblem, parseChartRepository } from "../../../src/config/rules/chart";
+import { plain, runStack } from "../../support/stacks";
 import { errorOf, parsed } from "./support";
 
 // A local chart mirror: argo-cd and, beside it, the argocd-image-updater chart that dev's image automation takes.
@@ -133,5 +135,97 @@ describe("operatorInstall", () => {
         expect(errorOf("dev", { config: ["operatorInstall=adopt"] })).toContain(
             'gitops-stack:operatorInstall: "adopt" is not valid; expected one of helm, existing.',
         );
+    });
+});
+
+describe("chartRepositoryCaFile (issue 25 §4: a chart mirror with a private CA)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-chart-ca-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** A CA certificate and its key, made by the real openssl (what a team's PKI hands out). */
+    const ca = path.join(dir, "ca.pem");
+    const key = path.join(dir, "ca.key");
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=gitops-stack test mirror CA",
+            "-keyout",
+            key,
+            "-out",
+            ca,
+        ],
+        { stdio: "pipe" },
+    );
+    const write = (name: string, text: string) => {
+        fs.writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+    };
+    const bundle = write("bundle.pem", fs.readFileSync(ca, "utf8") + fs.readFileSync(ca, "utf8"));
+
+    it("applies a PEM bundle to every https chart repository of the stack, as given", () => {
+        const c = parsed("dev", {
+            config: [`chartRepositoryCaFile=${bundle}`, "argoRollouts=true", "secretsInGit=sealed-secrets"],
+        });
+        expect(c.argocd.chart.repository).toEqual({
+            kind: "https",
+            url: "https://argoproj.github.io/argo-helm",
+            caFile: bundle,
+        });
+        expect(c.flux.chart.repository.caFile).toBe(bundle);
+        expect(c.argocd.imageUpdater?.chart.repository.caFile).toBe(bundle);
+        expect(c.delivery.rollouts?.chart.repository.caFile).toBe(bundle);
+        expect(c.delivery.sealedSecrets?.chart.repository.caFile).toBe(bundle);
+        // An oci:// registry takes its CA from the trust store (see the README): none is attached.
+        const oci = parsed("dev", {
+            config: [`chartRepositoryCaFile=${bundle}`, "argocdChartRepository=oci://registry.example.com/charts"],
+        });
+        expect(oci.argocd.chart.repository).toEqual({ kind: "oci", url: "oci://registry.example.com/charts" });
+    });
+
+    it.each([
+        [
+            "a relative path without ./",
+            () => "certs/ca.pem",
+            '"certs/ca.pem" is not an absolute path or one starting with ./ or ../',
+        ],
+        ["a missing file", () => path.join(dir, "missing.pem"), "does not exist"],
+        ["a directory", () => dir, "is not a file"],
+        ["a file with no certificate", () => write("empty.pem", "not a certificate\n"), "holds no PEM certificate"],
+        [
+            "a private key beside the certificate",
+            () => write("withkey.pem", fs.readFileSync(ca, "utf8") + fs.readFileSync(key, "utf8")),
+            "holds a private key",
+        ],
+        [
+            "a damaged certificate",
+            () => write("broken.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+            "certificate 1 of",
+        ],
+    ])("refuses %s, naming the key and the expected form", (_, value, problem) => {
+        const message = errorOf("dev", { config: [`chartRepositoryCaFile=${value()}`] });
+        expect(message).toContain("gitops-stack:chartRepositoryCaFile: ");
+        expect(message).toContain(problem);
+        expect(message).toContain(
+            "expected a PEM file of CA certificates, absolute or ./ or ../ relative to the project",
+        );
+        expect(message).not.toContain("BEGIN");
+    });
+
+    it("reaches the Helm releases as repositoryOpts.caFile", async () => {
+        const run = await runStack("dev", { config: [`chartRepositoryCaFile=${ca}`, "argoRollouts=true"] });
+        const releases = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        expect(releases.length).toBeGreaterThanOrEqual(3);
+        for (const release of releases) {
+            expect((plain(release.inputs.repositoryOpts) as { caFile?: string }).caFile, release.name).toBe(ca);
+        }
     });
 });
