@@ -34,9 +34,14 @@ export type ApplicationSetArgs = Pick<
     preserveOnDeletion: boolean;
     /**
      * Deploy every app to each cluster whose Argo CD cluster Secret carries these labels (a matrix of the cluster
-     * and git generators; Applications are named `<env>-<app>-<cluster>`). @default the in-cluster destination only
+     * and git generators; Applications are named `<env>-<app>-<cluster>`, see homeCluster). @default the in-cluster destination only
      */
     clusterSelector?: Record<string, string>;
+    /**
+     * With `clusterSelector`: the home cluster's name (its cluster Secret's `name`), whose generated Applications keep
+     * the names `<env>-<app>` they had without clusters (issue 25 §2). @default none: every name has the suffix
+     */
+    homeCluster?: string;
 };
 
 /** The git directory generator's glob and the index of the `{app}` segment in a path. */
@@ -49,6 +54,14 @@ export function appPathPattern(template: string, environment: string): { glob: s
         );
     }
     return { glob: segments.map((s) => (s === "{app}" ? "*" : s)).join("/"), appSegment };
+}
+
+/**
+ * The generated name's cluster part: `-<cluster>`, except on the home cluster (a Go template condition on the cluster
+ * generator's `name`; the name is a DNS label, so it needs no escaping in the template's string).
+ */
+function clusterSuffix(homeCluster: string | undefined): string {
+    return homeCluster === undefined ? "-{{ .name }}" : `{{ if ne .name "${homeCluster}" }}-{{ .name }}{{ end }}`;
 }
 
 /** The ApplicationSet `spec`: a git directory generator (matrixed with a cluster generator), one template. */
@@ -85,7 +98,7 @@ export function applicationSetSpec(args: ApplicationSetArgs): Record<string, unk
         generators,
         template: {
             metadata: {
-                name: `${args.environment}-${app}${multiCluster ? "-{{ .name }}" : ""}`,
+                name: `${args.environment}-${app}${multiCluster ? clusterSuffix(args.homeCluster) : ""}`,
                 namespace: args.namespace,
                 labels: args.labels,
                 annotations: args.annotations,

@@ -3,7 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { createInBatches, InitializeArgs, namesOnceCreated, refuseUrn } from "../shared/batches";
 import { childOptions, withDependencies } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
-import { creationOrder, dependencies, healthGate } from "./ordering";
+import {
+    creationOrder,
+    dependencies,
+    healthGate,
+    repositoryGate,
+    REPOSITORY_TIMEOUT_SECONDS,
+    REPOSITORY_WARN_AFTER_SECONDS,
+    warnWhileWaiting,
+} from "./ordering";
 import { ROLLOUT_IGNORE_DIFFERENCES } from "../shared/rollouts";
 
 export interface ApplicationSource {
@@ -57,6 +65,18 @@ export interface EnvironmentApplicationsArgs {
     waitForDependencies?: boolean;
     /** How long `pulumi up` waits for a dependency to become Healthy. @default 900 */
     healthTimeoutSeconds?: number;
+    /**
+     * The repository gate (see ./ordering): the root waits until Argo CD has read the repository, every other
+     * Application waits for the root, and `hint` (what to check: the deploy key, the path) is printed as a warning on
+     * the root when the wait lasts longer than `warnAfterSeconds`.
+     */
+    repositoryWait: {
+        hint: string;
+        /** @default 300 */
+        timeoutSeconds?: number;
+        /** @default 60 */
+        warnAfterSeconds?: number;
+    };
 }
 
 /** Options every Application syncs with (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/). */
@@ -173,11 +193,14 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
                 withDependencies(childOptions(this, opts), after),
             );
 
+        const wait = args.repositoryWait;
         const root = create(
             `${name}-root`,
             args.root.name,
             applicationSpec(args, args.rootProject, { path: args.root.path, namespace: args.namespace }),
+            { ...args.annotations, ...repositoryGate(wait.timeoutSeconds ?? REPOSITORY_TIMEOUT_SECONDS) },
         );
+        warnWhileWaiting(root, wait.warnAfterSeconds ?? REPOSITORY_WARN_AFTER_SECONDS, wait.hint);
         // Dependencies first: a dependent Application is registered with dependsOn on its dependencies' resources,
         // and a dependency carries the health gate (autoSync tiers), so Pulumi creates the dependent only once Argo CD
         // reports the dependency Healthy and Synced.
@@ -192,7 +215,8 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
                     app.name,
                     applicationSpec(args, args.project, app),
                     needed.has(app.name) ? { ...args.annotations, ...gate } : undefined,
-                    (app.dependsOn ?? []).map((d) => created.get(d)!),
+                    // After the root: nothing waits on Argo CD before it has read the repository.
+                    [root, ...(app.dependsOn ?? []).map((d) => created.get(d)!)],
                 ),
             ),
         );

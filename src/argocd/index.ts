@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { appObjectName } from "../config";
 import { CLUSTER_ENVIRONMENT_LABEL } from "../config/rules/clusters";
 import type { StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups } from "../shared/accessControl";
@@ -16,6 +17,7 @@ import { DefaultProjectRestriction } from "./defaultProject";
 import { EnvironmentApplications } from "./environmentApplications";
 import { argoNotifications, subscriptionAnnotations } from "./notifications";
 import { argoPolicyCsv, deployerRole, projectRoles } from "./rbac";
+import { REPOSITORY_TIMEOUT_SECONDS, REPOSITORY_WARN_AFTER_SECONDS } from "./ordering";
 import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
@@ -171,15 +173,16 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             destinationServer: argocd.destinationServer,
             root: { name: `${tier}-root`, path: argocd.rootPath },
             // One Application per app and cluster (<env>-<app>-<cluster>) when the environment has several clusters.
+            // The home cluster's keep <env>-<app> (appObjectName): adding `clusters` renames none of them.
             apps: config.apps.flatMap((a) =>
                 multiCluster
                     ? config.clusters.map((c) => ({
-                          name: `${tier}-${a.name}-${c.name}`,
+                          name: appObjectName(tier, a.name, c),
                           path: a.path,
                           namespace: a.namespace,
                           server: c.server,
                           // An app waits for its dependencies on the same cluster (as Flux's dependsOn does).
-                          dependsOn: a.dependsOn.map((d) => `${tier}-${d}-${c.name}`),
+                          dependsOn: a.dependsOn.map((d) => appObjectName(tier, d, c)),
                       }))
                     : [
                           {
@@ -200,6 +203,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             labels,
             // The policy pack lets prod Applications sync automatically or cascade-delete only with this mark.
             annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+            repositoryWait: { hint: repositoryWaitHint(config) },
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
         // the Applications go while Argo CD can still read the repository.
@@ -222,8 +226,8 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                 branch: repo.revision,
                 images: imageApps.flatMap((a) =>
                     (multiCluster
-                        ? config.clusters.map((c) => `${tier}-${a.name}-${c.name}`)
-                        : [`${tier}-${a.name}`]
+                        ? config.clusters.map((c) => appObjectName(tier, a.name, c))
+                        : [appObjectName(tier, a.name)]
                     ).map((applicationName) => ({
                         applicationName,
                         alias: a.name,
@@ -256,6 +260,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                 preserveOnDeletion: tier === "prod",
                 // Every cluster Secret of the environment carries the environment label (EnvironmentClusters).
                 clusterSelector: multiCluster ? { [CLUSTER_ENVIRONMENT_LABEL]: tier } : undefined,
+                homeCluster: config.clusters.find((c) => c.home)?.name,
                 autoSync: argocd.autoSync,
                 cascadeDelete: argocd.cascadeDelete,
                 retryLimit: argocd.retryLimit,
@@ -292,4 +297,24 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         applications: applications.applicationNames,
         delivery: delivery.outputs,
     };
+}
+
+/**
+ * What the root's repository wait prints when Argo CD has not read the repository after a minute (issue 25 §1): on
+ * a first `up`, almost always a credential the Git host does not know yet, so it says which one and how to get it.
+ */
+export function repositoryWaitHint(config: StackConfig): string {
+    const { repo, stack } = config;
+    const where = `${repo.url} at ${repo.revision}`;
+    const credential =
+        repo.auth.kind === "ssh"
+            ? `register the stack's deploy key on ${repo.host} (npm run gitops -- deploy-key --stack ${stack} prints it, its fingerprint and where; the deploy-key stack output exists only after a successful up)`
+            : repo.auth.kind === "https"
+              ? `check that the token httpsToken (user ${repo.auth.username}) may read ${repo.url}`
+              : `check that the GitHub App ${repo.auth.appId} is installed on ${repo.url} (installation ${repo.auth.installationId})`;
+    return (
+        `Argo CD has not read ${where} after ${REPOSITORY_WARN_AFTER_SECONDS} s; this up waits for it up to ${REPOSITORY_TIMEOUT_SECONDS} s, then fails here and creates no other Application. ` +
+        `If the Git host does not know the credential yet, ${credential}; also check that ${config.argocd.rootPath} exists at ${repo.revision}. ` +
+        `Argo CD's own message: kubectl -n ${config.argocd.namespace} get application ${config.tier}-root -o jsonpath='{.status.conditions[*].message}'. Then run pulumi up again.`
+    );
 }

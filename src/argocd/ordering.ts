@@ -1,3 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
+import { outputValue } from "../shared/batches";
+
 /**
  * Ordered rollout of dependent apps with Argo CD (issue 13 §2).
  *
@@ -94,4 +97,42 @@ export function dependencies(apps: readonly OrderedApp[]): Set<string> {
 export function healthGate(autoSync: boolean, timeoutSeconds = DEFAULT_HEALTH_TIMEOUT_SECONDS): Record<string, string> {
     if (!autoSync) return {};
     return { [WAIT_FOR_ANNOTATION]: HEALTHY_AND_SYNCED, [TIMEOUT_ANNOTATION]: String(timeoutSeconds) };
+}
+
+/**
+ * The repository gate (issue 25 §1). Before anything else waits on Argo CD, the app-of-apps root (created first, in
+ * every tier) waits until Argo CD has read the repository and compared the root's path at the tracked revision: its
+ * sync status is Synced or OutOfSync, where it stays Unknown (with a ComparisonError) while the repository cannot
+ * be read. Comparing needs no sync, so this holds with manual sync and sync windows too. Every other Application
+ * waits for the root, so a repository Argo CD cannot read (the deploy key not yet registered) fails the first
+ * `pulumi up` at the root after REPOSITORY_TIMEOUT_SECONDS, instead of holding it for a dependency's health gate
+ * (DEFAULT_HEALTH_TIMEOUT_SECONDS per Application) and leaving half the Applications uncreated.
+ *
+ * An RFC 9535 filter (pulumi-kubernetes parses waitFor JSONPaths so since 4.24): it selects the members of
+ * `.status.sync` equal to either value, and matches once it selects something. `!=` cannot be used: the provider
+ * splits the expression on a single `=`.
+ */
+export const REPOSITORY_READ = 'jsonpath={.status.sync[?@ == "Synced" || @ == "OutOfSync"]}';
+/** How long the root waits for Argo CD to read the repository: the chart is up by then, so this is Argo CD's time. */
+export const REPOSITORY_TIMEOUT_SECONDS = 300;
+/** When the program says what to check while the root still waits (a readable repository takes seconds). */
+export const REPOSITORY_WARN_AFTER_SECONDS = 60;
+
+/** The annotations of the repository gate. */
+export function repositoryGate(timeoutSeconds = REPOSITORY_TIMEOUT_SECONDS): Record<string, string> {
+    return { [WAIT_FOR_ANNOTATION]: REPOSITORY_READ, [TIMEOUT_ANNOTATION]: String(timeoutSeconds) };
+}
+
+/**
+ * Prints `message` as a warning on `resource` if the engine has not finished registering it after `afterSeconds`:
+ * a real engine answers a registration once the create or update is done, including the provider's wait for
+ * `pulumi.com/waitFor`, so the warning appears (beside the resource, and in the diagnostics at the end) exactly when
+ * that wait is long, and never in a preview or a run where the wait ends at once. The timer never keeps the program
+ * alive.
+ */
+export function warnWhileWaiting(resource: pulumi.Resource, afterSeconds: number, message: string): void {
+    const timer = setTimeout(() => void pulumi.log.warn(message, resource), afterSeconds * 1000);
+    timer.unref?.();
+    const done = () => clearTimeout(timer);
+    outputValue(resource.urn).then(done, done);
 }

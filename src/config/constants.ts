@@ -46,3 +46,13 @@ export function describeRef(ref: GitRef): string {
  * cluster changes).
  */
 export const PROVIDER_SETTINGS = { "kubernetes:enableSecretMutable": "true" } as const;
+
+/**
+ * The name of an app's Argo CD Application or Flux Kustomization on one cluster of its environment: `<env>-<app>`
+ * on the home cluster (or without `clusters`), `<env>-<app>-<cluster>` on the others. Kubernetes names are
+ * identities: a renamed object is a deleted one (with its workloads, through the cascade) and a new one, so the home
+ * cluster's names never depend on whether `clusters` is set (issue 25 §2).
+ */
+export function appObjectName(tier: string, app: string, cluster?: { name: string; home: boolean }): string {
+    return cluster === undefined || cluster.home ? `${tier}-${app}` : `${tier}-${app}-${cluster.name}`;
+}

@@ -6,7 +6,15 @@ import type { StackConfig } from "./types";
 
 export { ConfigError } from "./errors";
 export { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS } from "./keys";
-export { PROJECT, SSO_SECRET, SSO_SECRET_KEY, SSO_SECRET_REF, describeRef, type GitRef } from "./constants";
+export {
+    PROJECT,
+    SSO_SECRET,
+    SSO_SECRET_KEY,
+    SSO_SECRET_REF,
+    appObjectName,
+    describeRef,
+    type GitRef,
+} from "./constants";
 export { parseStackConfig } from "./parse";
 export type { ConfigSource } from "./source";
 export { TIER_DEFAULTS } from "./tiers";

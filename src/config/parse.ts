@@ -1,9 +1,14 @@
 import { ConfigError } from "./errors";
 import { validateApps } from "./rules/apps";
 import { validateApplicationSetScope, validateAppsMode } from "./rules/appsMode";
-import { validateClusters } from "./rules/clusters";
+import { validateClusters, withHomeCluster } from "./rules/clusters";
 import { validateDelivery } from "./rules/delivery";
-import { validateChartSources, validateLocalChartVersions, warnUnusedChartKeys } from "./rules/chart";
+import {
+    validateChartCaFile,
+    validateChartSources,
+    validateLocalChartVersions,
+    warnUnusedChartKeys,
+} from "./rules/chart";
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
@@ -50,13 +55,15 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const applicationSet = operator === "argocd" && appsMode.appsMode === "applicationset";
     const { apps, rootPath } = validateApps(input, tier, applicationSet);
     validateApplicationSetScope(input, tier, operator, appsMode, apps.length);
-    const { clusters } = validateClusters(input, tier, operator, apps);
+    const validatedClusters = validateClusters(input, tier, operator, apps).clusters;
     const install = validateOperatorInstall(input);
-    const charts = validateChartSources(input);
+    const chartCaFile = validateChartCaFile(input);
+    const charts = validateChartSources(input, chartCaFile);
     const switches = validateSwitches(input, defaults);
     const acknowledged = input.bool("acknowledgeProdOverrides");
     const syncWindow = validateSyncWindow(input);
     const project = validateProjectScope(input, isProd, defaults);
+    const clusters = withHomeCluster(input, validatedClusters, operator, project.destinationServer);
     const access = validateAccess(input, isProd);
     const sso = validateSso(input, operator);
     const slack = validateNotifications(input, tier, operator, defaults, install.argocdUrl);
@@ -65,7 +72,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
-    const delivery = validateDelivery(input, operator, defaults, switches.highAvailability, tier);
+    const delivery = validateDelivery(input, operator, defaults, switches.highAvailability, tier, chartCaFile);
     // Argo Rollouts and Sealed Secrets (issue 12) are add-on charts too: imageRegistry applies to them.
     warnUnusedChartKeys(
         input,

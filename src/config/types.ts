@@ -31,6 +31,11 @@ export interface ChartRepository {
     readonly kind: ChartRepositoryKind;
     /** The repository URL, the `oci://` reference, or the directory path as the stack gives it. */
     readonly url: string;
+    /**
+     * https: a PEM file of the CA certificates the repository's TLS certificate is verified with (chartRepositoryCaFile),
+     * as the stack gives it: absolute, or relative to the project. Undefined: the host's trust store.
+     */
+    readonly caFile?: string;
 }
 
 export interface ChartSource {
@@ -245,12 +250,18 @@ export interface ClusterCredentials {
 
 /** A target cluster of the environment (structured key `clusters`). */
 export interface ClusterConfig {
-    /** DNS label; Applications `<env>-<app>-<name>`, Kustomizations `<env>-<app>-<name>`. */
+    /** DNS label; Applications and Kustomizations `<env>-<app>-<name>` (the home cluster's: `<env>-<app>`). */
     readonly name: string;
     /** https URL of the API server. */
     readonly server: string;
     /** The operator's own cluster (server https://kubernetes.default.svc): no credentials, no kubeconfig. */
     readonly inCluster: boolean;
+    /**
+     * The cluster the stack deploys to without `clusters` (Argo CD: `destinationServer`; Flux: its own cluster). Its
+     * Applications and Kustomizations keep the names `<env>-<app>`, so adding `clusters` to a running stack renames
+     * none of them (issue 25 §2); the other clusters' are `<env>-<app>-<name>`.
+     */
+    readonly home: boolean;
     /** The user's labels (the environment label is added by the program). */
     readonly labels: Readonly<Record<string, string>>;
     /** undefined for the in-cluster entry. */

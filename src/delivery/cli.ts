@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { deployKey } from "./deployKey";
 import { DeliveryError, UsageError } from "./errors";
 import { checkBuildUrl, checkNotOption, checkSourceCommit } from "./args";
 import { promote } from "./promote";
@@ -12,6 +13,7 @@ export const USAGE = `Usage: npm run gitops -- <command> [options]   (or npm run
 
   set-image   pin a new image tag or digest in one app's overlay for one environment, and commit it
   promote     copy the image pins of one environment's overlays into another's, on a branch with a pull request
+  deploy-key  print the public half of a stack's SSH deploy key, and where to register it (before the first up)
 
 set-image --repo <gitops checkout> --env <env> --app <app> (--tag <tag> | --digest sha256:<hex> | both)
           [--image <name>] [--stack <name> | --path-template <template>] [--push] [--remote origin]
@@ -45,6 +47,13 @@ promote --repo <gitops checkout> --from <env> --to <env> (--app <app>... | --all
   --push          push the promotion branch (again, when it exists) and open the pull request with gh; when
                   that is not possible (no gh, not GitHub), exit 1 with the compare URL or the command to run
 
+deploy-key --stack <name> [--stdin]
+  --stack         the stack whose sshPrivateKey is read: with the Pulumi CLI (pulumi config get sshPrivateKey
+                  --stack <name>, run where Pulumi.<name>.yaml lives), or
+  --stdin         from standard input (a key file, or the CLI's output piped in)
+                  Prints "<type> <base64> gitops-stack-<name>" on stdout, the fingerprint and where to register the
+                  key (read-only, or with write access when image automation pushes) on stderr. Never the private key.
+
 Common: --stack-dir <dir> (where Pulumi.<stack>.yaml live; default this repository),
         --config key=value (override a stack key, as for npm run render; repeatable), -h/--help.
 Exit status: 0 done or nothing to change, 1 refused or failed, 2 bad arguments.
@@ -61,6 +70,11 @@ function trailerValues(v: { "source-commit"?: string; "build-url"?: string }) {
         sourceCommit: v["source-commit"] === undefined ? undefined : checkSourceCommit(v["source-commit"]),
         buildUrl: v["build-url"] === undefined ? undefined : checkBuildUrl(v["build-url"]),
     };
+}
+
+/** The commands' I/O: the working directory, environment and stdout, and standard input for deploy-key --stdin. */
+export interface GitopsIo extends Io {
+    readonly readStdin?: () => Promise<string>;
 }
 
 const common = {
@@ -87,7 +101,7 @@ function required(values: Record<string, unknown>, names: readonly string[]): vo
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(", ")}.`);
 }
 
-async function dispatch(argv: readonly string[], io: Io): Promise<number> {
+async function dispatch(argv: readonly string[], io: GitopsIo, err: (text: string) => void): Promise<number> {
     const [command, ...rest] = argv;
     if (command === undefined || command === "-h" || command === "--help" || command === "help") {
         io.out(USAGE);
@@ -195,16 +209,36 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
             io,
         );
     }
-    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected set-image or promote.`);
+    if (command === "deploy-key") {
+        const v = parse(rest, {
+            stack: common.stack,
+            "stack-dir": common["stack-dir"],
+            config: common.config,
+            help: common.help,
+            stdin: { type: "boolean", default: false },
+        });
+        if (v.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        required(v, ["stack"]);
+        const stack = checkNotOption("--stack", v.stack!, "a stack name with a Pulumi.<name>.yaml, e.g. dev");
+        if (v.stdin && io.readStdin === undefined) throw new UsageError("--stdin: no standard input to read.");
+        return deployKey(
+            { stack, stackDir: stackDir(v["stack-dir"]), config: v.config!, stdin: v.stdin! },
+            { env: io.env, out: io.out, err, readStdin: io.readStdin ?? (() => Promise.resolve("")) },
+        );
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected set-image, promote or deploy-key.`);
 }
 
 /**
  * Runs one command line (without the program name) and returns the exit status: 0 done or nothing to change,
  * 1 refused or failed (the message says why), 2 bad arguments. Messages go to `err`, results to `io.out`.
  */
-export async function runGitops(argv: readonly string[], io: Io, err: (text: string) => void): Promise<number> {
+export async function runGitops(argv: readonly string[], io: GitopsIo, err: (text: string) => void): Promise<number> {
     try {
-        return await dispatch(argv, io);
+        return await dispatch(argv, io, err);
     } catch (e) {
         if (e instanceof UsageError) {
             err(`gitops: ${e.message}\n\n${USAGE}`);

@@ -1,4 +1,4 @@
-import { loadConfig, PROJECT, type FluxRef, type Operator, type Tier } from "../config";
+import { loadConfig, PROJECT, type FluxRef, type Operator, type StackConfig, type Tier } from "../config";
 import { runProgram } from "../offline/mockRun";
 import { applyOverrides, readStackFile, withSecretPlaceholders } from "../offline/stackFile";
 import { DeliveryError } from "./errors";
@@ -43,14 +43,7 @@ export async function readStack(
     stack: string,
     overrides: readonly string[] = [],
 ): Promise<StackInfo> {
-    let engine;
-    let parsed;
-    try {
-        engine = withSecretPlaceholders(applyOverrides(readStackFile(stackDir, stack), overrides));
-        parsed = (await runProgram(stack, engine, () => loadConfig())).outputs;
-    } catch (err) {
-        throw new DeliveryError(`cannot read stack ${stack}: ${(err as Error).message}`);
-    }
+    const { engine, parsed } = await loadStack(stackDir, stack, overrides);
     const key = (name: string) => `${PROJECT}:${name}`;
     const template = engine.values[key("appPathTemplate")] ?? "apps/{app}/overlays/{env}";
     let rawApps: Array<{ name?: unknown; path?: unknown }> = [];
@@ -82,4 +75,27 @@ export async function readStack(
             };
         }),
     };
+}
+
+/** The stack file's engine values and the validated configuration (secrets as placeholders). */
+async function loadStack(stackDir: string, stack: string, overrides: readonly string[]) {
+    try {
+        const engine = withSecretPlaceholders(applyOverrides(readStackFile(stackDir, stack), overrides));
+        const parsed = (await runProgram(stack, engine, () => loadConfig())).outputs;
+        return { engine, parsed };
+    } catch (err) {
+        throw new DeliveryError(`cannot read stack ${stack}: ${(err as Error).message}`);
+    }
+}
+
+/**
+ * A committed stack's whole validated configuration, read as {@link readStack} reads it (secrets are placeholders:
+ * none is read here). For commands that need more of the stack than its layout (deploy-key: auth, host, operator).
+ */
+export async function readStackConfig(
+    stackDir: string,
+    stack: string,
+    overrides: readonly string[] = [],
+): Promise<StackConfig> {
+    return (await loadStack(stackDir, stack, overrides)).parsed;
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { appObjectName } from "../config/constants";
 import { TIER_DEFAULTS } from "../config/tiers";
 import type { AppConfig, ClusterConfig, StackConfig } from "../config/types";
 import { GitOpsAccessControl, readOnlyGroups, type ApiResources } from "../shared/accessControl";
@@ -86,8 +87,8 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     // through their kubeconfig Secret. No clusters: one per app (<env>-<app>), applied in Flux's own cluster.
     const targets: ReadonlyArray<ClusterConfig | undefined> =
         config.clusters.length > 0 ? config.clusters : [undefined];
-    const kustomizationName = (app: string, cluster?: ClusterConfig) =>
-        cluster ? `${tier}-${app}-${cluster.name}` : `${tier}-${app}`;
+    // The home cluster's keep <env>-<app>: adding `clusters` renames none of them (issue 25 §2).
+    const kustomizationName = (app: string, cluster?: ClusterConfig) => appObjectName(tier, app, cluster);
     // Same switch as Argo CD's resources finalizer (off in prod unless acknowledged): whether deleting the stack
     // deletes the workloads.
     const cascadeDelete = config.argocd.cascadeDelete;

@@ -1,5 +1,16 @@
 import * as crypto from "node:crypto";
 
+/** `SHA256:<base64>` of an OpenSSH public key line, as `ssh-keygen -lf` and GitHub show it. */
+export function sshFingerprint(publicKeyLine: string): string | undefined {
+    const [type, blob] = publicKeyLine.trim().split(/\s+/);
+    if (!type || !blob || !/^[A-Za-z0-9+/]+=*$/.test(blob)) return undefined;
+    const bytes = Buffer.from(blob, "base64");
+    // The blob starts with its own key type (RFC 4253 string): anything else is not a public key.
+    if (bytes.length < 4 || bytes.subarray(4, 4 + bytes.readUInt32BE(0)).toString("latin1") !== type) return undefined;
+    const digest = crypto.createHash("sha256").update(bytes).digest("base64");
+    return `SHA256:${digest.replace(/=+$/, "")}`;
+}
+
 /**
  * The OpenSSH public key line (`<type> <base64>`) of a private key, or undefined when the key is not one we can read
  * (a malformed value, or an encrypted PEM key). Supports the OpenSSH format `ssh-keygen` writes by default (the

@@ -1,4 +1,4 @@
-import type { AuthKind, StackConfig } from "../config";
+import { appObjectName, type AuthKind, type StackConfig } from "../config";
 
 /**
  * What a stack declares in the cluster, named exactly as the program names it (src/argocd/index.ts,
@@ -107,15 +107,15 @@ export function declaredStack(config: StackConfig): DeclaredStack {
                     dependsOn: [],
                     destinationServer: config.argocd.destinationServer,
                 },
-                // One Application per app, or per app and cluster (<tier>-<app>-<cluster>) with `clusters`.
+                // One Application per app, or per app and cluster with `clusters` (<tier>-<app>-<cluster>; home: <tier>-<app>).
                 ...config.apps.flatMap((a) =>
                     targets.map((c) => ({
-                        name: c ? `${tier}-${a.name}-${c.name}` : `${tier}-${a.name}`,
+                        name: appObjectName(tier, a.name, c),
                         role: "app" as const,
                         path: a.path,
                         destinationNamespace: a.namespace,
                         project,
-                        dependsOn: a.dependsOn.map((d) => (c ? `${tier}-${d}-${c.name}` : `${tier}-${d}`)),
+                        dependsOn: a.dependsOn.map((d) => appObjectName(tier, d, c)),
                         destinationServer: c ? c.server : config.argocd.destinationServer,
                         ...(c ? { cluster: c.name } : {}),
                     })),
@@ -145,11 +145,11 @@ export function declaredStack(config: StackConfig): DeclaredStack {
         // cluster's Kustomizations apply there, so their pods are not in this cluster.
         applications: config.apps.flatMap((a) =>
             targets.map((c) => ({
-                name: c ? `${tier}-${a.name}-${c.name}` : `${tier}-${a.name}`,
+                name: appObjectName(tier, a.name, c),
                 role: "app" as const,
                 path: a.path,
                 destinationNamespace: a.namespace,
-                dependsOn: a.dependsOn.map((d) => (c ? `${tier}-${d}-${c.name}` : `${tier}-${d}`)),
+                dependsOn: a.dependsOn.map((d) => appObjectName(tier, d, c)),
                 destinationServer: c ? c.server : config.argocd.destinationServer,
                 ...(c ? { cluster: c.name } : {}),
             })),

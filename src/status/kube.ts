@@ -5,12 +5,13 @@
  * read to derive the public half stays in memory.
  */
 import { spawnSync } from "node:child_process";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import { sshPublicKey } from "../shared/sshPublicKey";
+import { sshFingerprint, sshPublicKey } from "../shared/sshPublicKey";
 import type { DeclaredStack } from "./declared";
 import { namespacesToInspect, pathsToCheck } from "./diagnose";
 import type { ClusterSnapshot, CredentialState, KubeObject, PathCheck } from "./types";
+
+export { sshFingerprint };
 
 /** Bad arguments: unknown stack, unreadable kubeconfig, unknown context (exit code 2). */
 export class StatusUsageError extends Error {
@@ -117,17 +118,6 @@ export function listByName(
     }
     const list = JSON.parse(r.stdout) as { items?: KubeObject[] };
     return Object.fromEntries((list.items ?? []).map((o) => [o.metadata.name, o]));
-}
-
-/** `SHA256:<base64>` of an OpenSSH public key line, as `ssh-keygen -lf` and GitHub show it. */
-export function sshFingerprint(publicKeyLine: string): string | undefined {
-    const [type, blob] = publicKeyLine.trim().split(/\s+/);
-    if (!type || !blob || !/^[A-Za-z0-9+/]+=*$/.test(blob)) return undefined;
-    const bytes = Buffer.from(blob, "base64");
-    // The blob starts with its own key type (RFC 4253 string): anything else is not a public key.
-    if (bytes.length < 4 || bytes.subarray(4, 4 + bytes.readUInt32BE(0)).toString("latin1") !== type) return undefined;
-    const digest = crypto.createHash("sha256").update(bytes).digest("base64");
-    return `SHA256:${digest.replace(/=+$/, "")}`;
 }
 
 /**

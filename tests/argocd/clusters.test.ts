@@ -91,8 +91,13 @@ describe.each(STACKS)("Argo CD, several clusters, stack %s", (stack) => {
         const apps = customResources(resources, "Application").filter((a) => a.metadata.name !== `${stack}-root`);
         expect(apps.length).toBe(namespaces.length * CLUSTERS.length);
         for (const app of apps) {
-            const cluster = CLUSTERS.find((c) => app.metadata.name.endsWith(`-${c.name}`))!;
-            expect(app.metadata.name).toMatch(new RegExp(`^${stack}-[a-z]+-${cluster.name}$`));
+            // The in-cluster entry is the home cluster (destinationServer): its Applications keep <env>-<app>.
+            const cluster =
+                CLUSTERS.find((c) => app.metadata.name.endsWith(`-${c.name}`)) ??
+                CLUSTERS.find((c) => c.name === "local")!;
+            expect(app.metadata.name).toMatch(
+                new RegExp(`^${stack}-[a-z]+${cluster.name === "local" ? "" : `-${cluster.name}`}$`),
+            );
             expect(app.spec.destination.server).toBe(cluster.server);
             await validateArgoObject(app);
         }
@@ -108,7 +113,9 @@ describe.each(STACKS)("Argo CD, several clusters, stack %s", (stack) => {
         expect(appSet.spec.generators[0].matrix.generators[0]).toEqual({
             clusters: { selector: { matchLabels: { "gitops-stack.io/environment": stack } } },
         });
-        expect(appSet.spec.template.metadata.name).toBe(`${stack}-{{ index .path.segments 1 }}-{{ .name }}`);
+        expect(appSet.spec.template.metadata.name).toBe(
+            `${stack}-{{ index .path.segments 1 }}{{ if ne .name "local" }}-{{ .name }}{{ end }}`,
+        );
         expect(appSet.spec.template.spec.destination.server).toBe("{{ .server }}");
         await validateArgoObject(appSet);
         // Argo CD's generators read the AppProject and select cluster Secrets when the ApplicationSet is applied: a

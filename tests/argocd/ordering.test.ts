@@ -1,13 +1,18 @@
-import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { repositoryWaitHint } from "../../src/argocd";
 import {
     APPLICATION_HEALTH_CHECK,
     APPLICATION_HEALTH_KEY,
     HEALTHY_AND_SYNCED,
+    REPOSITORY_READ,
     TIMEOUT_ANNOTATION,
     WAIT_FOR_ANNOTATION,
     creationOrder,
+    warnWhileWaiting,
 } from "../../src/argocd/ordering";
 import type { RecordedResource } from "../../src/offline/mockRun";
+import { parsed } from "../config/rules/support";
 import { findOne, plain, runStack } from "../support/stacks";
 
 const APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application";
@@ -38,8 +43,10 @@ describe("Argo CD: dependent apps roll out in order", () => {
                 // Nothing depends on these: no wait, pulumi up does not hold on them.
                 expect(annotations(r)[WAIT_FOR_ANNOTATION]).toBeUndefined();
             }
-            // The dependency itself waits for nothing but the component's own dependencies.
-            expect(platform.dependencies.filter((d) => d.includes(":Application::"))).toEqual([]);
+            // The dependency itself waits for no other app: only for the root's repository gate.
+            expect(platform.dependencies.filter((d) => d.includes(":Application::"))).toEqual([
+                findOne(resources, APPLICATION, "apps-root").urn,
+            ]);
         },
     );
 
@@ -107,5 +114,71 @@ describe("creationOrder", () => {
         expect(() => creationOrder([{ name: "a", dependsOn: ["x"] }])).toThrow(
             "Application a depends on x, which is not in the list.",
         );
+    });
+});
+
+describe("Argo CD: the repository gate of a first up (issue 25 §1)", () => {
+    afterEach(() => {
+        vi.useRealTimers();
+        vi.restoreAllMocks();
+    });
+
+    it.each(["dev", "staging", "prod"])(
+        "%s: the root waits up to 300 s for Argo CD to read the repository, and every other Application waits for the root",
+        async (stack) => {
+            const { resources } = await runStack(stack);
+            const root = findOne(resources, APPLICATION, "apps-root");
+            expect(annotations(root)).toMatchObject({
+                [WAIT_FOR_ANNOTATION]: 'jsonpath={.status.sync[?@ == "Synced" || @ == "OutOfSync"]}',
+                [TIMEOUT_ANNOTATION]: "300",
+            });
+            expect(annotations(root)[WAIT_FOR_ANNOTATION]).toBe(REPOSITORY_READ);
+            // The provider splits a waitFor expression on a lone "=": the gate has only "==" (no value to compare).
+            expect(REPOSITORY_READ.replaceAll("==", "").split("=")).toHaveLength(2);
+            const others = resources.filter((r) => r.type === APPLICATION && r.urn !== root.urn);
+            expect(others.length).toBeGreaterThanOrEqual(3);
+            for (const r of others) expect(r.dependencies, r.name).toContain(root.urn);
+            // The root itself waits for no Application.
+            expect(root.dependencies.filter((d) => d.includes(":Application::"))).toEqual([]);
+        },
+    );
+
+    it("applies to every cluster's Applications", async () => {
+        const clusters = [{ name: "eu-1", server: "https://eu-1.k8s.example.com:6443", auth: "bearer" }];
+        const { resources } = await runStack("dev", { raw: { "gitops-stack:clusters": JSON.stringify(clusters) } });
+        const root = findOne(resources, APPLICATION, "apps-root");
+        expect(app(resources, "dev-platform-eu-1").dependencies).toContain(root.urn);
+    });
+
+    it("warns with what to check when the engine has not finished the root after a minute, and not otherwise", async () => {
+        vi.useFakeTimers();
+        const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
+        const pending = { urn: new Promise<string>(() => undefined) };
+        const done = { urn: Promise.resolve("urn:done") };
+        const asResource = (urn: Promise<string>) => ({ urn: pulumi.output(urn) }) as unknown as pulumi.Resource;
+        const slow = asResource(pending.urn);
+        warnWhileWaiting(slow, 60, "check the deploy key");
+        warnWhileWaiting(asResource(done.urn), 60, "not this one");
+        await vi.advanceTimersByTimeAsync(59_000);
+        expect(warn).not.toHaveBeenCalled();
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(warn).toHaveBeenCalledWith("check the deploy key", slow);
+    });
+
+    it("says what to register and where, for each kind of credential", () => {
+        expect(repositoryWaitHint(parsed("dev"))).toBe(
+            "Argo CD has not read git@github.com:acme/gitops.git at main after 60 s; this up waits for it up to 300 s, then fails here and creates no other Application. " +
+                "If the Git host does not know the credential yet, register the stack's deploy key on github.com (npm run gitops -- deploy-key --stack dev prints it, its fingerprint and where; the deploy-key stack output exists only after a successful up); also check that environments/dev exists at main. " +
+                "Argo CD's own message: kubectl -n argocd get application dev-root -o jsonpath='{.status.conditions[*].message}'. Then run pulumi up again.",
+        );
+        expect(repositoryWaitHint(parsed("prod"))).toContain(
+            "If the Git host does not know the credential yet, check that the GitHub App 123456 is installed on https://github.com/acme/gitops.git (installation 7890123)",
+        );
+        expect(
+            repositoryWaitHint(
+                parsed("staging", { config: ["authKind=https", "repoUrl=https://github.com/acme/gitops.git"] }),
+            ),
+        ).toContain("check that the token httpsToken (user git) may read https://github.com/acme/gitops.git");
     });
 });

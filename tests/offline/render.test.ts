@@ -117,7 +117,7 @@ describe("render layout", () => {
             "metadata:",
             "  name: dev-root",
             "  namespace: argocd",
-            "  finalizers:",
+            "  annotations:",
         ]);
         // The rest of every map is sorted, so moving a key in the code does not show up as a change.
         const spec = parsed(render.files.get("argocd/application-dev-root.yaml")).spec;

@@ -59,7 +59,7 @@ describe("fleet options: the declared objects follow the program", () => {
     const local = `clusters=${JSON.stringify([{ name: "local", server: "https://kubernetes.default.svc" }])}`;
 
     it.each(["argocd", "flux"] as const)(
-        "%s with clusters: one object per app and cluster (<tier>-<app>-<cluster>)",
+        "%s with clusters: one object per app and cluster (<tier>-<app>-<cluster>; the home cluster's <tier>-<app>)",
         async (operator) => {
             const config = operator === "flux" ? ["operator=flux", local] : [local];
             const run = await runStack("dev", { config });
@@ -70,7 +70,7 @@ describe("fleet options: the declared objects follow the program", () => {
             expect(
                 d.applications
                     .filter((a) => a.role === "app")
-                    .every((a) => a.name.endsWith("-local") && a.cluster === "local"),
+                    .every((a) => /^dev-(platform|guestbook|podinfo)$/.test(a.name) && a.cluster === "local"),
             ).toBe(true);
         },
     );

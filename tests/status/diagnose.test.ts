@@ -669,8 +669,8 @@ describe("status: fleet options", () => {
                 a.cluster ? { ...a, cluster: "eu-1", destinationServer: "https://eu-1.example.com" } : a,
             ),
         };
-        const report = diagnose(remote, argoSnapshot(remote, { "dev-podinfo-local": { health: "Degraded" } }));
-        expect(finding(report, "dev-podinfo-local", "unhealthy").fix[0]).toMatch(
+        const report = diagnose(remote, argoSnapshot(remote, { "dev-podinfo": { health: "Degraded" } }));
+        expect(finding(report, "dev-podinfo", "unhealthy").fix[0]).toMatch(
             /pods run on cluster eu-1 \(https:\/\/eu-1.example.com\)/,
         );
     });

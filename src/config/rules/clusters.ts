@@ -262,7 +262,8 @@ export function validateClusters(
                 );
             }
         }
-        entries.push({ name, server, inCluster, labels, auth });
+        // Which cluster is the home one depends on destinationServer, read later: see withHomeCluster.
+        entries.push({ name, server, inCluster, home: false, labels, auth });
     });
 
     const remote = entries.filter((c) => c.auth !== undefined);
@@ -297,4 +298,40 @@ export function validateClusters(
                   ),
     }));
     return { clusters };
+}
+
+/**
+ * Marks the home cluster: the one the stack deployed to before it listed `clusters` (Argo CD: `destinationServer`,
+ * compared as a server identity; Flux: its own cluster). Its apps keep their names, so adding `clusters` to a running
+ * stack renames (deletes and creates) none of its Applications or Kustomizations (issue 25 §2). A list without it
+ * moves every app off that cluster: accepted, with a warning, since the old objects are then deleted.
+ */
+export function withHomeCluster(
+    input: ConfigInput,
+    clusters: readonly ClusterConfig[],
+    operator: Operator,
+    destinationServer: string,
+): ClusterConfig[] {
+    if (clusters.length === 0) return [];
+    let home: string | undefined;
+    try {
+        home = operator === "flux" ? IN_CLUSTER_SERVER : serverIdentity(new URL(destinationServer));
+    } catch {
+        // destinationServer's own rule reports it.
+    }
+    const marked = clusters.map((c) => ({
+        ...c,
+        home: home !== undefined && serverIdentity(new URL(c.server)) === home,
+    }));
+    if (!marked.some((c) => c.home)) {
+        const where =
+            operator === "flux"
+                ? `Flux's own cluster (${IN_CLUSTER_SERVER})`
+                : `destinationServer ${quote(destinationServer)}`;
+        input.warn(
+            "clusters",
+            `lists no entry for ${where}: every Application or Kustomization is named <env>-<app>-<cluster>, so on a stack that deployed there before, the objects named <env>-<app> are deleted (their workloads too where cascadeDelete is on); list that cluster to keep them (see the README's "Changes that rename or delete").`,
+        );
+    }
+    return marked;
 }
