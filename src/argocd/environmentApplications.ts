@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createInBatches, InitializeArgs, namesOnceCreated, refuseUrn } from "../shared/batches";
-import { childOptions, withDependencies } from "../shared/metadata";
+import { childOptions, FIXED_NAME } from "../shared/metadata";
 import { ARGOCD_API_VERSION, CASCADE_FINALIZER } from "./constants";
 import {
     creationOrder,
@@ -118,10 +118,13 @@ export function applicationSpec(
         syncOptions: [...SYNC_OPTIONS],
         retry: {
             limit: args.retryLimit,
-            backoff: { duration: "10s", factor: 2, maxDuration: "5m" },
+            // factor 2 is Argo CD's default (DefaultSyncRetryFactor): 10s, 20s, 40s, ... up to 5m.
+            backoff: { duration: "10s", maxDuration: "5m" },
         },
     };
-    if (args.autoSync) syncPolicy.automated = { prune: true, selfHeal: true, allowEmpty: false };
+    // allowEmpty is left out: false is Argo CD's default (every field of an Application is stored three or four times
+    // in the Pulumi state: inputs, outputs, outputs.__inputs, managedFields; issue 25 §10).
+    if (args.autoSync) syncPolicy.automated = { prune: true, selfHeal: true };
     return {
         project,
         source: { repoURL: args.repoUrl, targetRevision: args.targetRevision, path: source.path },
@@ -184,13 +187,13 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
             resourceName: string,
             appName: string,
             spec: Record<string, unknown>,
-            annotations?: Record<string, string>,
-            after: pulumi.Resource[] = [],
+            annotations: Record<string, string> | undefined,
+            options: pulumi.CustomResourceOptions,
         ) =>
             new k8s.apiextensions.CustomResource(
                 resourceName,
                 { apiVersion: ARGOCD_API_VERSION, kind: "Application", metadata: metadata(appName, annotations), spec },
-                withDependencies(childOptions(this, opts), after),
+                options,
             );
 
         const wait = args.repositoryWait;
@@ -199,6 +202,7 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
             args.root.name,
             applicationSpec(args, args.rootProject, { path: args.root.path, namespace: args.namespace }),
             { ...args.annotations, ...repositoryGate(wait.timeoutSeconds ?? REPOSITORY_TIMEOUT_SECONDS) },
+            childOptions(this, opts),
         );
         warnWhileWaiting(root, wait.warnAfterSeconds ?? REPOSITORY_WARN_AFTER_SECONDS, wait.hint);
         // Dependencies first: a dependent Application is registered with dependsOn on its dependencies' resources,
@@ -215,8 +219,15 @@ export class EnvironmentApplications extends pulumi.ComponentResource<pulumi.Res
                     app.name,
                     applicationSpec(args, args.project, app),
                     needed.has(app.name) ? { ...args.annotations, ...gate } : undefined,
-                    // After the root: nothing waits on Argo CD before it has read the repository.
-                    [root, ...(app.dependsOn ?? []).map((d) => created.get(d)!)],
+                    // After the root: nothing waits on Argo CD before it has read the repository. The root carries the
+                    // component's dependencies (install, projects, credentials, clusters), so every Application is
+                    // created after and deleted before them through it: one URN in each Application's state entry
+                    // instead of six or more (issue 25 §10), the same order on create and destroy.
+                    {
+                        parent: this,
+                        ...FIXED_NAME,
+                        dependsOn: [root, ...(app.dependsOn ?? []).map((d) => created.get(d)!)],
+                    },
                 ),
             ),
         );

@@ -12,6 +12,7 @@ import {
 import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
+import { warnFleetSize } from "./rules/fleetSize";
 import { validateImageUpdater } from "./rules/imageUpdater";
 import { ignoredKeys, validateKnownKeys } from "./rules/keys";
 import { validateKubeContext } from "./rules/kubeContext";
@@ -64,6 +65,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const syncWindow = validateSyncWindow(input);
     const project = validateProjectScope(input, isProd, defaults);
     const clusters = withHomeCluster(input, validatedClusters, operator, project.destinationServer);
+    warnFleetSize(input, operator, appsMode.appsMode, apps, clusters);
     const access = validateAccess(input, isProd);
     const sso = validateSso(input, operator);
     const slack = validateNotifications(input, tier, operator, defaults, install.argocdUrl);

@@ -7,6 +7,7 @@ import {
     TEST_SECRETS,
     childrenOf,
     customResources,
+    dependencyClosure,
     findOne,
     plain,
     runStack,
@@ -66,7 +67,8 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
         // Two AppProjects, four Applications, and the patch that empties the default project.
         expect(crs).toHaveLength(7);
         for (const cr of crs) {
-            expect(cr.dependencies, `${cr.type} ${cr.name}`).toContain(release.urn);
+            // Directly, or through the root Application (which every other Application depends on).
+            expect([...dependencyClosure(run(stack).resources, cr)], `${cr.type} ${cr.name}`).toContain(release.urn);
             expect((cr.inputs.metadata as any).namespace, `${cr.name} has an explicit namespace`).toBe("argocd");
         }
     });
@@ -110,7 +112,7 @@ describe.each(STACKS)("stack %s: Argo CD", (stack) => {
         for (const app of applications(stack)) {
             expect(app.spec.syncPolicy.retry).toEqual({
                 limit: 5,
-                backoff: { duration: "10s", factor: 2, maxDuration: "5m" },
+                backoff: { duration: "10s", maxDuration: "5m" },
             });
             expect(app.spec.syncPolicy.syncOptions).toEqual(
                 expect.arrayContaining(["CreateNamespace=true", "PruneLast=true", "ServerSideApply=true"]),
@@ -206,7 +208,7 @@ describe("the built-in default project", () => {
             },
         });
         for (const app of run(stack).resources.filter((r) => r.type.endsWith(":Application"))) {
-            expect(app.dependencies, app.name).toContain(patch.urn);
+            expect([...dependencyClosure(run(stack).resources, app)], app.name).toContain(patch.urn);
         }
         // Releasing the fields would leave the project without its required spec: the patch stays on delete.
         expect(patch.retainOnDelete).toBe(true);
@@ -227,7 +229,7 @@ describe("per-environment policy", () => {
     it("syncs dev and staging automatically with prune and selfHeal, and prod only by hand", () => {
         for (const stack of ["dev", "staging"]) {
             for (const app of applications(stack)) {
-                expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true, allowEmpty: false });
+                expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
             }
         }
         for (const app of applications("prod")) expect(app.spec.syncPolicy).not.toHaveProperty("automated");
@@ -301,8 +303,7 @@ describe("overrides", () => {
 
     it("turns automated sync on in prod only with the acknowledgement", async () => {
         const r = await runStack("prod", { config: ["autoSync=true", "acknowledgeProdOverrides=true"] });
-        for (const app of appsOf(r))
-            expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true, allowEmpty: false });
+        for (const app of appsOf(r)) expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     });
 
     it("lets dev opt out of automated sync and cascade delete", async () => {

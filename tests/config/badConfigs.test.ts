@@ -1358,6 +1358,14 @@ EVERY_KEY.push(
         "registry.acme.example/Mirror",
         /lowercase|path/i,
     ),
+    bad(
+        "every key",
+        "dev",
+        ["chartRepositoryCaFile=certs/mirror-ca.pem"],
+        "chartRepositoryCaFile",
+        "certs/mirror-ca.pem",
+        /PEM file of CA certificates, absolute or \.\/ or \.\.\/ relative to the project/,
+    ),
     bad("every key", "dev", ["operatorInstall=kubectl"], "operatorInstall", "kubectl", /helm, existing/),
     ok("every key", "prod", [FLUX, "imageRegistry=registry.acme.example:5000/mirror"]),
 );

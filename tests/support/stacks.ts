@@ -145,3 +145,19 @@ export function childrenOf(resources: RecordedResource[], type: string, name: st
         .map((r) => `${r.type.split(":").pop()} ${r.name}`)
         .sort();
 }
+
+/**
+ * Every URN a resource depends on, directly or through its dependencies: what the engine orders creates after (and
+ * deletes before). The Applications depend on the root directly, on the rest through it (issue 25 §10).
+ */
+export function dependencyClosure(resources: RecordedResource[], resource: RecordedResource): Set<string> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const visit = (urn: string) => {
+        if (seen.has(urn)) return;
+        seen.add(urn);
+        for (const d of byUrn.get(urn)?.dependencies ?? []) visit(d);
+    };
+    for (const d of resource.dependencies) visit(d);
+    return seen;
+}
