@@ -135,6 +135,26 @@ describe("ApplicationSet mode: the generated names keep the home cluster's (issu
             .split("\n");
     }
 
+    /** The generated Applications' name template of the dev ApplicationSet, with or without clusters. */
+    const nameTemplate = (extra: Partial<Parameters<typeof applicationSetSpec>[0]>): string =>
+        (
+            applicationSetSpec({
+                namespace: "argocd",
+                project: "dev",
+                repoUrl: "git@github.com:acme/gitops.git",
+                targetRevision: "main",
+                destinationServer: "https://kubernetes.default.svc",
+                autoSync: true,
+                cascadeDelete: true,
+                retryLimit: 5,
+                applicationSetName: "dev-apps",
+                environment: "dev",
+                appPathTemplate: "apps/{app}/overlays/{env}",
+                preserveOnDeletion: false,
+                ...extra,
+            }) as { template: { metadata: { name: string } } }
+        ).template.metadata.name;
+
     const params = (cluster: string) => ({
         name: cluster,
         server: cluster === "local" ? "https://kubernetes.default.svc" : `https://${cluster}.example.com`,
@@ -150,41 +170,12 @@ describe("ApplicationSet mode: the generated names keep the home cluster's (issu
         const template = appSet.spec.template.metadata.name as string;
         expect(renderGoTemplate(template, [params("local"), params("eu-1")])).toEqual(["dev-shop", "dev-shop-eu-1"]);
         // Without clusters the generator names the same Application dev-shop: adding clusters renames none.
-        const single = applicationSetSpec({
-            ...appSet.spec,
-            namespace: "argocd",
-            project: "dev",
-            repoUrl: "git@github.com:acme/gitops.git",
-            targetRevision: "main",
-            destinationServer: "https://kubernetes.default.svc",
-            autoSync: true,
-            cascadeDelete: true,
-            retryLimit: 5,
-            applicationSetName: "dev-apps",
-            environment: "dev",
-            appPathTemplate: "apps/{app}/overlays/{env}",
-            preserveOnDeletion: false,
-        }) as { template: { metadata: { name: string } } };
-        expect(renderGoTemplate(single.template.metadata.name, [params("local")])).toEqual(["dev-shop"]);
+        expect(renderGoTemplate(nameTemplate({}), [params("local")])).toEqual(["dev-shop"]);
     });
 
     it("without a home cluster every generated name has its cluster", () => {
-        const spec = applicationSetSpec({
-            namespace: "argocd",
-            project: "dev",
-            repoUrl: "git@github.com:acme/gitops.git",
-            targetRevision: "main",
-            destinationServer: "https://kubernetes.default.svc",
-            autoSync: true,
-            cascadeDelete: true,
-            retryLimit: 5,
-            applicationSetName: "dev-apps",
-            environment: "dev",
-            appPathTemplate: "apps/{app}/overlays/{env}",
-            preserveOnDeletion: false,
-            clusterSelector: { "gitops-stack.io/environment": "dev" },
-        }) as { template: { metadata: { name: string } } };
-        expect(renderGoTemplate(spec.template.metadata.name, [params("eu-1")])).toEqual(["dev-shop-eu-1"]);
+        const template = nameTemplate({ clusterSelector: { "gitops-stack.io/environment": "dev" } });
+        expect(renderGoTemplate(template, [params("eu-1")])).toEqual(["dev-shop-eu-1"]);
     });
 });
 

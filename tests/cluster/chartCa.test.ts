@@ -13,29 +13,13 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterVersions } from "./flux/processes";
 import { cluster } from "./support/cluster";
 import { testPorts } from "./support/ports";
 
 const PORTS = testPorts({ chartRepository: 29400 });
-const ROOT = path.resolve(__dirname, "../..");
 
-function versions(): Record<string, string> {
-    const out = execFileSync(
-        "bash",
-        ["-c", '. "$1" && env | grep -E "^(CLUSTER_BIN|HELM_VERSION)="', "-", "scripts/cluster/versions.sh"],
-        {
-            cwd: ROOT,
-            encoding: "utf8",
-        },
-    );
-    return Object.fromEntries(
-        out
-            .trim()
-            .split("\n")
-            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-}
-const { CLUSTER_BIN, HELM_VERSION } = versions();
+const { CLUSTER_BIN, HELM_VERSION } = clusterVersions();
 const helm = path.join(CLUSTER_BIN, `helm-${HELM_VERSION}`);
 
 const openssl = (dir: string, args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });

@@ -8,29 +8,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { clusterVersions } from "./flux/processes";
 import { cluster, kubectl } from "./support/cluster";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-/** KUBERNETES_VERSION, CLUSTER_BIN and HELM_VERSION as scripts/cluster/versions.sh sets them. */
-function versions(): Record<string, string> {
-    const out = execFileSync(
-        "bash",
-        [
-            "-c",
-            '. "$1" && env | grep -E "^(CLUSTER_BIN|KUBERNETES_VERSION|HELM_VERSION)="',
-            "-",
-            "scripts/cluster/versions.sh",
-        ],
-        { cwd: ROOT, encoding: "utf8" },
-    );
-    return Object.fromEntries(
-        out
-            .trim()
-            .split("\n")
-            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-}
 
 interface VersionInfo {
     major: string;
@@ -39,7 +18,7 @@ interface VersionInfo {
     buildDate?: string;
 }
 
-const { KUBERNETES_VERSION, CLUSTER_BIN, HELM_VERSION } = versions();
+const { KUBERNETES_VERSION, CLUSTER_BIN, HELM_VERSION } = clusterVersions();
 const helm = path.join(CLUSTER_BIN, `helm-${HELM_VERSION}`);
 
 describe("the control plane's version", () => {

@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "../../..");
 export function clusterVersions(): Record<string, string> {
     const out = execFileSync(
         "bash",
-        ["-c", '. "$1" && env | grep -E "^(CLUSTER_BIN|FLUX_[A-Z_]+_VERSION)="', "-", "scripts/cluster/versions.sh"],
+        ["-c", '. "$1" && env | grep -E "^(CLUSTER_BIN|[A-Z_]+_VERSION)="', "-", "scripts/cluster/versions.sh"],
         { cwd: ROOT, encoding: "utf8" },
     );
     return Object.fromEntries(
