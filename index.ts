@@ -1,4 +1,4 @@
-// gitops-stack: the Pulumi program. Everything is read from this stack's configuration (see README).
+// gitops-stack: the Pulumi program. Everything is read from this stack's configuration (see docs/reference/configuration.md).
 import { main } from "./src/program";
 
 const outputs = main();

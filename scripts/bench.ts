@@ -222,7 +222,7 @@ type RatioKey = "runCpuMs" | "processCpuMs" | "peakRssMiB";
 /** program ÷ bare of one measure. */
 const ratio = (r: Row, key: RatioKey) => r.program[key] / Math.max(1, r.bare[key]);
 
-/** Cases whose run registers enough objects to be judged on the run alone (see the README). */
+/** Cases whose run registers enough objects to be judged on the run alone (see docs/explanation/performance.md). */
 const FLEET_OBJECTS = 100;
 
 async function parent(sizes: number[], repeat: number, runs: number, json: boolean) {

@@ -1,6 +1,7 @@
 /**
  * The delivery commands: set-image (the CI step after an image build), promote (environment to environment,
- * by pull request), and deploy-key (a stack's deploy key before its first up). See `npm run gitops -- --help` and the README's "Release path".
+ * by pull request), and deploy-key (a stack's deploy key before its first up). See `npm run gitops -- --help` and
+ * docs/how-to/promote-release.md.
  *
  *   npm run set-image -- --repo <gitops checkout> --env dev --app guestbook --tag 1.4.2
  *   npm run promote -- --repo <gitops checkout> --app guestbook --from staging --to prod --stack prod

@@ -22,7 +22,7 @@ state, health, revision and last change, and for each one that is not fine the c
   --repo <dir>          local checkout of the GitOps repository: check whether a failing path exists at the
                         revision the operator tried (git cat-file -e <rev>:<path>)
   --config key=value    override a stack key, as the render does (e.g. operator=flux); repeatable
-  --json                print the machine-readable report (schemaVersion 1, see the README)
+  --json                print the machine-readable report (schemaVersion 1, see docs/reference/status.md)
   --now <iso time>      evaluate sync windows at this time instead of now
   -h, --help            show this help
 

@@ -24,7 +24,7 @@ export const RESTRICTED_DEFAULT_SPEC = {
  *
  * Retained on delete: giving the fields up would leave the project without a `spec`, which the CRD requires, so the
  * delete would fail; and it would not restore Argo CD's defaults anyway. Destroying the stack or turning the switch
- * off leaves the project empty (the README shows how to reopen it).
+ * off leaves the project empty (docs/explanation/architecture.md shows how to reopen it).
  */
 export class DefaultProjectRestriction extends pulumi.ComponentResource {
     constructor(name: string, args: DefaultProjectRestrictionArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -3,12 +3,13 @@
  *
  * This table is the single source of truth: `Pulumi.yaml` declares the same keys (a test keeps the two equal),
  * the config module applies these defaults when a key is unset (so the program behaves the same under the CLI,
- * the mocked tests and the offline render), and the README's reference is written from it.
+ * the mocked tests and the offline render), and docs/reference/configuration.md is written from it
+ * (tests/docs/configReference.test.ts keeps the two equal).
  *
  * Keys whose default depends on the environment tier use an empty string as "use the tier default"
  * (a typed declaration cannot express a per-stack default). Secrets and structured keys are not declared in
  * `Pulumi.yaml` on purpose: a declared key without a default is required by every stack, and `Pulumi.yaml` has
- * no object type (see the README's configuration reference).
+ * no object type (see docs/reference/configuration.md).
  */
 
 export type KeyType = "string" | "boolean" | "integer" | "array";
@@ -114,7 +115,7 @@ export const DECLARED_KEYS = {
         type: "boolean",
         default: true,
         description:
-            "Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application must use an environment project. false: do not touch it (a project emptied before stays empty: see the README).",
+            "Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application must use an environment project. false: do not touch it (a project emptied before stays empty: see docs/explanation/architecture.md).",
     },
     destinationServer: {
         type: "string",
@@ -438,7 +439,7 @@ export const SECRET_KEYS = {
 
 export type SecretKeyName = keyof typeof SECRET_KEYS;
 
-/** Structured keys: objects cannot be declared in Pulumi.yaml, so they are validated by the program and documented in the README. */
+/** Structured keys: objects cannot be declared in Pulumi.yaml, so they are validated by the program and documented in docs/reference/configuration.md. */
 export const STRUCTURED_KEYS = {
     apps: "The applications: a list of { name, namespace, path?, dependsOn?, image?, semverRange? } (at least one).",
     alertChannels:

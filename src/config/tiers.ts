@@ -1,6 +1,6 @@
 import type { GroupKind, SlackEvent, Tier } from "./types";
 
-/** What each environment tier gets when its stack does not say otherwise (the README's per-environment table). */
+/** What each environment tier gets when its stack does not say otherwise (the README's "What each environment gets" table). */
 export interface TierDefaults {
     /** Argo CD automated sync with prune and selfHeal. */
     readonly autoSync: boolean;

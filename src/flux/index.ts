@@ -105,7 +105,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
                   imageRegistry: flux.imageRegistry,
                   multitenancy: flux.multitenancy,
                   // The controllers follow the switch, not the apps: removing an app's image then deletes its image
-                  // objects while the controllers still run to clear their finalizers (see the README on switching
+                  // objects while the controllers still run to clear their finalizers (see docs/explanation/operators.md on switching
                   // it off).
                   imageAutomation: flux.imageAutomation,
                   highAvailability: flux.highAvailability,

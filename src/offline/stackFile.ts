@@ -185,7 +185,7 @@ export function applyOverrides(config: EngineConfig, overrides: readonly string[
                 `--config ${JSON.stringify(name)}: unknown key for ${stack} (project ${PROJECT}); ` +
                     (nearest
                         ? `did you mean ${JSON.stringify(nearest)}?`
-                        : "expected a key of the README's configuration reference."),
+                        : "expected a key of docs/reference/configuration.md."),
             );
         }
         if (bare !== undefined && bare in SECRET_KEYS) {

@@ -63,7 +63,7 @@ export interface ClusterSnapshot {
     repoDir?: string;
 }
 
-/** The failure classes of the README's cause → fix table. */
+/** The failure classes of the cause → fix table in docs/reference/status.md. */
 export const FINDING_CLASSES = [
     "missing",
     "operator-missing",

@@ -1,7 +1,7 @@
 /**
- * The README's access-control promises ("Access control: one set of group names", "Flux" → Tenancy), answered by the
- * apiserver's authorizer itself (SubjectAccessReviews) with the RBAC objects each
- * committed stack declares applied. Groups come from the stack files, the expectations from the README; nothing is
+ * The access-control promises ("Access control: one set of group names" in docs/explanation/security-model.md, and
+ * Flux's tenancy in docs/explanation/operators.md), answered by the apiserver's authorizer itself
+ * (SubjectAccessReviews) with the RBAC objects each committed stack declares applied. Groups come from the stack files, the expectations from the docs; nothing is
  * read back from the program's own output.
  */
 import * as fs from "node:fs";

@@ -3,8 +3,8 @@
  * notification-controller (scripts/cluster/build-flux.sh) run out of cluster against the test cluster, and read a
  * copy of gitops-repo/ from a loopback SSH git server that only the stack's deploy key may read, with the server's
  * host key pinned through the stack's sshKnownHosts. The Flux objects are the real program's (dev and prod, run
- * under the mocks with the repository pointed at that server). This is the README's "validate the setup" step,
- * automated: everything the stack promises about reconciling, drift, pruning, tenancy and alerts.
+ * under the mocks with the repository pointed at that server). This is the "validate the setup" step
+ * (docs/explanation/testing.md), automated: everything the stack promises about reconciling, drift, pruning, tenancy and alerts.
  *
  * The cluster is shared with the other cluster tests, so this file keeps to its own Flux namespace (the controllers
  * watch only it) and renames the apps' namespaces; nothing else differs from the committed stacks but the

@@ -108,17 +108,3 @@ describe.each(STACKS)("Pulumi.%s.yaml", (stack) => {
         }
     });
 });
-
-describe("README", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-
-    it("documents every configuration key", () => {
-        for (const key of [
-            ...Object.keys(DECLARED_KEYS),
-            ...Object.keys(SECRET_KEYS),
-            ...Object.keys(STRUCTURED_KEYS),
-        ]) {
-            expect(readme, key).toContain(`\`${key}\``);
-        }
-    });
-});

@@ -8,7 +8,7 @@ describe.each(STACKS)("Flux, stack %s: dependent apps roll out in order", (stack
         const kustomizations = customResources(resources, "Kustomization");
         const byName = (name: string) => kustomizations.find((k) => k.metadata.name === name)!;
         // kustomize-controller applies a Kustomization only once every dependsOn is Ready. Ready means applied, and in
-        // prod (wait: true) also that the workloads passed their health checks (the README's guarantee table).
+        // prod (wait: true) also that the workloads passed their health checks (the guarantee table in docs/explanation/operators.md).
         for (const dependent of ["guestbook", "podinfo"]) {
             const k = byName(`${stack}-${dependent}`);
             expect(k.spec.dependsOn).toEqual([{ name: `${stack}-platform` }]);

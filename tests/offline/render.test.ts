@@ -548,7 +548,7 @@ describe("render errors", () => {
     it("names a key nothing resembles without listing every key", async () => {
         const error = await failure({ stack: "dev", config: ["frobnicate=1"] });
         expect(error.message).toBe(
-            `--config "frobnicate": unknown key for stack "dev" (project gitops-stack); expected a key of the README's configuration reference.`,
+            `--config "frobnicate": unknown key for stack "dev" (project gitops-stack); expected a key of docs/reference/configuration.md.`,
         );
     });
 

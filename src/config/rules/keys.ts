@@ -106,7 +106,7 @@ export function validateKnownKeys(input: ConfigInput): void {
             if (ns === PROJECT)
                 input.problem(
                     name,
-                    `is not a gitops-stack key; expected ${suggestion ? `${suggestion} (the nearest key)` : "one of the keys in the README's configuration reference"} (remove it, or fix its spelling).`,
+                    `is not a gitops-stack key; expected ${suggestion ? `${suggestion} (the nearest key)` : "one of the keys in docs/reference/configuration.md"} (remove it, or fix its spelling).`,
                 );
             else if (suggestion)
                 input.problemFull(

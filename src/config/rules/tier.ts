@@ -5,10 +5,11 @@ import { quote, type ConfigInput } from "./context";
 /**
  * The environment tier of the stack: most defaults and every prod safeguard depend on it.
  *
- * The rule (README, "What each environment gets"): a stack whose name is, or has a `-` `_` `.` separated token equal
- * to, dev|development, staging|stage or prod|production has that tier (the highest when several appear), and
- * `environment` may only repeat it. One key must not turn the stack whose kube context is prod into a dev stack,
- * so a different value is refused even with acknowledgeProdOverrides: rename the stack, or create a new one.
+ * The rule (docs/explanation/prod-safeguards.md, "Which tier a stack is"): a stack whose name is, or has a `-` `_`
+ * `.` separated token equal to, dev|development, staging|stage or prod|production has that tier (the highest when
+ * several appear), and `environment` may only repeat it. One key must not turn the stack whose kube context is prod
+ * into a dev stack, so a different value is refused even with acknowledgeProdOverrides: rename the stack, or create
+ * a new one.
  * A stack name without such a token must set `environment`.
  */
 export function validateTier(input: ConfigInput): Tier {

@@ -53,7 +53,7 @@ describe("typos are loud, in every namespace the engine passes", () => {
             { raw: { "gitops-stack:somethingElse": "x" } },
             "somethingElse",
             null,
-            "expected one of the keys in the README's configuration reference",
+            "expected one of the keys in docs/reference/configuration.md",
         );
     });
 
