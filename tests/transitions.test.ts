@@ -4,7 +4,7 @@
  * update in place), and which rename or replace one. A Kubernetes name is an identity: the engine creates the
  * renamed object and deletes the old one, and deleting an Application with the cascade finalizer (or a Kustomization
  * with deletionPolicy Delete, or a Namespace) deletes its workloads before the new object has taken them over. The
- * README's "Changes that rename or delete" lists the same keys; these tests keep it true.
+ * docs/how-to/rename-safely.md lists the same keys; these tests keep it true.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -194,7 +194,7 @@ const DEV_APPS = [
     { name: "podinfo", namespace: "podinfo-dev", dependsOn: ["platform"] },
 ];
 
-/** Changes the README lists as safe in place: no owning object is deleted or renamed. */
+/** Changes docs/how-to/rename-safely.md lists as safe in place: no owning object is deleted or renamed. */
 const SAFE: Change[] = [
     { key: "repoUrl", stack: "dev", after: { config: ["repoUrl=git@github.com:acme/gitops-next.git"] } },
     { key: "targetRevision", stack: "dev", after: { config: ["targetRevision=release-1"] } },
@@ -252,7 +252,10 @@ const SAFE: Change[] = [
     },
 ];
 
-/** Changes that delete or rename an owning object (the README says how to make each without losing workloads). */
+/**
+ * Changes that delete or rename an owning object (docs/how-to/rename-safely.md says how to make each without losing
+ * workloads).
+ */
 const RENAMING: Array<Change & { deletes: string[] }> = [
     {
         key: "apps[].name",
@@ -320,7 +323,7 @@ const RENAMING: Array<Change & { deletes: string[] }> = [
     },
 ];
 
-describe("which changes are safe in place (the README's list)", () => {
+describe("which changes are safe in place (the list in docs/how-to/rename-safely.md)", () => {
     it.each(SAFE.map((c) => [c.key, c] as const))("%s: deletes and renames nothing", async (_, change) => {
         const t = await transition(change.stack, change.before ?? {}, change.after);
         expect(t.deleted).toEqual([]);

@@ -148,7 +148,7 @@ export const DECLARED_KEYS = {
         type: "string",
         default: "",
         description:
-            "PEM file of the CA certificates that sign the https:// chart repositories' TLS certificates (a mirror with a private CA), for every chart of the stack: absolute, or ./ or ../ relative to the project (commit it: CAs are public). Empty: the host's trust store. oci:// registries use the trust store (see the README).",
+            "PEM file of the CA certificates that sign the https:// chart repositories' TLS certificates (a mirror with a private CA), for every chart of the stack: absolute, or ./ or ../ relative to the project (commit it: CAs are public). Empty: the host's trust store. oci:// registries use the trust store (see docs/how-to/mirror-or-existing-install.md).",
     },
     argocdNamespace: {
         type: "string",

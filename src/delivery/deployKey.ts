@@ -132,7 +132,7 @@ export async function deployKey(options: DeployKeyOptions, io: DeployKeyIo): Pro
             pushes
                 ? `  with write access: ${pushes}.`
                 : `  read-only: ${config.operator === "argocd" ? "Argo CD" : "Flux"} only reads the repository.`,
-            `Then: pulumi up --stack ${options.stack}. Until the key is registered the first up stops after the repository wait (see the README's first run).`,
+            `Then: pulumi up --stack ${options.stack}. Until the key is registered the first up stops after the repository wait (see docs/explanation/operators.md, the repository gate).`,
             "",
         ].join("\n"),
     );

@@ -4,7 +4,8 @@
  * code, which this test drives through the helm binary built from the same module (scripts/cluster/build-argocd.sh).
  * A chart repository is served over TLS on 127.0.0.1 with a CA made for the run: Helm refuses it as the provider did
  * (`x509: certificate signed by unknown authority`), and reads it with the CA given as the program gives it
- * (`repositoryOpts.caFile` = `--ca-file`) and through the trust-store path the README documents (`SSL_CERT_DIR`).
+ * (`repositoryOpts.caFile` = `--ca-file`) and through the trust-store path docs/how-to/mirror-or-existing-install.md
+ * documents (`SSL_CERT_DIR`).
  *
  * Ports (before GITOPS_STACK_TEST_PORT_OFFSET): 29400.
  */

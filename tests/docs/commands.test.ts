@@ -30,7 +30,7 @@ export function ciCommands(script: string): string[] {
 
 /** The `npm run <script>` (and `npm run gitops -- <command>`) a page names, anywhere in it. */
 export function npmRuns(text: string): { script: string; gitops?: string }[] {
-    return [...text.matchAll(/npm run (?:-s )?([\w:-]+)(?: -- ([\w-]+))?/g)].map((m) => ({
+    return [...text.matchAll(/npm run\s+(?:-s\s+)?([\w:-]+)(?:\s+--\s+([\w-]+))?/g)].map((m) => ({
         script: m[1],
         ...(m[1] === "gitops" && m[2] && !m[2].startsWith("-") ? { gitops: m[2] } : {}),
     }));
@@ -96,6 +96,9 @@ describe("the checks themselves", () => {
         expect(npmRuns("run `npm run status -- --stack dev` and npm run gitops -- promote --help")).toEqual([
             { script: "status" },
             { script: "gitops", gitops: "promote" },
+        ]);
+        expect(npmRuns("`npm run -s\ngitops -- deploy-key --stdin`")).toEqual([
+            { script: "gitops", gitops: "deploy-key" },
         ]);
     });
 

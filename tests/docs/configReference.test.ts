@@ -36,7 +36,17 @@ describe(PAGE, () => {
     it("lists every declared key once, in the order of src/config/keys.ts, and exactly Pulumi.yaml's keys", () => {
         const keys = declared.map(([key]) => key.replace(/`/g, ""));
         expect(keys).toEqual(Object.keys(DECLARED_KEYS));
-        expect([...keys].sort()).toEqual(Object.keys(project.config).sort());
+        expect([...keys].sort()).toEqual(
+            Object.keys(project.config)
+                .filter((k) => !k.includes(":"))
+                .sort(),
+        );
+    });
+
+    it("documents every provider setting Pulumi.yaml gives the stacks", () => {
+        const provider = Object.keys(project.config).filter((k) => k.includes(":"));
+        expect(provider).toContain("kubernetes:enableSecretMutable");
+        for (const key of provider) expect(page, key).toContain(`\`${key}\``);
     });
 
     it("gives each declared key its type, default and description", () => {

@@ -330,7 +330,7 @@ export function withHomeCluster(
                 : `destinationServer ${quote(destinationServer)}`;
         input.warn(
             "clusters",
-            `lists no entry for ${where}: every Application or Kustomization is named <env>-<app>-<cluster>, so on a stack that deployed there before, the objects named <env>-<app> are deleted (their workloads too where cascadeDelete is on); list that cluster to keep them (see the README's "Changes that rename or delete").`,
+            `lists no entry for ${where}: every Application or Kustomization is named <env>-<app>-<cluster>, so on a stack that deployed there before, the objects named <env>-<app> are deleted (their workloads too where cascadeDelete is on); list that cluster to keep them (see docs/how-to/rename-safely.md).`,
         );
     }
     return marked;

@@ -184,7 +184,8 @@ describe("chartRepositoryCaFile (issue 25 §4: a chart mirror with a private CA)
         expect(c.argocd.imageUpdater?.chart.repository.caFile).toBe(bundle);
         expect(c.delivery.rollouts?.chart.repository.caFile).toBe(bundle);
         expect(c.delivery.sealedSecrets?.chart.repository.caFile).toBe(bundle);
-        // An oci:// registry takes its CA from the trust store (see the README): none is attached.
+        // An oci:// registry takes its CA from the trust store (see docs/how-to/mirror-or-existing-install.md): none
+        // is attached.
         const oci = parsed("dev", {
             config: [`chartRepositoryCaFile=${bundle}`, "argocdChartRepository=oci://registry.example.com/charts"],
         });
