@@ -25,6 +25,56 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     /** The resource stays in the cluster when it leaves the stack (resource option retainOnDelete). */
     retainOnDelete: boolean;
+    /** The aliases the program gave it, as the engine receives them (resource option aliases). */
+    aliases: RecordedAlias[];
+    /** The provider reference (`<provider URN>::<id>`) of a custom resource; "" for the default provider. */
+    provider: string;
+}
+
+/** One alias of a resource: an old URN, or the parts of the old URN that differ from the new one. */
+export type RecordedAlias =
+    | { readonly urn: string }
+    | {
+          readonly name?: string;
+          readonly type?: string;
+          readonly stack?: string;
+          readonly project?: string;
+          /** The old parent's URN; with noParent, the resource had none (it was a top-level resource). */
+          readonly parentUrn?: string;
+          readonly noParent?: boolean;
+      };
+
+/** The root stack resource's type: the engine leaves it out of its children's URNs. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The qualified type of a URN: its type preceded by its ancestors' (`<parent type>$<type>`). */
+export const qualifiedType = (urn: string): string => urn.split("::")[2] ?? "";
+
+/**
+ * The URN the engine gives a resource (pulumi's deploy.generateURN): stack, project, the parent's whole qualified type
+ * then the resource's own, and its name. Pulumi's MockMonitor keeps only the parent's last type, which gives a
+ * component's grandchildren a URN no engine gives them.
+ */
+export function engineUrn(stack: string, project: string, parent: string, type: string, name: string): string {
+    const parentType = parent === "" || qualifiedType(parent) === ROOT_STACK_TYPE ? "" : `${qualifiedType(parent)}$`;
+    return `urn:pulumi:${stack}::${project}::${parentType}${type}::${name}`;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function recordAlias(alias: any): RecordedAlias {
+    if (alias.hasUrn()) return { urn: alias.getUrn() as string };
+    const spec = alias.getSpec();
+    const part = (value: string) => (value === "" ? undefined : value);
+    return Object.fromEntries(
+        Object.entries({
+            name: part(spec.getName()),
+            type: part(spec.getType()),
+            stack: part(spec.getStack()),
+            project: part(spec.getProject()),
+            parentUrn: spec.hasParenturn() ? (spec.getParenturn() as string) : undefined,
+            noParent: spec.hasNoparent() && spec.getNoparent() ? true : undefined,
+        }).filter(([, v]) => v !== undefined),
+    );
 }
 
 export interface ProgramRun<T> {
@@ -41,8 +91,6 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
 
 /** What the offline run needs of Pulumi's MockMonitor beyond its public surface (see registerAndRecord). */
 interface MonitorInternals {
-    /** Builds the URN the engine would give (`urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>`). */
-    newUrn(parent: string, type: string, name: string): string;
     /** URN to registered resource; registerResourceOutputs and getResource look resources up here. */
     resources: Map<string, { urn: string; id: string | null; state: unknown }>;
 }
@@ -52,7 +100,7 @@ interface MonitorInternals {
  * dependencies.
  *
  * The answer is the one MockMonitor gives with this file's mocks (`newResource` returns the inputs as state and
- * `<name>-id` as id: what a create of a Kubernetes object returns): the same URN (its own newUrn), and as state the
+ * `<name>-id` as id: what a create of a Kubernetes object returns): the URN the engine gives (engineUrn), and as state the
  * request's own serialized properties, which is what its round trip (deserialize, newResource, serialize, build a
  * new Struct) reproduced. Without that round trip, and without keeping every object's serialized state (nothing
  * reads a custom resource's state back: the program calls no `get` and no invoke), the run does about a tenth less
@@ -62,10 +110,8 @@ interface MonitorInternals {
 function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
     const records: RecordedResource[] = [];
     const internals = monitor as unknown as MonitorInternals;
-    if (typeof internals.newUrn !== "function" || !(internals.resources instanceof Map)) {
-        throw new Error(
-            "@pulumi/pulumi's MockMonitor no longer has newUrn and resources; src/offline/mockRun.ts needs updating.",
-        );
+    if (!(internals.resources instanceof Map)) {
+        throw new Error("@pulumi/pulumi's MockMonitor no longer has resources; src/offline/mockRun.ts needs updating.");
     }
     // The request is the engine's gRPC RegisterResourceRequest; the callback hands the response back to the SDK.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -75,7 +121,7 @@ function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
             const name = req.getName() as string;
             const custom = req.getCustom() as boolean;
             const parent = req.getParent() as string;
-            const urn = internals.newUrn(parent, type, name);
+            const urn = engineUrn(pulumi.getStack(), pulumi.getProject(), parent, type, name);
             const id = custom ? `${name}-id` : "";
             records.push({
                 urn,
@@ -86,6 +132,11 @@ function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
                 dependencies: [...(req.getDependenciesList() as string[])].sort(),
                 inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
                 retainOnDelete: req.getRetainondelete() as boolean,
+                aliases: [
+                    ...(req.getAliasurnsList() as string[]).map((urn) => ({ urn })),
+                    ...req.getAliasesList().map(recordAlias),
+                ],
+                provider: req.getProvider() as string,
             });
             if (!custom) internals.resources.set(urn, { urn, id: null, state: {} });
             const response = new resproto.RegisterResourceResponse();
@@ -124,14 +175,18 @@ async function resolve(value: unknown): Promise<unknown> {
  * Runs a program (normally `main` of src/program) against Pulumi's mock engine with the given configuration, and
  * returns everything it registered, in registration order. No cluster, CLI or backend is involved.
  */
-export async function runProgram<T>(stack: string, config: EngineConfig, program: () => T): Promise<ProgramRun<T>> {
+export async function runProgram<T>(
+    stack: string,
+    config: EngineConfig,
+    program: () => T,
+): Promise<ProgramRun<Awaited<T>>> {
     // setMocks also switches on the features a real engine has (secrets, resource references).
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     const records = registerAndRecord(pulumi.runtime.getMonitor() as unknown as MockMonitor);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const result = program();
     // A program may also be async (`export = async () => ...` is a Pulumi program too).
-    const outputs = (await resolve(result instanceof Promise ? await result : result)) as T;
+    const outputs = (await resolve(result instanceof Promise ? await result : result)) as Awaited<T>;
     // Wait until every registration has reached the monitor.
     await pulumi.runtime.disconnect();
     return { stack, resources: records, outputs };

@@ -100,3 +100,42 @@ describe("the offline run's engine (src/offline/mockRun.ts)", () => {
         expect((top.inputs.data as { value: unknown }).value).toEqual({ token: "s3cret" });
     });
 });
+
+class Inner extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("test:offline:Inner", name, {}, opts);
+        new k8s.core.v1.ConfigMap(`${name}-map`, { metadata: { name: "inner", namespace: "team" } }, { parent: this });
+        this.registerOutputs({});
+    }
+}
+
+class Outer extends pulumi.ComponentResource {
+    constructor(name: string) {
+        super("test:offline:Outer", name, {});
+        new Inner("inner", { parent: this, aliases: [{ parent: pulumi.rootStackResource }, { name: "before" }] });
+        this.registerOutputs({});
+    }
+}
+
+describe("the offline run's URNs and aliases", () => {
+    it("gives a grandchild the URN the engine gives: every ancestor's type, not only the parent's", async () => {
+        const run = await runComponents(() => new Outer("outer"));
+        const urns = Object.fromEntries(run.resources.map((r) => [r.name, r.urn]));
+        expect(urns).toEqual({
+            outer: "urn:pulumi:dev::gitops-stack::test:offline:Outer::outer",
+            inner: "urn:pulumi:dev::gitops-stack::test:offline:Outer$test:offline:Inner::inner",
+            "inner-map":
+                "urn:pulumi:dev::gitops-stack::test:offline:Outer$test:offline:Inner$kubernetes:core/v1:ConfigMap::inner-map",
+        });
+    });
+
+    it("records the aliases as the engine receives them", async () => {
+        const run = await runComponents(() => new Outer("outer"));
+        const inner = run.resources.find((r) => r.name === "inner")!;
+        expect(inner.aliases).toEqual([
+            { noParent: true },
+            { name: "before", parentUrn: "urn:pulumi:dev::gitops-stack::test:offline:Outer::outer" },
+        ]);
+        expect(run.resources.find((r) => r.name === "inner-map")!.aliases).toEqual([]);
+    });
+});

@@ -87,7 +87,7 @@ export function runStack(stack: string, options: StackOptions = {}): Promise<Pro
 }
 
 /** Runs a program that builds components directly, with no stack configuration, under the same offline engine. */
-export function runComponents<T>(program: () => T): Promise<ProgramRun<T>> {
+export function runComponents<T>(program: () => T): Promise<ProgramRun<Awaited<T>>> {
     return runProgram("dev", { values: {}, secretKeys: [] }, program);
 }
 
