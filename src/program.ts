@@ -1,65 +1,76 @@
-import * as pulumi from "@pulumi/pulumi";
-import { deployArgoCd } from "./argocd";
-import { loadConfig } from "./config";
-import type { StackConfig } from "./config/types";
-import { deployFlux } from "./flux";
-import { sshPublicKey } from "./shared/sshPublicKey";
+import type * as pulumi from "@pulumi/pulumi";
+import { GitOpsStack } from "./component/gitOpsStack";
+import { loadStackArgs, PROJECT } from "./config";
 
 /** What `pulumi stack output` shows. */
 export interface StackOutputs {
-    environment: string;
-    operator: string;
+    environment: pulumi.Output<string>;
+    operator: pulumi.Output<string>;
     namespace: pulumi.Output<string>;
     chartVersion: pulumi.Output<string>;
-    repoUrl: string;
-    targetRevision: string;
+    repoUrl: pulumi.Output<string>;
+    targetRevision: pulumi.Output<string>;
     /** Argo CD AppProjects (empty for Flux). */
-    projects: pulumi.Output<string>[];
+    projects: pulumi.Output<string[]>;
     /** Argo CD Applications or Flux Kustomizations. */
     applications: pulumi.Output<string[]>;
-    /**
-     * authKind ssh: the public half of the deploy key (`<type> <base64>`), to register on the Git host. Public by
-     * nature, so not a secret output, although it is derived from one. Undefined when the key cannot be read.
-     */
-    sshPublicKey?: pulumi.Output<string | undefined>;
-    /** secretsInGit sops (Flux): the age recipient (age1...) to encrypt to. Public, not a secret output. */
-    sopsAgeRecipient?: pulumi.Output<string | undefined>;
+    /** authKind ssh, when the deploy key's public half can be derived (see GitOpsStack.sshPublicKey). */
+    sshPublicKey?: pulumi.Output<string>;
+    /** secretsInGit sops (Flux): the age recipient (age1...) to encrypt to. */
+    sopsAgeRecipient?: pulumi.Output<string>;
     /** secretsInGit sealed-secrets with a supplied key pair: the certificate to seal with (`kubeseal --cert`). */
     sealedSecretsCertificate?: pulumi.Output<string>;
 }
 
-/** Composes the stack for a validated configuration: the operator chosen in config does the GitOps. */
-export function deploy(config: StackConfig): StackOutputs {
-    const result = config.operator === "argocd" ? deployArgoCd(config) : deployFlux(config);
-    return {
-        environment: config.tier,
-        operator: config.operator,
-        namespace: result.namespace,
-        chartVersion: result.chartVersion,
-        repoUrl: config.repo.url,
-        targetRevision: config.operator === "argocd" ? config.repo.revision : Object.values(config.repo.fluxRef)[0],
-        projects: result.projects,
-        applications: result.applications,
-        ...result.delivery,
-        ...(config.repo.auth.kind === "ssh"
-            ? { sshPublicKey: pulumi.unsecret(config.repo.auth.privateKey.apply(sshPublicKey)) }
-            : {}),
+/** What `pulumi stack output` can show, in order (docs/reference/outputs.md lists the same, tests/docs/outputs.test.ts). */
+export const STACK_OUTPUTS = [
+    "environment",
+    "operator",
+    "namespace",
+    "chartVersion",
+    "repoUrl",
+    "targetRevision",
+    "projects",
+    "applications",
+    "sshPublicKey",
+    "sopsAgeRecipient",
+    "sealedSecretsCertificate",
+] as const satisfies ReadonlyArray<keyof StackOutputs>;
+
+/** The outputs only some stacks have. */
+const OPTIONAL_OUTPUTS = ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate"] as const;
+
+/**
+ * The stack outputs of a GitOpsStack: every output the stack has, and none it has not. An output left undefined
+ * would make every preview and update warn `Undefined value (sopsAgeRecipient) will not show as a stack output`
+ * (issue 25 §6), so the optional ones are exported only when they have a value (or will have one: a value not known
+ * during a preview counts as one).
+ */
+export async function stackOutputs(stack: GitOpsStack): Promise<StackOutputs> {
+    const outputs: StackOutputs = {
+        environment: stack.environment,
+        operator: stack.operator,
+        namespace: stack.namespace,
+        chartVersion: stack.chartVersion,
+        repoUrl: stack.repoUrl,
+        targetRevision: stack.targetRevision,
+        projects: stack.projects,
+        applications: stack.applications,
     };
+    for (const name of OPTIONAL_OUTPUTS) {
+        const output = stack[name];
+        // The Output's own promise, with unknowns: an unknown value is the SDK's marker, not undefined.
+        const value = await (output as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+        if (value !== undefined) outputs[name] = output as pulumi.Output<string>;
+    }
+    return outputs;
 }
 
-/** The program: read and validate all configuration first (nothing is registered if it is wrong), then deploy. */
-export function main(): StackOutputs {
-    const config = loadConfig();
-    const notice = ignoredKeysNotice(config);
-    if (notice) void pulumi.log.warn(notice);
-    // Accepted but risky settings (e.g. a glob in sourceRepos outside prod): each names the stack, key and value.
-    for (const warning of config.warnings) void pulumi.log.warn(warning);
-    return deploy(config);
-}
-
-/** The warning for keys the chosen operator does not use (undefined when there are none). */
-export function ignoredKeysNotice(config: StackConfig): string | undefined {
-    if (config.ignoredKeys.length === 0) return undefined;
-    const other = config.operator === "argocd" ? "flux" : "argocd";
-    return `stack "${config.stack}" uses operator ${config.operator}; these keys apply to ${other} only and have no effect: ${config.ignoredKeys.join(", ")}.`;
+/**
+ * The program: read and validate all of this stack's configuration (nothing is registered if it is wrong: the
+ * ConfigError is thrown, not returned), then one GitOpsStack with it as its arguments.
+ */
+export function main(): Promise<StackOutputs> {
+    const args = loadStackArgs();
+    return stackOutputs(new GitOpsStack(PROJECT, args));
 }

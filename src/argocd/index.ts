@@ -45,8 +45,11 @@ export interface ArgoCdStackOutputs {
     delivery: DeliveryOutputs;
 }
 
-/** The Argo CD path of the program: install, credentials, projects, applications and access control. */
-export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
+/**
+ * The Argo CD path of the program: install, credentials, projects, applications and access control. `scope` holds the
+ * options of every object created here: the GitOpsStack as parent, and the alias to its URN from before GitOpsStack.
+ */
+export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourceOptions): ArgoCdStackOutputs {
     const { tier, argocd, repo, access, slack } = config;
     const notifications = argoNotifications(slack, config.alertChannels);
     const labels = commonLabels(tier);
@@ -74,18 +77,22 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
     };
     const install =
         argocd.install === "existing"
-            ? new ExistingArgoCd("argocd", settings)
-            : new ArgoCd("argocd", {
-                  ...settings,
-                  chartVersion: argocd.chart.version,
-                  chartRepository: argocd.chart.repository,
-                  imageRegistry: argocd.imageRegistry,
-                  highAvailability: argocd.highAvailability,
-              });
+            ? new ExistingArgoCd("argocd", settings, scope)
+            : new ArgoCd(
+                  "argocd",
+                  {
+                      ...settings,
+                      chartVersion: argocd.chart.version,
+                      chartRepository: argocd.chart.repository,
+                      imageRegistry: argocd.imageRegistry,
+                      highAvailability: argocd.highAvailability,
+                  },
+                  scope,
+              );
     // Custom resources wait for the release (its CRDs must be established first), or for the patched configuration
     // of an existing install.
     const installed: pulumi.Resource[] = install instanceof ArgoCd ? [install.release] : install.ready;
-    const afterInstall = { dependsOn: installed };
+    const afterInstall = { ...scope, dependsOn: installed };
 
     // Fleet scale (issue 11): the apps go to each of the environment's clusters (default: the one destination) and,
     // in ApplicationSet mode, apps not listed in `apps` are found in Git. Discovered apps deploy into <app>-<env>:
@@ -102,7 +109,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
               new EnvironmentClusters(
                   "clusters",
                   { namespace: install.namespace, environment: tier, clusters: config.clusters, labels },
-                  { dependsOn: [install] },
+                  { ...scope, dependsOn: [install] },
               ),
           ]
         : [];
@@ -117,7 +124,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
             secretName: `gitops-repo-${repo.credentialScope}`,
             labels,
         },
-        { dependsOn: [install] },
+        { ...scope, dependsOn: [install] },
     );
 
     const appProject = new AppProject(
@@ -207,7 +214,10 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
         // the Applications go while Argo CD can still read the repository.
-        { dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions, ...clusters] },
+        {
+            ...scope,
+            dependsOn: [...installed, appProject, bootstrapProject, credentials, ...restrictions, ...clusters],
+        },
     );
 
     // Image Updater (imageAutomation, never in prod): same app keys as Flux's image automation. It finds the
@@ -239,7 +249,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                 labels,
             },
             // Writes go through the repository credentials; the Applications it updates exist first.
-            { dependsOn: [...installed, credentials, applications] },
+            { ...scope, dependsOn: [...installed, credentials, applications] },
         );
     }
 
@@ -268,7 +278,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
                 labels,
                 annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
             },
-            { dependsOn: [...installed, appProject, credentials, ...restrictions, ...clusters] },
+            { ...scope, dependsOn: [...installed, appProject, credentials, ...restrictions, ...clusters] },
         );
     }
 
@@ -287,7 +297,7 @@ export function deployArgoCd(config: StackConfig): ArgoCdStackOutputs {
 
     // Operator-neutral add-ons (issue 12): Argo Rollouts, Sealed Secrets. Deployers steer canaries through Argo CD's
     // resource actions (policy above), so no Kubernetes write access is given to them here.
-    const delivery = deployDeliveryAddons(config);
+    const delivery = deployDeliveryAddons(config, scope);
 
     return {
         operator: "argocd",

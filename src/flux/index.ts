@@ -76,9 +76,11 @@ export interface FluxStackOutputs {
 
 /**
  * The Flux path of the program: install, Git credentials and source, the environment's namespaces and
- * impersonated ServiceAccount, one Kustomization per app, Slack alerts, image automation and access control.
+ * impersonated ServiceAccount, one Kustomization per app, Slack alerts, image automation and access control. `scope`
+ * holds the options of every object created here: the GitOpsStack as parent, and the alias to its URN from before
+ * GitOpsStack.
  */
-export function deployFlux(config: StackConfig): FluxStackOutputs {
+export function deployFlux(config: StackConfig, scope: pulumi.ComponentResourceOptions): FluxStackOutputs {
     const { tier, flux, repo, access, slack } = config;
     const defaults = TIER_DEFAULTS[tier];
     const labels = commonLabels(tier);
@@ -98,19 +100,23 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     const release =
         flux.install === "existing"
             ? undefined
-            : new Flux("flux", {
-                  namespace: flux.namespace,
-                  chartVersion: flux.chart.version,
-                  chartRepository: flux.chart.repository,
-                  imageRegistry: flux.imageRegistry,
-                  multitenancy: flux.multitenancy,
-                  // The controllers follow the switch, not the apps: removing an app's image then deletes its image
-                  // objects while the controllers still run to clear their finalizers (see docs/explanation/operators.md on switching
-                  // it off).
-                  imageAutomation: flux.imageAutomation,
-                  highAvailability: flux.highAvailability,
-                  labels,
-              });
+            : new Flux(
+                  "flux",
+                  {
+                      namespace: flux.namespace,
+                      chartVersion: flux.chart.version,
+                      chartRepository: flux.chart.repository,
+                      imageRegistry: flux.imageRegistry,
+                      multitenancy: flux.multitenancy,
+                      // The controllers follow the switch, not the apps: removing an app's image then deletes its image
+                      // objects while the controllers still run to clear their finalizers (see the README on switching
+                      // it off).
+                      imageAutomation: flux.imageAutomation,
+                      highAvailability: flux.highAvailability,
+                      labels,
+                  },
+                  scope,
+              );
     const install = {
         namespace: release ? release.namespace : pulumi.output(flux.namespace),
         chartVersion: release ? release.chartVersion : pulumi.output(EXISTING_INSTALL),
@@ -118,29 +124,33 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     // Custom resources wait for the release: its CRDs must be established first, and on destroy the controllers
     // must still run to process the objects' finalizers.
     const installed: pulumi.Resource[] = release ? [release.release] : [];
-    const afterInstall = { dependsOn: installed };
+    const afterInstall = { ...scope, dependsOn: installed };
 
     const credentials = new GitCredentials(
         "git-credentials",
         { namespace: install.namespace, secretName: `${environment}-auth`, auth: repo.auth, labels },
-        { dependsOn: installed },
+        { ...scope, dependsOn: installed },
     );
 
     const kubeconfigs = config.clusters.some((c) => !c.inCluster)
         ? new ClusterKubeconfigs(
               "clusters",
               { namespace: install.namespace, environment: tier, clusters: config.clusters, labels },
-              { dependsOn: installed },
+              { ...scope, dependsOn: installed },
           )
         : undefined;
 
-    const tenancy = new EnvironmentTenancy("tenancy", {
-        fluxNamespace: install.namespace,
-        serviceAccountName: environment,
-        namespaces: config.apps.map((a) => a.namespace),
-        retainNamespaces: !cascadeDelete,
-        labels,
-    });
+    const tenancy = new EnvironmentTenancy(
+        "tenancy",
+        {
+            fluxNamespace: install.namespace,
+            serviceAccountName: environment,
+            namespaces: config.apps.map((a) => a.namespace),
+            retainNamespaces: !cascadeDelete,
+            labels,
+        },
+        scope,
+    );
 
     // Slack first: the Alert then exists before the first reconciliation, so its failures are reported too.
     const notifications =
@@ -199,7 +209,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
             interval: flux.interval,
             labels,
         },
-        { dependsOn: [...installed, credentials, ...reported] },
+        { ...scope, dependsOn: [...installed, credentials, ...reported] },
     );
 
     // secretsInGit sops: the age key every Kustomization decrypts SOPS-encrypted manifests with.
@@ -251,6 +261,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
         // The ServiceAccount and its RoleBindings outlive the Kustomizations on destroy: pruning impersonates them.
         // Each Kustomization depends on its own namespace's tenancy objects (`after`), not on the whole component.
         {
+            ...scope,
             dependsOn: [
                 ...installed,
                 source,
@@ -279,7 +290,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
                 environment: tier,
                 labels,
             },
-            { dependsOn: [...installed, source] },
+            { ...scope, dependsOn: [...installed, source] },
         );
     }
 
@@ -299,7 +310,7 @@ export function deployFlux(config: StackConfig): FluxStackOutputs {
     // Operator-neutral add-ons (issue 12). Flux has no UI: deployers promote and abort canaries with kubectl in their
     // environment's namespaces (after the tenancy created them).
     const appNamespaces = [...new Set(config.apps.map((a) => a.namespace))];
-    const delivery = deployDeliveryAddons(config, {
+    const delivery = deployDeliveryAddons(config, scope, {
         deployerNamespaces: appNamespaces,
         // Each namespace's binding waits for that namespace only (not for all N of them: N x 3N dependencies).
         deployerNamespacesAfter: (ns) => tenancy.resourcesFor(ns),

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { main } from "../program";
 import { clearCredentialKeys, fluxGitSecrets, type DeclaredObject } from "./credentials";
+import { PROJECT } from "../config/constants";
+import { assumedAliases } from "./aliases";
 import { missingSecretWarnings } from "./missingSecrets";
 import { isSecretValue, runProgram, type RecordedResource } from "./mockRun";
 import {
@@ -60,6 +62,11 @@ export interface Render {
     /** Relative POSIX path (`<namespace or _cluster>/<kind>-<name>.yaml`, `_helm/<release>.yaml`) to file content, sorted. */
     files: Map<string, string>;
     summary: RenderSummary;
+    /**
+     * Each file's object's aliases as the old URNs the engine would look it up by (src/offline/aliases.ts): render:diff
+     * tells an object moved to a new URN and found by its alias from one the engine would replace.
+     */
+    aliases: Map<string, string[]>;
 }
 
 export interface RenderOptions {
@@ -94,6 +101,8 @@ export async function renderConfig(
     program: () => unknown = main,
 ): Promise<Render> {
     const run = await runProgram(stack, config, program);
+    const oldUrns = assumedAliases(run.resources, stack, PROJECT);
+    const aliases = new Map<string, string[]>();
     const counter = { redacted: 0 };
     const files = new Map<string, string>();
     const owners = new Map<string, string>();
@@ -107,6 +116,7 @@ export async function renderConfig(
         assertNoSecretLeak(document, config, resource.urn);
         owners.set(file, resource.urn);
         files.set(file, toYaml(document, resource.urn, order));
+        aliases.set(file, oldUrns.get(resource.urn) ?? []);
     };
 
     const declared: DeclaredObject[] = run.resources
@@ -155,6 +165,7 @@ export async function renderConfig(
             redactedValues: counter.redacted,
             warnings: [],
         },
+        aliases,
     };
 }
 

@@ -15,11 +15,23 @@ export interface RenderDiffOptions {
     config?: readonly string[];
 }
 
+/** An object rendered the same on both sides, whose URN changed (the first line of its file). */
+export interface MovedObject {
+    file: string;
+    from: string;
+    to: string;
+    /** The new resource has an alias to the old URN: the engine updates it in place. Otherwise it replaces it. */
+    aliased: boolean;
+}
+
 /** Rendered files (paths as in Render.files) that only the working tree has, only the base has, or both differently. */
 export interface RenderComparison {
     added: string[];
     removed: string[];
+    /** Objects whose content differs. */
     changed: string[];
+    /** Objects whose content is the same and whose URN is not. */
+    moved: MovedObject[];
 }
 
 export interface RenderDiff {
@@ -32,13 +44,36 @@ export interface RenderDiff {
     patch: string;
 }
 
-/** Which files were added, removed or changed between two renders. */
-export function compareRenders(base: Map<string, string>, head: Map<string, string>): RenderComparison {
+const URN_LINE = /^# Pulumi URN: (\S+)\n/;
+
+/**
+ * Which files were added, removed or changed between two renders, and which objects only moved to a new URN (every
+ * line of the file the same but the first). `headAliases`: the working tree's aliases per file (Render.aliases), to
+ * tell a move the engine follows from a replacement.
+ */
+export function compareRenders(
+    base: Map<string, string>,
+    head: Map<string, string>,
+    headAliases: ReadonlyMap<string, readonly string[]> = new Map(),
+): RenderComparison {
     const sorted = (files: Iterable<string>) => [...files].sort();
+    const changed: string[] = [];
+    const moved: MovedObject[] = [];
+    for (const file of sorted(head.keys())) {
+        const before = base.get(file);
+        const after = head.get(file)!;
+        if (before === undefined || before === after) continue;
+        const from = URN_LINE.exec(before);
+        const to = URN_LINE.exec(after);
+        if (from && to && before.slice(from[0].length) === after.slice(to[0].length)) {
+            moved.push({ file, from: from[1], to: to[1], aliased: (headAliases.get(file) ?? []).includes(from[1]) });
+        } else changed.push(file);
+    }
     return {
         added: sorted([...head.keys()].filter((f) => !base.has(f))),
         removed: sorted([...base.keys()].filter((f) => !head.has(f))),
-        changed: sorted([...head.keys()].filter((f) => base.has(f) && base.get(f) !== head.get(f))),
+        changed,
+        moved,
     };
 }
 
@@ -188,9 +223,10 @@ export async function renderDiff(options: RenderDiffOptions): Promise<RenderDiff
         const head = await renderStack({ root: options.root, stack: options.stack, config: options.config });
         writeRender(head, path.join(work, "head"));
         const base = await renderAtCommit(options, commit, work);
-        const comparison = compareRenders(base, head.files);
+        const comparison = compareRenders(base, head.files, head.aliases);
         const patch = [
             ...comparison.changed.map((f) => diffFile(work, f, false)),
+            ...comparison.moved.filter((m) => !m.aliased).map((m) => diffFile(work, m.file, false)),
             ...comparison.added.map((f) => diffFile(work, f, true)),
         ].join("");
         return { stack: options.stack, base: options.base, commit, comparison, patch };
@@ -201,21 +237,38 @@ export async function renderDiff(options: RenderDiffOptions): Promise<RenderDiff
     }
 }
 
-export const hasChanges = (c: RenderComparison): boolean => c.added.length + c.removed.length + c.changed.length > 0;
+/** Something the engine would create, delete, update or replace: an object moved and found by its alias is not. */
+export const hasChanges = (c: RenderComparison): boolean =>
+    c.added.length + c.removed.length + c.changed.length + c.moved.filter((m) => !m.aliased).length > 0;
 
 /** The report: one line per added, removed or changed object, counts, then the unified diff. */
 export function formatRenderDiff(diff: RenderDiff): string {
     const { comparison: c } = diff;
     const base = `${diff.base} (${diff.commit.slice(0, 12)})`;
+    const aliased = c.moved.filter((m) => m.aliased);
+    const replaced = c.moved.filter((m) => !m.aliased);
+    const movedLines = [
+        ...aliased.map((m) => `  moved    ${m.file} (from ${m.from}; found by its alias, updated in place)`),
+        ...replaced.map((m) => `  replaced ${m.file} (was ${m.from}; no alias: the engine deletes and creates it)`),
+    ];
     if (!hasChanges(c)) {
-        return `No changes: stack "${diff.stack}" renders the same at ${base} and in the working tree.\n`;
+        const same = `No changes: stack "${diff.stack}" renders the same at ${base} and in the working tree.\n`;
+        if (aliased.length === 0) return same;
+        return [
+            same.replace(/\.\n$/, ";"),
+            `${aliased.length} object(s) moved to a new URN, each with an alias to its old one (the engine keeps them):`,
+            ...movedLines,
+            "",
+        ].join("\n");
     }
     const lines = [
         `Render diff for stack "${diff.stack}": ${base} -> working tree`,
         ...c.changed.map((f) => `  changed  ${f}`),
         ...c.added.map((f) => `  added    ${f}`),
         ...c.removed.map((f) => `  removed  ${f}`),
-        `${c.changed.length} changed, ${c.added.length} added, ${c.removed.length} removed.`,
+        ...movedLines,
+        `${c.changed.length} changed, ${c.added.length} added, ${c.removed.length} removed` +
+            (c.moved.length > 0 ? `, ${aliased.length} moved, ${replaced.length} replaced.` : "."),
         "",
     ];
     return lines.join("\n") + "\n" + diff.patch;

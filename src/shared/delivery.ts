@@ -28,6 +28,8 @@ export interface DeliveryAddons {
  */
 export function deployDeliveryAddons(
     config: StackConfig,
+    /** Options of every object created here (the GitOpsStack as parent, and its alias). */
+    scope: pulumi.ComponentResourceOptions,
     options: {
         /** Flux: deployers steer canaries with kubectl in these namespaces (Argo CD: through resource actions). */
         deployerNamespaces?: readonly string[];
@@ -39,42 +41,54 @@ export function deployDeliveryAddons(
     const labels = commonLabels(tier);
     const rollouts =
         delivery.rollouts &&
-        new ArgoRollouts("argo-rollouts", {
-            chartVersion: delivery.rollouts.chart.version,
-            chartRepository: delivery.rollouts.chart.repository,
-            imageRegistry: delivery.imageRegistry,
-            highAvailability: delivery.rollouts.highAvailability,
-            readOnlyGroups: readOnlyGroups(access),
-            deployers: options.deployerNamespaces && {
-                groups: access.deployerGroups,
-                namespaces: options.deployerNamespaces,
-                after: options.deployerNamespacesAfter,
+        new ArgoRollouts(
+            "argo-rollouts",
+            {
+                chartVersion: delivery.rollouts.chart.version,
+                chartRepository: delivery.rollouts.chart.repository,
+                imageRegistry: delivery.imageRegistry,
+                highAvailability: delivery.rollouts.highAvailability,
+                readOnlyGroups: readOnlyGroups(access),
+                deployers: options.deployerNamespaces && {
+                    groups: access.deployerGroups,
+                    namespaces: options.deployerNamespaces,
+                    after: options.deployerNamespacesAfter,
+                },
+                namePrefix: `gitops-stack-${tier}`,
+                labels,
             },
-            namePrefix: `gitops-stack-${tier}`,
-            labels,
-        });
+            scope,
+        );
     const sealedSecrets =
         delivery.sealedSecrets &&
-        new SealedSecrets("sealed-secrets", {
-            chartVersion: delivery.sealedSecrets.chart.version,
-            chartRepository: delivery.sealedSecrets.chart.repository,
-            imageRegistry: delivery.imageRegistry,
-            keyPair: delivery.sealedSecrets.keyPair,
-            labels,
-        });
+        new SealedSecrets(
+            "sealed-secrets",
+            {
+                chartVersion: delivery.sealedSecrets.chart.version,
+                chartRepository: delivery.sealedSecrets.chart.repository,
+                imageRegistry: delivery.imageRegistry,
+                keyPair: delivery.sealedSecrets.keyPair,
+                labels,
+            },
+            scope,
+        );
     // One ClusterSecretStore per environment, usable only from the environment's app namespaces.
     const externalSecrets =
         delivery.externalSecrets &&
-        new ExternalSecrets("external-secrets", {
-            chartVersion: delivery.externalSecrets.chart.version,
-            chartRepository: delivery.externalSecrets.chart.repository,
-            imageRegistry: delivery.imageRegistry,
-            highAvailability: delivery.externalSecrets.highAvailability,
-            storeName: `gitops-${tier}-vault`,
-            vault: delivery.externalSecrets.vault,
-            namespaces: config.apps.map((a) => a.namespace),
-            labels,
-        });
+        new ExternalSecrets(
+            "external-secrets",
+            {
+                chartVersion: delivery.externalSecrets.chart.version,
+                chartRepository: delivery.externalSecrets.chart.repository,
+                imageRegistry: delivery.imageRegistry,
+                highAvailability: delivery.externalSecrets.highAvailability,
+                storeName: `gitops-${tier}-vault`,
+                vault: delivery.externalSecrets.vault,
+                namespaces: config.apps.map((a) => a.namespace),
+                labels,
+            },
+            scope,
+        );
     return {
         rollouts,
         sealedSecrets,

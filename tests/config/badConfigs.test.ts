@@ -24,9 +24,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DECLARED_KEYS, PROJECT, loadConfig, type StackConfig } from "../../src/config";
+import {
+    ConfigError,
+    DECLARED_KEYS,
+    PROJECT,
+    argsConfigSource,
+    loadConfig,
+    parseStackConfig,
+    resolveArgs,
+    type StackConfig,
+} from "../../src/config";
+import type { ConfigProblem } from "../../src/config/errors";
 import { PROD_SAFEGUARDS } from "../../src/config/rules/prodSafeguards";
 import { readStackFile } from "../../src/offline/stackFile";
+import { argsFromEngine } from "../support/args";
 import { TEST_SECRETS, stackConfig, type StackOptions } from "../support/stacks";
 
 type Needle = string | RegExp;
@@ -1721,5 +1732,73 @@ describe("the table itself", () => {
                 ).toBe(true);
             if (cls !== "every key") expect(rows.some(onFlux), `${cls} on flux`).toBe(true);
         }
+    });
+});
+
+// --- The same table on the GitOpsStack component's arguments -------------------------------------------------------
+
+/**
+ * Problems only a stack's configuration can have, which arguments cannot: a key outside the project's namespace
+ * (kubernetes:context, a misspelt namespace) and a secret stored in plain text (the component keeps every secret
+ * argument secret).
+ */
+const sourceOnly = (p: ConfigProblem): boolean =>
+    !p.key.startsWith(`${PROJECT}:`) || p.message.startsWith("is stored in plain text;");
+
+/** A parsed configuration with its Outputs (secrets) left out, to compare two parses. */
+function comparable(value: unknown): unknown {
+    if (pulumi.Output.isInstance(value)) return "<Output>";
+    if (Array.isArray(value)) return value.map(comparable);
+    if (value !== null && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
+    return value;
+}
+
+/** The row's configuration passed as GitOpsStack arguments, validated as the component validates them. */
+async function validateArgs(r: Row): Promise<{ parsed: StackConfig } | { error: unknown }> {
+    const engine = stackConfig(r.file, r.options);
+    for (const key of r.drop ?? []) delete engine.values[key];
+    await pulumi.runtime.setMocks(mocks, PROJECT, r.stack, false);
+    try {
+        return {
+            parsed: parseStackConfig(argsConfigSource(r.stack, await resolveArgs(argsFromEngine(engine), r.stack))),
+        };
+    } catch (err) {
+        return { error: err };
+    }
+}
+
+const sorted = (list: readonly string[]) => [...list].sort();
+
+describe("the same table as GitOpsStack arguments: every rule runs on both sources, with the same messages", () => {
+    const rows = TABLE.filter((r) => r.outcome.kind !== "override refused");
+    it.each(rows.map((r) => [title(r), r] as const))("%s", async (_title, r) => {
+        const engine = await validate(r);
+        const args = await validateArgs(r);
+        if ("overrideError" in engine)
+            throw new Error(`the override itself failed:\n${messageOf(engine.overrideError)}`);
+        const expected = "error" in engine ? (engine.error as ConfigError).problems.filter((p) => !sourceOnly(p)) : [];
+        if (expected.length === 0) {
+            if ("error" in args) throw new Error(`the arguments were refused:\n${messageOf(args.error)}`);
+            if ("parsed" in engine) {
+                expect(sorted(args.parsed.warnings)).toEqual(sorted(engine.parsed.warnings));
+                expect(comparable(args.parsed)).toEqual(comparable(engine.parsed));
+            }
+            return;
+        }
+        if (!("error" in args))
+            throw new Error(
+                `the arguments were accepted; the configuration got:\n${messageOf((engine as { error: unknown }).error)}`,
+            );
+        expect(args.error).toBeInstanceOf(ConfigError);
+        expect(sorted(problemsOf(args.error))).toEqual(sorted(expected.map((p) => `${p.key}: ${p.message}`)));
+        expect(messageOf(args.error)).toContain(`Invalid configuration for stack "${r.stack}"`);
+    });
+
+    it("has more than a hundred rows the arguments must refuse (not only stack-file problems)", () => {
+        const onArgs = rows.filter(
+            (r) => r.outcome.kind === "refused" && full(r.outcome.key).startsWith(`${PROJECT}:`),
+        );
+        expect(onArgs.length).toBeGreaterThan(100);
     });
 });

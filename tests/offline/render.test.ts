@@ -110,7 +110,7 @@ describe("render layout", () => {
         const render = await renderStack({ root: ROOT, stack: "dev" });
         const lines = render.files.get("argocd/application-dev-root.yaml")!.split("\n");
         expect(lines.slice(0, 8)).toEqual([
-            "# Pulumi URN: urn:pulumi:dev::gitops-stack::gitops-stack:argocd:EnvironmentApplications$kubernetes:argoproj.io/v1alpha1:Application::apps-root",
+            "# Pulumi URN: urn:pulumi:dev::gitops-stack::gitops-stack:index:GitOpsStack$gitops-stack:argocd:EnvironmentApplications$kubernetes:argoproj.io/v1alpha1:Application::apps-root",
             "",
             "apiVersion: argoproj.io/v1alpha1",
             "kind: Application",

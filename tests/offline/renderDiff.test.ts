@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareRenders } from "../../src/offline/renderDiff";
+import { compareRenders, formatRenderDiff, hasChanges, type MovedObject } from "../../src/offline/renderDiff";
 import { ROOT } from "../support/stacks";
 
 /**
@@ -127,6 +127,89 @@ describe("compareRenders", () => {
             ["c.yaml", "3 changed"],
             ["d.yaml", "4"],
         ]);
-        expect(compareRenders(base, head)).toEqual({ added: ["d.yaml"], removed: ["a.yaml"], changed: ["c.yaml"] });
+        expect(compareRenders(base, head)).toEqual({
+            added: ["d.yaml"],
+            removed: ["a.yaml"],
+            changed: ["c.yaml"],
+            moved: [],
+        });
+    });
+
+    const file = (urn: string, body = "kind: ConfigMap\n") => `# Pulumi URN: ${urn}\n\n${body}`;
+    const OLD = "urn:pulumi:dev::gitops-stack::kubernetes:core/v1:ConfigMap::cm";
+    const NEW = "urn:pulumi:dev::gitops-stack::x:index:Parent$kubernetes:core/v1:ConfigMap::cm";
+
+    it("tells an object that only moved to a new URN, found by its alias, from one the engine replaces", () => {
+        const base = new Map([
+            ["a.yaml", file(OLD)],
+            ["b.yaml", file(OLD.replace("::cm", "::other"))],
+        ]);
+        const head = new Map([
+            ["a.yaml", file(NEW)],
+            ["b.yaml", file(NEW.replace("::cm", "::other"))],
+        ]);
+        const comparison = compareRenders(base, head, new Map([["a.yaml", [OLD]]]));
+        expect(comparison).toEqual({
+            added: [],
+            removed: [],
+            changed: [],
+            moved: [
+                { file: "a.yaml", from: OLD, to: NEW, aliased: true },
+                {
+                    file: "b.yaml",
+                    from: OLD.replace("::cm", "::other"),
+                    to: NEW.replace("::cm", "::other"),
+                    aliased: false,
+                },
+            ],
+        });
+        expect(hasChanges(comparison)).toBe(true);
+        expect(
+            hasChanges(
+                compareRenders(
+                    new Map([["a.yaml", file(OLD)]]),
+                    new Map([["a.yaml", file(NEW)]]),
+                    new Map([["a.yaml", [OLD]]]),
+                ),
+            ),
+        ).toBe(false);
+    });
+
+    it("counts a new URN with a changed object as a change", () => {
+        const comparison = compareRenders(
+            new Map([["a.yaml", file(OLD)]]),
+            new Map([["a.yaml", file(NEW, "kind: Secret\n")]]),
+            new Map([["a.yaml", [OLD]]]),
+        );
+        expect(comparison.changed).toEqual(["a.yaml"]);
+        expect(comparison.moved).toEqual([]);
+    });
+});
+
+describe("formatRenderDiff", () => {
+    const diff = (moved: MovedObject[]) => ({
+        stack: "dev",
+        base: "main",
+        commit: "0123456789abcdef",
+        comparison: { added: [], removed: [], changed: [], moved },
+        patch: "",
+    });
+    const move = { file: "argocd/a.yaml", from: "urn:old", to: "urn:new" };
+
+    it("says there are no changes when every moved object keeps its identity through an alias", () => {
+        expect(formatRenderDiff(diff([{ ...move, aliased: true }]))).toBe(
+            [
+                'No changes: stack "dev" renders the same at main (0123456789ab) and in the working tree;',
+                "1 object(s) moved to a new URN, each with an alias to its old one (the engine keeps them):",
+                "  moved    argocd/a.yaml (from urn:old; found by its alias, updated in place)",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("reports a move without an alias as a replacement", () => {
+        const text = formatRenderDiff(diff([{ ...move, aliased: false }]));
+        expect(text).toContain("  replaced argocd/a.yaml (was urn:old; no alias: the engine deletes and creates it)");
+        expect(text).toContain("0 changed, 0 added, 0 removed, 0 moved, 1 replaced.");
     });
 });

@@ -71,8 +71,8 @@ describe("deploy key of an SSH stack", () => {
             config: [`operator=${operator}`],
             secrets: { sshPrivateKey: key.privateKey },
         });
-        const run = await runProgram("dev", config, () => {
-            const outputs = main();
+        const run = await runProgram("dev", config, async () => {
+            const outputs = await main();
             return { publicKey: outputs.sshPublicKey, secret: pulumi.output(pulumi.isSecret(outputs.sshPublicKey!)) };
         });
         expect(run.outputs).toEqual({ publicKey: key.publicKey, secret: false });

@@ -82,7 +82,7 @@ export function stackConfig(stack: string, options: StackOptions = {}): EngineCo
 }
 
 /** Runs the real program (src/program main) for a committed stack under Pulumi's mocks. */
-export function runStack(stack: string, options: StackOptions = {}): Promise<ProgramRun<StackOutputs>> {
+export async function runStack(stack: string, options: StackOptions = {}): Promise<ProgramRun<StackOutputs>> {
     return runProgram(stack, stackConfig(stack, options), main);
 }
 

@@ -1,0 +1,42 @@
+/**
+ * GitOpsStack parents every object the program creates; before it existed they were top-level resources of the stack.
+ * Their URNs therefore move, and the engine must see each one as the same resource, never as a delete and a create
+ * (a Helm release or an Application deleted and created again is an outage). The program gives each object it
+ * creates at the top of GitOpsStack an alias to its old URN; their children inherit it. This replays the engine's
+ * matching (src/offline/aliases.ts) on each configuration's old URNs (tests/component/urnsBefore.json,
+ * captured from the program before GitOpsStack).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { GITOPS_STACK_TYPE } from "../../src/component/gitOpsStack";
+import { PROJECT } from "../../src/config";
+import { matchState } from "../../src/offline/aliases";
+import { runStack } from "../support/stacks";
+import { VARIANTS } from "../support/variants";
+
+const BEFORE = JSON.parse(fs.readFileSync(path.join(__dirname, "urnsBefore.json"), "utf8")) as Record<string, string[]>;
+
+describe.each(VARIANTS)("URNs of $name, before and with GitOpsStack", (variant) => {
+    it("match one to one: every old resource is found by its alias, nothing is created but GitOpsStack, nothing deleted", async () => {
+        const { resources } = await runStack(variant.stack, variant.options);
+        const olds = new Set(BEFORE[variant.name]);
+        expect(olds.size).toBeGreaterThan(20);
+        const matching = matchState(resources, olds, variant.stack, PROJECT);
+        expect(matching.errors).toEqual([]);
+        expect(matching.deleted).toEqual([]);
+        expect(matching.created).toEqual([`urn:pulumi:${variant.stack}::${PROJECT}::${GITOPS_STACK_TYPE}::${PROJECT}`]);
+        expect(matching.aliased.size).toBe(olds.size);
+    });
+
+    it("gives the alias to the component's direct children only (their children inherit it)", async () => {
+        const { resources } = await runStack(variant.stack, variant.options);
+        const stack = resources.find((r) => r.type === GITOPS_STACK_TYPE)!;
+        expect(stack.parent).toBe("");
+        // The Kubernetes SDK adds aliases of its own (a kind's other API versions): only the parent alias is ours.
+        const topLevelAlias = (r: (typeof resources)[number]) => r.aliases.some((a) => "noParent" in a);
+        const aliased = resources.filter(topLevelAlias).map((r) => r.urn);
+        expect(aliased).toEqual(resources.filter((r) => r.parent === stack.urn).map((r) => r.urn));
+        expect(aliased.length).toBeGreaterThan(4);
+    });
+});
