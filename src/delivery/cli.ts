@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { deployKey } from "./deployKey";
 import { DeliveryError, UsageError } from "./errors";
+import { addApp, DEFAULT_TEMPLATE } from "./addApp";
 import { checkBuildUrl, checkNotOption, checkSourceCommit } from "./args";
 import { promote } from "./promote";
 import { setImage, type Io } from "./setImage";
@@ -14,6 +15,8 @@ export const USAGE = `Usage: npm run gitops -- <command> [options]   (or npm run
   set-image   pin a new image tag or digest in one app's overlay for one environment, and commit it
   promote     copy the image pins of one environment's overlays into another's, on a branch with a pull request
   deploy-key  print the public half of a stack's SSH deploy key, and where to register it (before the first up)
+  add-app     scaffold a new app's base and overlays from a template, and print the stack entries to add
+  rotate-key  rotate the stack's Git credential without a moment without a working one (see rotate-key --help)
 
 set-image --repo <gitops checkout> --env <env> --app <app> (--tag <tag> | --digest sha256:<hex> | both)
           [--image <name>] [--stack <name> | --path-template <template>] [--push] [--remote origin]
@@ -53,6 +56,17 @@ deploy-key --stack <name> [--stdin]
   --stdin         from standard input (a key file, or the CLI's output piped in)
                   Prints "<type> <base64> gitops-stack-<name>" on stdout, the fingerprint and where to register the
                   key (read-only, or with write access when image automation pushes) on stderr. Never the private key.
+add-app --repo <gitops checkout> --app <name> --image <repository> --tag <tag> [--stack <stack>]...
+        [--semver-range <range>] [--namespace {app}-{env}] [--depends-on <app>]... [--base-path apps/{app}/base]
+        [--template <dir>]
+  --stack         the environments to add it to, by stack (repeatable; default: every committed stack). Each
+                  overlay goes where that stack's appPathTemplate puts it; the name, namespace, dependencies,
+                  image and range are checked with the stack's own rules
+  --semver-range  image automation's range for the app (the stack entry gets image and semverRange; overlays of
+                  Flux stacks with image automation get the setter marker)
+  --template      the template directory (base/ and overlay/; default templates/app of this repository)
+  Files that exist are never overwritten; stack files are not edited: the entries to add are printed, as YAML and
+  as pulumi config set --path lines. Running it again changes nothing.
 
 Common: --stack-dir <dir> (where Pulumi.<stack>.yaml live; default this repository),
         --config key=value (override a stack key, as for npm run render; repeatable), -h/--help.
@@ -229,7 +243,48 @@ async function dispatch(argv: readonly string[], io: GitopsIo, err: (text: strin
             { env: io.env, out: io.out, err, readStdin: io.readStdin ?? (() => Promise.resolve("")) },
         );
     }
-    throw new UsageError(`unknown command ${JSON.stringify(command)}; expected set-image, promote or deploy-key.`);
+    if (command === "add-app") {
+        const v = parse(rest, {
+            repo: { type: "string" },
+            app: { type: "string" },
+            stack: { type: "string", multiple: true, default: [] as string[] },
+            "stack-dir": { type: "string" },
+            config: { type: "string", multiple: true, default: [] as string[] },
+            image: { type: "string" },
+            tag: { type: "string" },
+            "semver-range": { type: "string" },
+            namespace: { type: "string", default: "{app}-{env}" },
+            "depends-on": { type: "string", multiple: true, default: [] as string[] },
+            "base-path": { type: "string", default: "apps/{app}/base" },
+            template: { type: "string" },
+            help: { type: "boolean", short: "h", default: false },
+        });
+        if (v.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        required(v, ["repo", "app", "image", "tag"]);
+        return addApp(
+            {
+                repo: v.repo!,
+                app: v.app!,
+                stacks: v.stack!,
+                stackDir: stackDir(v["stack-dir"]),
+                config: v.config!,
+                image: v.image!,
+                tag: v.tag!,
+                semverRange: v["semver-range"],
+                namespace: v.namespace!,
+                dependsOn: v["depends-on"]!,
+                basePath: v["base-path"]!,
+                template: v.template ?? DEFAULT_TEMPLATE,
+            },
+            io,
+        );
+    }
+    throw new UsageError(
+        `unknown command ${JSON.stringify(command)}; expected set-image, promote, deploy-key, add-app or rotate-key.`,
+    );
 }
 
 /**

@@ -20,6 +20,8 @@ export interface StackInfo {
     readonly appPathTemplate: string;
     /** Image automation (Flux image automation or Argo CD Image Updater) for apps with image and semverRange. */
     readonly imageAutomation: boolean;
+    /** Flux's namespace (its ImagePolicies, named <app>-<tier>, live there). */
+    readonly fluxNamespace: string;
     /** Each app with its overlay path, {env} not filled in (so other environments' overlays can be found). */
     readonly apps: ReadonlyArray<StackApp>;
 }
@@ -61,6 +63,7 @@ export async function readStack(
         autoSync: parsed.argocd.autoSync,
         fluxInterval: parsed.flux.interval,
         imageAutomation: parsed.flux.imageAutomation,
+        fluxNamespace: parsed.flux.namespace,
         appPathTemplate: template,
         apps: parsed.apps.map((app) => {
             const raw = rawApps.find((r) => r.name === app.name)?.path;

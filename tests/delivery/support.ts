@@ -109,7 +109,7 @@ export function kustomize(dir: string): string {
 
 /** The container images a kustomize build renders. */
 export const renderedImages = (manifests: string): string[] =>
-    [...manifests.matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);
+    [...manifests.matchAll(/^\s*(?:-\s+)?image: (\S+)$/gm)].map((m) => m[1]);
 
 /**
  * The image automation setter markers of a file as Flux's setters read them: a field with the line comment
