@@ -5,6 +5,7 @@ import { DeliveryError, UsageError } from "./errors";
 import { addApp, DEFAULT_TEMPLATE } from "./addApp";
 import { checkBuildUrl, checkNotOption, checkSourceCommit } from "./args";
 import { promote } from "./promote";
+import { rotateKey } from "./rotateKey";
 import { setImage, type Io } from "./setImage";
 
 /** The directory holding the committed Pulumi.<stack>.yaml files (this repository's root). */
@@ -67,6 +68,17 @@ add-app --repo <gitops checkout> --app <name> --image <repository> --tag <tag> [
   --template      the template directory (base/ and overlay/; default templates/app of this repository)
   Files that exist are never overwritten; stack files are not edited: the entries to add are printed, as YAML and
   as pulumi config set --path lines. Running it again changes nothing.
+
+rotate-key --stack <stack> [--out <new dir>]
+rotate-key --stack <stack> --check [--public-key <dir>/deploy-key.pub] [--context <ctx>] [--kubeconfig <file>]
+           [--timeout 120]
+  Rotates the stack's Git credential (authKind) so that a working one is always in place: new credential, added at
+  the Git host beside the old one, pulumi config set --secret, pulumi up, --check, then revoke the old one.
+  --out           SSH: the new directory the key pair is generated into (ed25519; the private key is never printed);
+                  prints the public key and the exact commands of each step
+  --check         step 4: asks the operator to fetch now and reads the stack's state as npm run status does; exit 0
+                  when the cluster reads the repository with the new credential (SSH: the Secret holds the key of
+                  --public-key), 1 when the old one must not be revoked yet
 
 Common: --stack-dir <dir> (where Pulumi.<stack>.yaml live; default this repository),
         --config key=value (override a stack key, as for npm run render; repeatable), -h/--help.
@@ -278,6 +290,50 @@ async function dispatch(argv: readonly string[], io: GitopsIo, err: (text: strin
                 dependsOn: v["depends-on"]!,
                 basePath: v["base-path"]!,
                 template: v.template ?? DEFAULT_TEMPLATE,
+            },
+            io,
+        );
+    }
+    if (command === "rotate-key") {
+        const v = parse(rest, {
+            stack: { type: "string" },
+            "stack-dir": { type: "string" },
+            config: { type: "string", multiple: true, default: [] as string[] },
+            out: { type: "string" },
+            check: { type: "boolean", default: false },
+            "public-key": { type: "string" },
+            kubeconfig: { type: "string" },
+            context: { type: "string" },
+            timeout: { type: "string", default: "120" },
+            help: { type: "boolean", short: "h", default: false },
+        });
+        if (v.help) {
+            io.out(USAGE);
+            return 0;
+        }
+        required(v, ["stack"]);
+        const timeout = Number(v.timeout);
+        if (!Number.isInteger(timeout) || timeout < 1 || timeout > 3600) {
+            throw new UsageError(
+                `--timeout ${JSON.stringify(v.timeout)} is not valid; expected whole seconds from 1 to 3600.`,
+            );
+        }
+        if (v.check && v.out !== undefined)
+            throw new UsageError("--check and --out are exclusive: --out starts a rotation.");
+        return rotateKey(
+            {
+                stack: v.stack!,
+                stackDir: stackDir(v["stack-dir"]),
+                config: v.config!,
+                out: v.out,
+                check: v.check!,
+                publicKey: v["public-key"],
+                kubeconfig: v.kubeconfig === undefined ? undefined : path.resolve(io.cwd, v.kubeconfig),
+                context:
+                    v.context === undefined
+                        ? undefined
+                        : checkNotOption("--context", v.context, "a context of the kubeconfig"),
+                timeoutSeconds: timeout,
             },
             io,
         );

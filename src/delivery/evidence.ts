@@ -238,9 +238,19 @@ function checkWorkloads(found: Workloads, namespace: string, app: AppToVerify, p
             const want = obj.spec?.replicas ?? 1;
             const s = obj.status ?? {};
             const ready = kind === "Deployment" ? (s.availableReplicas ?? 0) : (s.readyReplicas ?? 0);
+            const updated = s.updatedReplicas ?? 0;
+            // As kstatus reads a rollout: replicas of an older spec do not count, and none may be left (a new
+            // ReplicaSet whose pods cannot start leaves the old one serving: available, but not what was applied).
             const current =
-                (s.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0) && (s.updatedReplicas ?? 0) >= want;
-            all.push({ kind, obj, available: current && ready >= want, state: `${ready}/${want} available` });
+                (s.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0) &&
+                updated >= want &&
+                (s.replicas ?? 0) <= updated;
+            all.push({
+                kind,
+                obj,
+                available: current && ready >= want,
+                state: `${updated}/${want} updated, ${ready}/${want} available${(s.replicas ?? 0) > updated ? `, ${s.replicas - updated} of an older spec still running` : ""}`,
+            });
         }
     }
     for (const obj of Object.values(found.rollouts ?? {})) {

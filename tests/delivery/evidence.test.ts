@@ -53,7 +53,7 @@ const application = (revision: string, sync = "Synced", health = "Healthy"): Obj
 const deployment = (image: string, available = 1): KubeObject => ({
     metadata: { name: "guestbook", generation: 2 },
     spec: { replicas: 1, template: { spec: { containers: [{ image }] } } },
-    status: { observedGeneration: 2, updatedReplicas: 1, availableReplicas: available },
+    status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: available },
 });
 const only = (w: Workloads) => () => w;
 
@@ -74,7 +74,9 @@ describe("promotion evidence (Argo CD, hand-written states)", () => {
         expect(e.problems).toEqual([]);
         expect(e.state).toBe("Synced, Healthy");
         expect(e.revision).toBe(head);
-        expect(e.workloads).toEqual([`Deployment guestbook-staging/guestbook: 1/1 available, ${GUESTBOOK}:5.1.0`]);
+        expect(e.workloads).toEqual([
+            `Deployment guestbook-staging/guestbook: 1/1 updated, 1/1 available, ${GUESTBOOK}:5.1.0`,
+        ]);
     });
 
     it("refuses Degraded, a revision that pins another tag, a workload at another image, an unavailable one", () => {
@@ -88,7 +90,16 @@ describe("promotion evidence (Argo CD, hand-written states)", () => {
         );
         expect(degraded.problems).toEqual([
             "Application argocd/staging-guestbook is Synced, Degraded: Deployment guestbook is Degraded.",
-            "Deployment guestbook-staging/guestbook is not healthy (0/1 available).",
+            "Deployment guestbook-staging/guestbook is not healthy (1/1 updated, 0/1 available).",
+        ]);
+        // A rollout stuck behind an old ReplicaSet that still serves: available, but not at what was applied.
+        const stuck = deployment(`${GUESTBOOK}:5.1.0`);
+        stuck.status = { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 };
+        expect(
+            appEvidence(g, app, "staging", declared, [application(head)], only({ deployments: { guestbook: stuck } }))
+                .problems,
+        ).toEqual([
+            "Deployment guestbook-staging/guestbook is not healthy (1/1 updated, 1/1 available, 1 of an older spec still running).",
         ]);
         const newer = { ...app, pins: [{ ...app.pins[0], pin: { tag: "5.1.3" } }] };
         const behind = appEvidence(
@@ -185,7 +196,7 @@ describe("promotion evidence (Argo CD, hand-written states)", () => {
         expect(body).toContain("### Evidence from staging");
         expect(body).toContain("Checked 2025-05-01T10:00:00.000Z in stack `staging` (kube context `staging-ctx`)");
         expect(body).toContain(
-            `| guestbook | Application argocd/staging-guestbook | Synced, Healthy | \`${head}\` | Deployment guestbook-staging/guestbook: 1/1 available, ${GUESTBOOK}:5.1.0 |`,
+            `| guestbook | Application argocd/staging-guestbook | Synced, Healthy | \`${head}\` | Deployment guestbook-staging/guestbook: 1/1 updated, 1/1 available, ${GUESTBOOK}:5.1.0 |`,
         );
     });
 });

@@ -1,6 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ROOT } from "../../support/stacks";
 import { binaryPath, clusterVersions, stopProcess, waitForOutput } from "./processes";
 
 /**
@@ -17,6 +19,14 @@ export interface GitServer {
     deployKey: string;
     /** The deploy key's SHA256 fingerprint, as the server logs the keys it accepts. */
     deployKeyFingerprint: string;
+    /** The deploy key's public half (an authorized_keys line). */
+    deployPublicKey: string;
+    /** Accepts this public key from the next connection on, beside the ones accepted already (a deploy key added). */
+    authorize(publicKey: string): void;
+    /** No longer accepts this public key, from the next connection on (a deploy key revoked). */
+    revoke(publicKey: string): void;
+    /** Whether `git ls-remote` over SSH with this private key is accepted now. */
+    readableWith(privateKey: string): boolean;
     /** Changes the working copy (a function of its path), commits and pushes to `branch`; returns the commit SHA. */
     commit(message: string, change: (workdir: string) => void, branch?: string): string;
     /** Creates `branch` at the current commit of main and pushes it. */
@@ -63,7 +73,10 @@ export async function startGitServer(dir: string, source: string, port: number):
     fs.mkdirSync(repos, { recursive: true });
     keygen(path.join(keys, "host"), "gitops-stack-test-host");
     keygen(path.join(keys, "deploy"), "gitops-stack-test-deploy-key");
-    fs.copyFileSync(path.join(keys, "deploy.pub"), path.join(keys, "authorized_keys"));
+    const authorizedKeys = path.join(keys, "authorized_keys");
+    fs.copyFileSync(path.join(keys, "deploy.pub"), authorizedKeys);
+    /** The key type and data of a public key line (its comment aside), as the server compares keys. */
+    const keyOf = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(" ");
 
     const bare = path.join(repos, "gitops.git");
     git(repos, "init", "--quiet", "--bare", "--initial-branch=main", bare);
@@ -78,7 +91,7 @@ export async function startGitServer(dir: string, source: string, port: number):
     const logFile = path.join(dir, "gitserver.log");
     const out = fs.openSync(logFile, "a");
     const child = spawn(
-        binaryPath("flux-gitserver", clusterVersions().FLUX_GITKIT_VERSION),
+        gitServerBinary(),
         [
             "-root",
             repos,
@@ -109,6 +122,40 @@ export async function startGitServer(dir: string, source: string, port: number):
         deployKeyFingerprint: execFileSync("ssh-keygen", ["-l", "-f", path.join(keys, "deploy.pub")], {
             encoding: "utf8",
         }).split(/\s+/)[1],
+        deployPublicKey: fs.readFileSync(path.join(keys, "deploy.pub"), "utf8").trim(),
+        authorize(publicKey) {
+            fs.appendFileSync(authorizedKeys, `${publicKey.trim()}\n`);
+        },
+        revoke(publicKey) {
+            const kept = fs
+                .readFileSync(authorizedKeys, "utf8")
+                .split("\n")
+                .filter((l) => l.trim() !== "" && keyOf(l) !== keyOf(publicKey));
+            // Written whole and renamed, so the server never reads a half-written file.
+            fs.writeFileSync(`${authorizedKeys}.new`, `${kept.join("\n")}\n`);
+            fs.renameSync(`${authorizedKeys}.new`, authorizedKeys);
+        },
+        readableWith(privateKey) {
+            const probe = fs.mkdtempSync(path.join(dir, "probe-"));
+            try {
+                fs.writeFileSync(path.join(probe, "key"), privateKey, { mode: 0o600 });
+                fs.writeFileSync(path.join(probe, "known_hosts"), `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+                const ssh = `ssh -i ${path.join(probe, "key")} -o IdentitiesOnly=yes -o UserKnownHostsFile=${path.join(probe, "known_hosts")} -o StrictHostKeyChecking=yes`;
+                const r = spawnSync("git", ["ls-remote", `ssh://git@127.0.0.1:${port}/gitops.git`, "main"], {
+                    env: {
+                        ...process.env,
+                        GIT_SSH_COMMAND: ssh,
+                        GIT_CONFIG_GLOBAL: "/dev/null",
+                        GIT_CONFIG_NOSYSTEM: "1",
+                    },
+                    encoding: "utf8",
+                    timeout: 30_000,
+                });
+                return r.status === 0 && /refs\/heads\/main/.test(r.stdout);
+            } finally {
+                fs.rmSync(probe, { recursive: true, force: true });
+            }
+        },
         commit(message, change, branch = "main") {
             git(work, "checkout", "--quiet", branch);
             change(work);
@@ -139,4 +186,18 @@ export async function startGitServer(dir: string, source: string, port: number):
             fs.closeSync(out);
         },
     };
+}
+
+/**
+ * The git server built from this checkout's scripts/cluster/flux/gitserver/main.go: build-flux.sh keys each build by
+ * a hash of the main and its x/crypto version (and points the unhashed name at the newest build, which another
+ * checkout's build may have moved).
+ */
+function gitServerBinary(): string {
+    const version = clusterVersions().FLUX_GITKIT_VERSION;
+    const script = fs.readFileSync(path.join(ROOT, "scripts/cluster/build-flux.sh"), "utf8");
+    const crypto = /crypto="(golang\.org\/x\/crypto@[^"]+)"/.exec(script)?.[1];
+    const main = fs.readFileSync(path.join(ROOT, "scripts/cluster/flux/gitserver/main.go"), "utf8");
+    const hash = createHash("sha256").update(`${main}${crypto}\n`).digest("hex").slice(0, 12);
+    return binaryPath("flux-gitserver", `${version}-${hash}`);
 }

@@ -6,7 +6,9 @@
 //
 // Authentication is real: only the public keys in -authorized-keys may connect (source-controller uses the stack's
 // deploy key), and the server presents the private host key in -host-key, whose public half the test pins through
-// the stack's sshKnownHosts. git-upload-pack/git-receive-pack run from PATH.
+// the stack's sshKnownHosts. The file is read again for every connection, as a Git host's deploy keys take effect
+// at once: the key rotation test (tests/cluster/rotate-key-flux.test.ts) adds the new key beside the old one, then
+// revokes the old one, while the server runs. git-upload-pack/git-receive-pack run from PATH.
 package main
 
 import (
@@ -40,8 +42,7 @@ func main() {
 		log.Fatalf("gitserver: -ssh-addr %q must be a loopback host:port", *addr)
 	}
 
-	allowed, err := readAuthorizedKeys(*authorizedKeys)
-	if err != nil {
+	if _, err := readAuthorizedKeys(*authorizedKeys); err != nil {
 		log.Fatalf("gitserver: %v", err)
 	}
 
@@ -67,6 +68,11 @@ func main() {
 	server.PublicKeyLookupFunc = func(content string) (*gitkit.PublicKey, error) {
 		pub, _, _, _, err := ssh.ParseAuthorizedKey([]byte(content))
 		if err != nil {
+			return nil, err
+		}
+		allowed, err := readAuthorizedKeys(*authorizedKeys)
+		if err != nil {
+			log.Printf("gitserver: rejected key %s: %v", ssh.FingerprintSHA256(pub), err)
 			return nil, err
 		}
 		for _, k := range allowed {
