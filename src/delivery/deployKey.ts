@@ -77,7 +77,7 @@ function pulumiConfigGet(stack: string, stackDir: string, env: NodeJS.ProcessEnv
 }
 
 /** Where a Git host keeps a repository's deploy keys, for the hosts whose settings pages we can name. */
-function registrationHint(host: string, repoPath: string): string {
+export function registrationHint(host: string, repoPath: string): string {
     const repo = repoPath.replace(/\.git$/, "");
     if (host === "github.com" || host.startsWith("github."))
         return `on ${host}: ${repo} > Settings > Deploy keys > Add deploy key`;
@@ -88,7 +88,7 @@ function registrationHint(host: string, repoPath: string): string {
 }
 
 /** Who pushes with the repository credential, if anyone: then the deploy key needs write access. */
-function writers(config: StackConfig): string | undefined {
+export function writers(config: StackConfig): string | undefined {
     if (config.operator === "flux" && config.flux.imageAutomation)
         return "Flux image automation pushes new tags with it";
     if (

@@ -29,10 +29,11 @@ import {
 } from "../status";
 import { collectSnapshot, resolveContext, type KubeTarget } from "../status/kube";
 import { DeliveryError, UsageError } from "./errors";
+import { parseRepoUrl } from "../config/parse";
+import { registrationHint, writers } from "./deployKey";
 import { githubRepository } from "./git";
 import { shellCommand } from "./promote";
 import type { Io } from "./setImage";
-import { readStack } from "./stack";
 
 export interface RotateKeyOptions {
     readonly stack: string;
@@ -54,17 +55,19 @@ export interface RotateKeyOptions {
 export const KEY_FILE = "deploy-key";
 
 export async function rotateKey(options: RotateKeyOptions, io: Io): Promise<number> {
-    const stack = await readStack(options.stackDir, options.stack, options.config);
-    const { config } = loadStack(options.stackDir, options.stack, options.config);
+    let config;
+    try {
+        ({ config } = loadStack(options.stackDir, options.stack, options.config));
+    } catch (err) {
+        if (err instanceof StatusUsageError) throw new UsageError(`--stack: ${err.message}`);
+        throw err;
+    }
     const kind = config.repo.auth.kind;
     if (options.check) return check(options, io, kind);
     const github = githubRepository(config.repo.url);
-    // The deploy key needs write access when image automation writes tags back with it (Flux always; Image
-    // Updater unless it has a write Secret of its own).
-    const writes =
-        stack.imageAutomation &&
-        config.apps.some((a) => a.image && a.semverRange) &&
-        !(config.operator === "argocd" && config.argocd.imageUpdater?.writeSecret !== undefined);
+    // The deploy key needs write access when image automation writes tags back with it (as deploy-key says).
+    const pushes = writers(config);
+    const writes = pushes !== undefined;
     const s = options.stack;
     const check4 = shellCommand([
         "npm",
@@ -80,9 +83,7 @@ export async function rotateKey(options: RotateKeyOptions, io: Io): Promise<numb
             : []),
         ...options.config.flatMap((c) => ["--config", c]),
     ]);
-    const access = writes
-        ? "with write access (image automation in this stack writes tags back to Git)"
-        : "read-only (nothing in this stack writes to Git)";
+    const access = pushes ? `with write access (${pushes})` : "read-only (nothing in this stack writes to Git)";
     if (kind === "ssh") {
         if (options.out === undefined) {
             throw new UsageError(
@@ -120,7 +121,7 @@ export async function rotateKey(options: RotateKeyOptions, io: Io): Promise<numb
                 `1. Add the public key at the Git host as a deploy key of the repository, ${access}, beside the current one:`,
                 github
                     ? `     ${shellCommand(["gh", "repo", "deploy-key", "add", `${key}.pub`, "--repo", github, "--title", title, ...(writes ? ["--allow-write"] : [])])}`
-                    : `     add ${key}.pub as a deploy key of ${config.repo.url} (${access}).`,
+                    : `     add ${key}.pub ${registrationHint(config.repo.host, parseRepoUrl(config.repo.url)?.path ?? config.repo.url)} (${access}).`,
                 "2. Give it to the stack (Pulumi encrypts it):",
                 `     pulumi config set --secret sshPrivateKey --stack ${s} < ${shellCommand([key])}`,
                 `3. ${shellCommand(["pulumi", "up", "--stack", s])}`,

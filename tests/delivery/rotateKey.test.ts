@@ -131,7 +131,7 @@ describe("rotate-key", () => {
         expect(leaked.err).not.toContain(fs.readFileSync(privateKey, "utf8").split("\n")[1]);
 
         const unknown = await gitops(argv`rotate-key --stack qa --out ${path.join(dir, "x")}`);
-        expect(unknown.code).toBe(1);
+        expect(unknown.code).toBe(2);
         expect(unknown.err).toContain('Unknown stack "qa"');
     });
 });
