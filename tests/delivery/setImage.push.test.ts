@@ -83,7 +83,10 @@ describe("set-image --push when another release pushed first", () => {
 
         const c = cloneOf(bare);
         git(c, "reset", "--quiet", "--hard", "HEAD^");
-        const same = await gitops(argv`set-image --repo ${c} --env dev --app guestbook --tag 5.3.0 --push`);
+        // Another build of the same tag (its own trailer, so not byte-identical to the commit on the remote).
+        const same = await gitops(
+            argv`set-image --repo ${c} --env dev --app guestbook --tag 5.3.0 --push --source-commit abcdef2`,
+        );
         expect(same.err).toBe("");
         expect(same.code).toBe(0);
         expect(same.out).toContain(`origin/main already pins ${GUESTBOOK} 5.3.0`);
