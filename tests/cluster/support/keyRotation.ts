@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
-import { runGitops } from "../../../src/delivery/cli";
+import { gitops } from "../../delivery/support";
 import type { GitServer } from "../flux/gitServer";
 
 export interface RotationTarget {
@@ -32,17 +32,6 @@ export interface RotationTarget {
     watchReadable(): { stop(): Promise<string[]> };
     /** A temp directory of the run (the new key pair goes under it). */
     tmp: string;
-}
-
-async function gitops(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const code = await runGitops(
-        args,
-        { cwd: process.cwd(), env: process.env, out: (t) => (out += t) },
-        (t) => (err += t),
-    );
-    return { code, out, err };
 }
 
 /** The whole rotation, in the order rotate-key prints, with the operator's source watched throughout. */

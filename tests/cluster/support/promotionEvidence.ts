@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
-import { runGitops } from "../../../src/delivery/cli";
+import { gitops } from "../../delivery/support";
 import type { GitServer } from "../flux/gitServer";
 
 export interface SourceEnvironment {
@@ -35,22 +35,6 @@ export interface SourceEnvironment {
 }
 
 const GUESTBOOK = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend";
-
-async function gitops(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const env = {
-        ...process.env,
-        GIT_AUTHOR_NAME: "Release Bot",
-        GIT_AUTHOR_EMAIL: "release-bot@example.test",
-        GIT_COMMITTER_NAME: "Release Bot",
-        GIT_COMMITTER_EMAIL: "release-bot@example.test",
-        GIT_CONFIG_GLOBAL: "/dev/null",
-        GIT_CONFIG_NOSYSTEM: "1",
-    };
-    const code = await runGitops(args, { cwd: process.cwd(), env, out: (t) => (out += t) }, (t) => (err += t));
-    return { code, out, err };
-}
 
 const pull = (checkout: string) => execFileSync("git", ["-C", checkout, "pull", "--quiet", "--ff-only"]);
 
