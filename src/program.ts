@@ -20,6 +20,8 @@ export interface StackOutputs {
     sopsAgeRecipient?: pulumi.Output<string>;
     /** secretsInGit sealed-secrets with a supplied key pair: the certificate to seal with (`kubeseal --cert`). */
     sealedSecretsCertificate?: pulumi.Output<string>;
+    /** gitWebhook: the path to register at the Git host (see GitOpsStack.gitWebhookPath; Flux's is a secret). */
+    gitWebhookPath?: pulumi.Output<string>;
 }
 
 /** What `pulumi stack output` can show, in order (docs/reference/outputs.md lists the same, tests/docs/outputs.test.ts). */
@@ -35,10 +37,11 @@ export const STACK_OUTPUTS = [
     "sshPublicKey",
     "sopsAgeRecipient",
     "sealedSecretsCertificate",
+    "gitWebhookPath",
 ] as const satisfies ReadonlyArray<keyof StackOutputs>;
 
 /** The outputs only some stacks have. */
-const OPTIONAL_OUTPUTS = ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate"] as const;
+const OPTIONAL_OUTPUTS = ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate", "gitWebhookPath"] as const;
 
 /**
  * The stack outputs of a GitOpsStack: every output the stack has, and none it has not. An output left undefined

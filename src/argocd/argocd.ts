@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { mirrorImage, releaseChart, type ChartRepository } from "../shared/chartSource";
@@ -7,9 +8,12 @@ import {
     ARGOCD_CHART_REPO,
     ARGOCD_IMAGES,
     ARGOCD_RELEASE,
+    ARGOCD_WEBHOOK_SECRETS,
     NOTIFICATIONS_SECRET,
     SSO_SECRET,
     SSO_SECRET_KEY,
+    WEBHOOK_SECRET_ANNOTATION,
+    type ArgoWebhookProvider,
 } from "./constants";
 import { notificationsValues, type ArgoNotifications } from "./notifications";
 import { APPLICATION_HEALTH_CHECK, APPLICATION_HEALTH_KEY } from "./ordering";
@@ -50,9 +54,31 @@ export interface ArgoCdArgs {
      * off and no secret exists.
      */
     notifications?: ArgoNotifications;
+    /**
+     * Git webhooks (issue 22): the Git host's shared secret, which the chart writes into argocd-secret
+     * (`webhook.github.secret`, `webhook.gitlab.secret` or `webhook.bitbucketserver.secret`). The API server's
+     * /api/webhook (Applications refresh on push) and the ApplicationSet controller's webhook (ApplicationSets
+     * regenerate) check every request with it. Absent: no webhook secret, and the program exposes no webhook.
+     */
+    gitWebhook?: ArgoGitWebhook;
     /** Labels for the objects the program creates (the chart labels its own). */
     labels?: Record<string, string>;
 }
+
+export interface ArgoGitWebhook {
+    provider: ArgoWebhookProvider;
+    /** The shared secret; kept a Pulumi secret inside the Helm values (the render shows a placeholder). */
+    secret: pulumi.Input<string>;
+}
+
+/**
+ * A short digest of the webhook secret for the ApplicationSet controller's pod annotation: the controller reads the
+ * secret once at start (applicationset/webhook NewWebhookHandler), so a new secret must roll it. 16 hex digits of
+ * SHA-256 say when the secret changed and nothing about a secret of 32 random characters or more; the annotation is
+ * a Pulumi secret all the same.
+ */
+export const webhookSecretDigest = (secret: string): string =>
+    crypto.createHash("sha256").update(secret).digest("hex").slice(0, 16);
 
 const pdb = (ha: boolean) => (ha ? { enabled: true, minAvailable: 1 } : { enabled: false });
 
@@ -84,6 +110,11 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         },
     };
     if (args.sshKnownHosts) configs.ssh = { knownHosts: args.sshKnownHosts + "\n" };
+    // Only this value of the chart's configs.secret is set: the chart then writes argocd-secret's data with it, and
+    // Helm's three-way merge keeps the keys Argo CD adds itself (server.secretkey, admin.password). A nested Pulumi
+    // secret, so the rest of the values stay readable in previews and the render.
+    const webhook = args.gitWebhook;
+    if (webhook) configs.secret = { [ARGOCD_WEBHOOK_SECRETS[webhook.provider].value]: pulumi.secret(webhook.secret) };
 
     const ha = args.highAvailability;
     const replicas = ha ? 2 : 1;
@@ -99,7 +130,19 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
         // The chart's PDBs default to minAvailable 0, which protects nothing: keep one of the two replicas up.
         server: { replicas, pdb: pdb(ha) },
         repoServer: { replicas, pdb: pdb(ha) },
-        applicationSet: { replicas, pdb: pdb(ha) },
+        applicationSet: {
+            replicas,
+            pdb: pdb(ha),
+            ...(webhook
+                ? {
+                      podAnnotations: {
+                          [WEBHOOK_SECRET_ANNOTATION]: pulumi.secret(
+                              pulumi.output(webhook.secret).apply(webhookSecretDigest),
+                          ),
+                      },
+                  }
+                : {}),
+        },
     };
     const global: Record<string, unknown> = {};
     if (args.url) global.domain = new URL(args.url).host;

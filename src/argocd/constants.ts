@@ -27,3 +27,21 @@ export const CASCADE_FINALIZER = "resources-finalizer.argocd.argoproj.io";
 export { SSO_SECRET, SSO_SECRET_KEY, SSO_SECRET_REF } from "../config/constants";
 /** Secret the notifications controller reads its service tokens from (`$slack-token`). */
 export const NOTIFICATIONS_SECRET = "argocd-notifications-secret";
+/** Argo CD's own Secret (settings the API server and the controllers read, the webhook secrets among them). */
+export const ARGOCD_SECRET = "argocd-secret";
+/**
+ * Per Git host: the argocd-secret key Argo CD checks its webhooks with (util/settings/settings.go) and the argo-cd
+ * chart value that writes it (charts/argo-cd/templates/argocd-configs/argocd-secret.yaml). `bitbucket` is Bitbucket
+ * Server / Data Center, which signs its requests; Bitbucket Cloud's `webhook.bitbucket.uuid` is the hook's id, not
+ * a secret.
+ */
+export const ARGOCD_WEBHOOK_SECRETS = {
+    github: { key: "webhook.github.secret", value: "githubSecret" },
+    gitlab: { key: "webhook.gitlab.secret", value: "gitlabSecret" },
+    bitbucket: { key: "webhook.bitbucketserver.secret", value: "bitbucketServerSecret" },
+} as const;
+export type ArgoWebhookProvider = keyof typeof ARGOCD_WEBHOOK_SECRETS;
+/** Path of the API server's Git webhook, and of the ApplicationSet controller's (on its own port, 7000). */
+export const ARGOCD_WEBHOOK_PATH = "/api/webhook";
+/** Pod annotation that rolls the ApplicationSet controller when the webhook secret changes (it reads it at start). */
+export const WEBHOOK_SECRET_ANNOTATION = "gitops-stack.io/webhook-secret-digest";

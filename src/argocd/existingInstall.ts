@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FIXED_NAME } from "../shared/metadata";
 import { argoCdValues, type ArgoCdArgs } from "./argocd";
-import { NOTIFICATIONS_SECRET, SSO_SECRET, SSO_SECRET_KEY } from "./constants";
+import { ARGOCD_SECRET, ARGOCD_WEBHOOK_SECRETS, NOTIFICATIONS_SECRET, SSO_SECRET, SSO_SECRET_KEY } from "./constants";
 
 /** What an existing install keeps from ArgoCdArgs: no chart, so nothing about the chart or its sizing. */
 export type ExistingArgoCdArgs = Omit<
@@ -47,9 +47,9 @@ export function existingArgoCdConfigMaps(args: ExistingArgoCdArgs): Record<strin
 /**
  * Governs an Argo CD that is already installed (operatorInstall=existing: `argocd install`, another team's chart,
  * a migration): no namespace and no release, but the same RBAC, admin, SSO, known hosts and notifications
- * settings, written as server-side-apply patches of the keys gitops-stack owns in the install's own ConfigMaps
- * and Secrets. The patches are retained on destroy: releasing `admin.enabled` or `policy.default` would fall back
- * to Argo CD's defaults (local admin on), the opposite of safe.
+ * settings and the Git webhook secret, written as server-side-apply patches of the keys gitops-stack owns in the
+ * install's own ConfigMaps and Secrets. The patches are retained on destroy: releasing `admin.enabled` or
+ * `policy.default` would fall back to Argo CD's defaults (local admin on), the opposite of safe.
  */
 export class ExistingArgoCd extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
@@ -80,6 +80,23 @@ export class ExistingArgoCd extends pulumi.ComponentResource {
                     {
                         metadata: metadata(NOTIFICATIONS_SECRET),
                         stringData: pulumi.secret({ ...args.notifications.secretData }),
+                    },
+                    patchOptions,
+                ),
+            );
+        }
+        // Git webhooks (issue 22): the one key of argocd-secret Argo CD checks the host's requests with. The API server
+        // restarts itself when it changes; the ApplicationSet controller of an install the stack does not own reads it
+        // at start only (see the README on turning webhooks on).
+        if (args.gitWebhook) {
+            ready.push(
+                new k8s.core.v1.SecretPatch(
+                    `${name}-webhook-secret`,
+                    {
+                        metadata: metadata(ARGOCD_SECRET),
+                        stringData: pulumi.secret({
+                            [ARGOCD_WEBHOOK_SECRETS[args.gitWebhook.provider].key]: args.gitWebhook.secret,
+                        }),
                     },
                     patchOptions,
                 ),

@@ -10,7 +10,8 @@ import { rolloutActionPolicies } from "../shared/rollouts";
 import { AppProject } from "./appProject";
 import { EnvironmentApplicationSet } from "./applicationSet";
 import { EnvironmentClusters } from "./clusters";
-import { ArgoCd } from "./argocd";
+import { ArgoCd, type ArgoGitWebhook } from "./argocd";
+import { ARGOCD_WEBHOOK_PATH } from "./constants";
 import { ExistingArgoCd } from "./existingInstall";
 import { ArgoCdImageUpdater } from "./imageUpdater";
 import { DefaultProjectRestriction } from "./defaultProject";
@@ -43,6 +44,8 @@ export interface ArgoCdStackOutputs {
     applications: pulumi.Output<string[]>;
     /** Argo Rollouts / Sealed Secrets outputs (issue 12). */
     delivery: DeliveryOutputs;
+    /** gitWebhook: the path of the API server's webhook (and of the ApplicationSet controller's) to register. */
+    gitWebhookPath?: pulumi.Output<string>;
 }
 
 /**
@@ -73,6 +76,8 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
             policyDefault: access.defaultPolicy,
         },
         notifications,
+        // Config validation refuses the generic provider for Argo CD, which has no unsigned webhook.
+        gitWebhook: config.gitWebhook as ArgoGitWebhook | undefined,
         labels,
     };
     const install =
@@ -306,6 +311,7 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
         projects: [appProject.projectName, bootstrapProject.projectName],
         applications: applications.applicationNames,
         delivery: delivery.outputs,
+        ...(config.gitWebhook ? { gitWebhookPath: pulumi.output(ARGOCD_WEBHOOK_PATH) } : {}),
     };
 }
 

@@ -24,6 +24,7 @@ export interface StackOutputValues {
     sshPublicKey?: pulumi.Output<string | undefined>;
     sopsAgeRecipient?: pulumi.Output<string | undefined>;
     sealedSecretsCertificate?: pulumi.Output<string>;
+    gitWebhookPath?: pulumi.Output<string>;
 }
 
 /**
@@ -42,6 +43,7 @@ export function deploy(config: StackConfig, scope: pulumi.ComponentResourceOptio
         projects: result.projects,
         applications: result.applications,
         ...result.delivery,
+        ...(result.gitWebhookPath ? { gitWebhookPath: result.gitWebhookPath } : {}),
         ...(config.repo.auth.kind === "ssh"
             ? { sshPublicKey: pulumi.unsecret(config.repo.auth.privateKey.apply(sshPublicKey)) }
             : {}),
@@ -103,6 +105,12 @@ export class GitOpsStack extends pulumi.ComponentResource {
     public readonly sopsAgeRecipient: pulumi.Output<string | undefined>;
     /** secretsInGit sealed-secrets with a supplied key pair: the certificate to seal with (`kubeseal --cert`). */
     public readonly sealedSecretsCertificate: pulumi.Output<string | undefined>;
+    /**
+     * gitWebhook: the path to register at the Git host after the address the webhook is exposed at. Flux: the
+     * Receiver's `/hook/<sha256>`, a secret (it is derived from the webhook secret, and with the generic provider it is
+     * the only check). Argo CD: `/api/webhook`. Unset while webhooks are off.
+     */
+    public readonly gitWebhookPath: pulumi.Output<string | undefined>;
 
     /**
      * @param name The component's name. Its children keep the names the gitops-stack program gives them (one
@@ -128,6 +136,7 @@ export class GitOpsStack extends pulumi.ComponentResource {
         this.sshPublicKey = output((v) => v.sshPublicKey);
         this.sopsAgeRecipient = output((v) => v.sopsAgeRecipient);
         this.sealedSecretsCertificate = output((v) => v.sealedSecretsCertificate);
+        this.gitWebhookPath = output((v) => v.gitWebhookPath);
     }
 
     /**

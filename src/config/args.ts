@@ -28,6 +28,7 @@ export const TIER_SWITCH_KEYS = [
     "adminEnabled",
     "imageAutomation",
     "argoRollouts",
+    "gitWebhook",
 ] as const;
 
 /** An application of the environment (structured key `apps`). */
@@ -273,6 +274,17 @@ export interface GitOpsStackArgs {
     /** Flux multi-tenancy lockdown: a default service account and no cross-namespace references. Default: true. */
     readonly fluxMultitenancy?: boolean;
     /**
+     * Git webhooks: a push at the Git host makes the operator fetch at once (Flux: a Receiver; Argo CD: the webhook
+     * secret of /api/webhook), polling stays as the fallback: true or false. Empty: on in dev and staging when
+     * gitWebhookSecret is set, off in prod.
+     */
+    readonly gitWebhook?: boolean;
+    /**
+     * Git host that sends the webhooks: github, gitlab, bitbucket (Bitbucket Server/Data Center) or generic (Flux only:
+     * no signature; the secret URL path is the only check). Default: github.
+     */
+    readonly gitWebhookProvider?: string;
+    /**
      * Image update automation for apps that declare image and semverRange (Flux image automation; Argo CD Image
      * Updater): true or false. Empty: on in dev/staging. Never in prod.
      */
@@ -371,6 +383,11 @@ export interface GitOpsStackArgs {
      * }, caData? } (required when clusters lists a remote cluster).
      */
     readonly clusterCredentials?: pulumi.Input<string>;
+    /**
+     * Shared secret of the Git webhook (gitWebhook; at least 32 visible ASCII characters, e.g. openssl rand -hex 32):
+     * the HMAC key GitHub and Bitbucket sign with, GitLab's token, the Flux Receiver's token.
+     */
+    readonly gitWebhookSecret?: pulumi.Input<string>;
     /**
      * age private key (AGE-SECRET-KEY-1...) Flux decrypts SOPS-encrypted manifests with (secretsInGit sops); its public
      * key is the stack output sopsAgeRecipient.

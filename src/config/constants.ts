@@ -7,6 +7,17 @@
 export const PROJECT = "gitops-stack";
 
 /**
+ * The offline render's stand-ins for secrets, which it never has (src/offline/stackFile.ts; a test keeps them equal):
+ * one for a secret the stack file holds encrypted (`secure:`, set but unreadable), one for a secret it does not hold.
+ * Both let a stack render; a rule that turns a feature on because a secret is given (gitWebhook) sees the second as
+ * absent, as pulumi up would. Every rendered file shows either as `[secret]`. A real engine run never passes them.
+ */
+export const RENDER_SECRET_PLACEHOLDER = "[secret]";
+export const RENDER_UNSET_SECRET = "[secret: not in the stack file]";
+export const isRenderPlaceholder = (value: string | undefined): boolean =>
+    value === RENDER_SECRET_PLACEHOLDER || value === RENDER_UNSET_SECRET;
+
+/**
  * Secret holding the SSO client secret; the SSO config refers to it as `$argocd-sso:clientSecret` (Argo CD resolves
  * `$<secret>:<key>` in secrets labelled app.kubernetes.io/part-of: argocd).
  */

@@ -297,6 +297,18 @@ export const DECLARED_KEYS = {
         default: true,
         description: "Flux multi-tenancy lockdown: a default service account and no cross-namespace references.",
     },
+    gitWebhook: {
+        type: "string",
+        default: "",
+        description:
+            "Git webhooks: a push at the Git host makes the operator fetch at once (Flux: a Receiver; Argo CD: the webhook secret of /api/webhook), polling stays as the fallback: true or false. Empty: on in dev and staging when gitWebhookSecret is set, off in prod.",
+    },
+    gitWebhookProvider: {
+        type: "string",
+        default: "github",
+        description:
+            "Git host that sends the webhooks: github, gitlab, bitbucket (Bitbucket Server/Data Center) or generic (Flux only: no signature; the secret URL path is the only check).",
+    },
     imageAutomation: {
         type: "string",
         default: "",
@@ -429,6 +441,8 @@ export const SECRET_KEYS = {
         "JSON map of alertChannels name to credentials: { token } (slack), { password } (email with username), { url } (teams), { url, headers?, hmacKey? } (webhook), { routingKey } (pagerduty) (required when alertChannels lists a channel).",
     clusterCredentials:
         "JSON map of cluster name to credentials, { bearerToken, caData? } or { exec: { command, args?, env?, apiVersion }, caData? } (required when clusters lists a remote cluster).",
+    gitWebhookSecret:
+        "Shared secret of the Git webhook (gitWebhook; at least 32 visible ASCII characters, e.g. openssl rand -hex 32): the HMAC key GitHub and Bitbucket sign with, GitLab's token, the Flux Receiver's token.",
     sopsAgeKey:
         "age private key (AGE-SECRET-KEY-1...) Flux decrypts SOPS-encrypted manifests with (secretsInGit sops); its public key is the stack output sopsAgeRecipient.",
     sealedSecretsCertificate:

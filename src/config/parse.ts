@@ -13,6 +13,7 @@ import { validateAccess } from "./rules/access";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
 import { warnFleetSize } from "./rules/fleetSize";
+import { validateGitWebhook } from "./rules/gitWebhook";
 import { validateImageUpdater } from "./rules/imageUpdater";
 import { ignoredKeys, validateKnownKeys } from "./rules/keys";
 import { validateKubeContext } from "./rules/kubeContext";
@@ -71,6 +72,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const slack = validateNotifications(input, tier, operator, defaults, install.argocdUrl);
     const alertChannels = validateAlertChannels(input, tier, operator, defaults, install.argocdUrl, slack);
     const flux = validateFlux(input, tier, operator, defaults, revision.fluxRef, apps);
+    const gitWebhook = validateGitWebhook(input, operator, defaults, appsMode.appsMode);
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
     const imageUpdater = validateImageUpdater(input, operator, flux.imageAutomation, apps, charts.argocdRepository);
@@ -158,6 +160,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         access,
         slack,
         alertChannels,
+        gitWebhook,
         prodOverridesAcknowledged: isProd && acknowledged,
         ignoredKeys: ignoredKeys(input, operator),
         warnings: input.warnings,

@@ -32,6 +32,12 @@ export interface TierDefaults {
      * a Rollout, so a stack turns it on where that is the case.
      */
     readonly argoRollouts: boolean;
+    /**
+     * Git webhooks (issue 22) when the stack sets gitWebhookSecret and leaves gitWebhook empty: a push reaches dev
+     * and staging in seconds. Prod turns them on explicitly (gitWebhook=true); nothing is relaxed by it, since a
+     * webhook only makes the operator fetch what it would fetch at the next poll.
+     */
+    readonly gitWebhook: boolean;
 }
 
 const NAMESPACE: GroupKind = { group: "", kind: "Namespace" };
@@ -58,6 +64,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxAlertSeverity: "info",
         imageAutomation: true,
         argoRollouts: false,
+        gitWebhook: true,
     },
     staging: {
         autoSync: true,
@@ -75,6 +82,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxAlertSeverity: "info",
         imageAutomation: true,
         argoRollouts: false,
+        gitWebhook: true,
     },
     prod: {
         autoSync: false,
@@ -92,5 +100,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
         fluxAlertSeverity: "error",
         imageAutomation: false,
         argoRollouts: false,
+        gitWebhook: false,
     },
 };

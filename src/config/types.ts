@@ -304,6 +304,20 @@ export interface DeliveryConfig {
     };
 }
 
+/**
+ * Git hosts whose push webhooks the stack accepts (issue 22). `bitbucket` is Bitbucket Server / Data Center (signed
+ * with X-Hub-Signature); `generic` is Flux's unsigned Receiver, for senders that cannot sign (Argo CD has none).
+ */
+export const GIT_WEBHOOK_PROVIDERS = ["github", "gitlab", "bitbucket", "generic"] as const;
+export type GitWebhookProvider = (typeof GIT_WEBHOOK_PROVIDERS)[number];
+
+/** Git webhooks (gitWebhook): a push makes the operator fetch at once; polling stays as the fallback. */
+export interface GitWebhookConfig {
+    readonly provider: GitWebhookProvider;
+    /** The shared secret (gitWebhookSecret): HMAC key or token. Only ever held inside a secret Output. */
+    readonly secret: pulumi.Output<string>;
+}
+
 /** Everything a stack is configured with, validated. Built once by `loadConfig`; components never read config. */
 export interface StackConfig {
     readonly stack: string;
@@ -327,6 +341,8 @@ export interface StackConfig {
     readonly slack?: SlackConfig;
     /** Notification channels of structured key `alertChannels` (the Slack keys above stay a channel of their own). */
     readonly alertChannels: readonly AlertChannel[];
+    /** Git webhooks (issue 22); undefined: the operator only polls. */
+    readonly gitWebhook?: GitWebhookConfig;
     /** The stack relaxed a prod safety default on purpose (acknowledgeProdOverrides); recorded on prod objects. */
     readonly prodOverridesAcknowledged: boolean;
     /** Keys the stack sets that only the other operator uses (the program warns about them). */

@@ -26,6 +26,7 @@ export const FLUX_API_VERSIONS = {
     Kustomization: "kustomize.toolkit.fluxcd.io/v1",
     Provider: "notification.toolkit.fluxcd.io/v1beta3",
     Alert: "notification.toolkit.fluxcd.io/v1beta3",
+    Receiver: "notification.toolkit.fluxcd.io/v1",
     ImageRepository: "image.toolkit.fluxcd.io/v1",
     ImagePolicy: "image.toolkit.fluxcd.io/v1",
     ImageUpdateAutomation: "image.toolkit.fluxcd.io/v1",

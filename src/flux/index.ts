@@ -15,6 +15,7 @@ import { GitCredentials } from "./gitCredentials";
 import { GitSource } from "./gitSource";
 import { ImageAutomation } from "./imageAutomation";
 import { AlertChannelNotifications, SlackNotifications } from "./notifications";
+import { GitWebhookReceiver } from "./receiver";
 import { EnvironmentTenancy } from "./tenancy";
 
 export { FLUX_API_VERSIONS } from "./constants";
@@ -39,6 +40,7 @@ export {
     SlackNotifications,
     slackProviderSpec,
 } from "./notifications";
+export { GitWebhookReceiver, RECEIVER_EVENTS, receiverSpec, receiverWebhookPath } from "./receiver";
 export { EnvironmentTenancy } from "./tenancy";
 
 /** Flux objects that users change GitOps configuration through (explicit: RBAC here never uses wildcards). */
@@ -72,6 +74,8 @@ export interface FluxStackOutputs {
     applications: pulumi.Output<string[]>;
     /** SOPS age recipient, Sealed Secrets certificate (issue 12). */
     delivery: DeliveryOutputs;
+    /** gitWebhook: the Receiver's path (`/hook/<sha256>`) to register at the Git host, a secret Output. */
+    gitWebhookPath?: pulumi.Output<string>;
 }
 
 /**
@@ -212,6 +216,23 @@ export function deployFlux(config: StackConfig, scope: pulumi.ComponentResourceO
         { ...scope, dependsOn: [...installed, credentials, ...reported] },
     );
 
+    // gitWebhook (issue 22): a push makes source-controller fetch at once; the Kustomizations follow the revision.
+    // The interval stays what it was: polling is the fallback when a delivery is lost.
+    const receiver =
+        config.gitWebhook &&
+        new GitWebhookReceiver(
+            "git-webhook",
+            {
+                namespace: flux.namespace,
+                receiverName: environment,
+                repositoryName: environment,
+                provider: config.gitWebhook.provider,
+                token: config.gitWebhook.secret,
+                labels,
+            },
+            { dependsOn: [...installed, source] },
+        );
+
     // secretsInGit sops: the age key every Kustomization decrypts SOPS-encrypted manifests with.
     const sops =
         config.delivery.sopsAgeKey &&
@@ -323,5 +344,6 @@ export function deployFlux(config: StackConfig, scope: pulumi.ComponentResourceO
         projects: [],
         applications: kustomizations.kustomizationNames,
         delivery: { ...delivery.outputs, ...(sops ? { sopsAgeRecipient: sops.recipient } : {}) },
+        ...(receiver ? { gitWebhookPath: receiver.webhookPath } : {}),
     };
 }

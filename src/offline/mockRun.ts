@@ -89,6 +89,24 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
     return pulumi.runtime.isRpcSecret(value);
 }
 
+/**
+ * A request's properties as the engine keeps them: a secret stays where the program put it. The engine stores a Pulumi
+ * secret nested in an input (one chart value, one field of a spec) as that nested value, encrypted in the state and
+ * `[secret]` in a preview, and the provider keeps it there (pulumi-kubernetes annotateSecrets recurses into objects).
+ * The SDK's deserializeProperties instead marks the whole top-level property secret when anything in it is, which is
+ * right for values a program reads back but would hide every other value of a chart's values in the render.
+ */
+export function engineProperties(struct: { toJavaScript(): Record<string, unknown> }): Record<string, unknown> {
+    const keepNested = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(keepNested);
+        if (value !== null && typeof value === "object" && !(pulumi.runtime.specialSigKey in value))
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keepNested(v)]));
+        // Leaves and the engine's special values (secrets, assets, resource references, unknowns).
+        return pulumi.runtime.deserializeProperty(value);
+    };
+    return keepNested(struct.toJavaScript()) as Record<string, unknown>;
+}
+
 /** What the offline run needs of Pulumi's MockMonitor beyond its public surface (see registerAndRecord). */
 interface MonitorInternals {
     /** URN to registered resource; registerResourceOutputs and getResource look resources up here. */
@@ -130,7 +148,7 @@ function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
                 custom,
                 parent,
                 dependencies: [...(req.getDependenciesList() as string[])].sort(),
-                inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
+                inputs: engineProperties(req.getObject()),
                 retainOnDelete: req.getRetainondelete() as boolean,
                 aliases: [
                     ...(req.getAliasurnsList() as string[]).map((urn) => ({ urn })),

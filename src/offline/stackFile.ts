@@ -44,6 +44,12 @@ export class ConfigArgumentError extends StackFileError {
 
 /** The value the render and the tests put where the real secret would be; never a real value. */
 export const SECRET_PLACEHOLDER = "[secret]";
+/**
+ * What withSecretPlaceholders fills a secret with that the stack file does not hold (src/config/constants.ts
+ * RENDER_UNSET_SECRET): the stack renders, and a feature turned on by a secret's presence stays off, as in pulumi up.
+ * Rendered files show it as SECRET_PLACEHOLDER, as every secret.
+ */
+export const UNSET_SECRET_PLACEHOLDER = "[secret: not in the stack file]";
 
 export const projectKeys = (): string[] => [
     ...Object.keys(DECLARED_KEYS),
@@ -210,7 +216,7 @@ export function withSecretPlaceholders(config: EngineConfig): EngineConfig {
         const full = `${PROJECT}:${name}`;
         // A secret written in plain text into the stack file stays as it is: the program refuses it.
         if (!(full in values)) {
-            values[full] = SECRET_PLACEHOLDER;
+            values[full] = UNSET_SECRET_PLACEHOLDER;
             secretKeys.add(full);
             placeholders.push(full);
         }

@@ -38,7 +38,9 @@ export function loadStack(
     }
     const value = (key: string) => engine.values[`${PROJECT}:${key}`];
     // A secret is never decrypted here: its placeholder is present (getSecret) but has no value to read, so rules
-    // that check a secret's shape (clusterCredentials) skip it, as they would for a value they cannot see.
+    // that check a secret's shape (clusterCredentials) skip it, as they would for a value they cannot see. A secret
+    // the stack file does not hold keeps its own placeholder, so what the stack turns on by a secret's presence
+    // (gitWebhook) is what pulumi up turns on.
     const placeholder = (key: string) =>
         engine.secretKeys.includes(`${PROJECT}:${key}`) && value(key) === SECRET_PLACEHOLDER;
     try {

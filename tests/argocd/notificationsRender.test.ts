@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RENDER_SECRET_PLACEHOLDER } from "../../src/config/rules/secretMap";
+import { RENDER_SECRET_PLACEHOLDER, RENDER_UNSET_SECRET } from "../../src/config/rules/secretMap";
 import { renderStack } from "../../src/offline/render";
-import { SECRET_PLACEHOLDER } from "../../src/offline/stackFile";
+import { SECRET_PLACEHOLDER, UNSET_SECRET_PLACEHOLDER } from "../../src/offline/stackFile";
 import { ROOT } from "../support/stacks";
 
 const CHANNELS = JSON.stringify([
@@ -13,6 +13,7 @@ const CHANNELS = JSON.stringify([
 describe("offline render of alert channels (no secret available)", () => {
     it("uses the render's own placeholder", () => {
         expect(RENDER_SECRET_PLACEHOLDER).toBe(SECRET_PLACEHOLDER);
+        expect(RENDER_UNSET_SECRET).toBe(UNSET_SECRET_PLACEHOLDER);
     });
 
     it.each(["argocd", "flux"])("renders %s channels with every credential as the placeholder", async (operator) => {

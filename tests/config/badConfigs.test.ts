@@ -1260,6 +1260,8 @@ const EVERY_KEY: Row[] = [
     bad("every key", "dev", ["adminEnabled=enabled"], "adminEnabled", "enabled", /true, false/),
     bad("every key", "prod", ["acknowledgeProdOverrides=yes"], "acknowledgeProdOverrides", "yes", /true or false/),
     bad("every key", "staging", [FLUX, "imageAutomation=sometimes"], "imageAutomation", "sometimes", /true, false/),
+    bad("every key", "staging", ["gitWebhook=on"], "gitWebhook", "on", /true, false, or empty/),
+    bad("every key", "dev", [FLUX, "gitWebhookProvider=GitHub"], "gitWebhookProvider", "GitHub", /github, gitlab/),
     bad("every key", "dev", ["argocdChartVersion=>=10.0.0"], "argocdChartVersion", ">=10.0.0", /exact chart version/),
     bad("every key", "staging", [FLUX, "fluxChartVersion=2.x"], "fluxChartVersion", "2.x", /exact chart version/),
     bad("every key", "prod", ["revisionHistoryLimit=101"], "revisionHistoryLimit", "101", /1 to 100/),

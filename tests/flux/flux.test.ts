@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FLUX_API_VERSIONS } from "../../src/flux/constants";
+import { receiverWebhookPath } from "../../src/flux/receiver";
 import { isSecretValue, type ProgramRun, type RecordedResource } from "../../src/offline/mockRun";
 import type { StackOutputs } from "../../src/program";
 import {
@@ -16,6 +17,7 @@ import {
     runStack,
     stackConfig,
     unparentedObjects,
+    withoutSecrets,
 } from "../support/stacks";
 import { violations } from "../policy/harness";
 import { FLUX_DURATION, validateFluxObject } from "./schema";
@@ -38,15 +40,6 @@ const gitRepository = (r: ProgramRun<StackOutputs>) => customResources(r.resourc
 const fluxResources = (r: ProgramRun<StackOutputs>) =>
     r.resources.filter((x) => x.type.includes(".toolkit.fluxcd.io/"));
 const apps = ["platform", "guestbook", "podinfo"];
-
-/** Inputs with every Pulumi secret cut out: what a diff, the state's plain part or the render may show. */
-function withoutSecrets(value: unknown): unknown {
-    if (isSecretValue(value)) return "[secret]";
-    if (Array.isArray(value)) return value.map(withoutSecrets);
-    if (value && typeof value === "object")
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
-    return value;
-}
 
 describe.each(STACKS)("stack %s: Flux", (stack) => {
     it("installs the pinned flux2 chart from the fluxcd-community repository into its own namespace", () => {
@@ -382,6 +375,8 @@ describe("stack outputs", () => {
             targetRevision: "main",
             projects: [],
             applications: ["dev-platform", "dev-guestbook", "dev-podinfo"],
+            // The Receiver's path, from the webhook secret (a secret output: tests/flux/receiver.test.ts).
+            gitWebhookPath: receiverWebhookPath(TEST_SECRETS.gitWebhookSecret, "gitops-dev", "flux-system"),
         });
     });
 

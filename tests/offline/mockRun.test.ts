@@ -95,9 +95,12 @@ describe("the offline run's engine (src/offline/mockRun.ts)", () => {
         expect(map.parent).toBe(holder.urn);
         expect(copy.dependencies).toEqual([map.urn]);
         expect(copy.inputs.metadata).toEqual({ name: "settings-copy", namespace: "team" });
-        // The engine receives the secret wrapped, never the plain value.
-        expect(isSecretValue(top.inputs.data)).toBe(true);
-        expect((top.inputs.data as { value: unknown }).value).toEqual({ token: "s3cret" });
+        // The engine receives the secret wrapped, never the plain value, and where the program put it: the other
+        // keys of `data` stay readable, as in the state and a preview.
+        const data = top.inputs.data as Record<string, unknown>;
+        expect(isSecretValue(data)).toBe(false);
+        expect(isSecretValue(data.token)).toBe(true);
+        expect((data.token as { value: unknown }).value).toBe("s3cret");
     });
 });
 

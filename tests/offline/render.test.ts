@@ -265,7 +265,18 @@ describe("render secrets", () => {
         const sso = render.files.get("argocd/secret-argocd-sso.yaml");
         if (stack === "dev") expect(sso).toBeUndefined();
         else expect(parsed(sso).stringData).toEqual({ clientSecret: SECRET_PLACEHOLDER });
-        expect(render.summary.redactedValues).toBe(1 + redactedKeys.length + (sso ? 1 : 0));
+        // Git webhooks (dev and staging, with the secret): only the webhook secret and the digest that rolls the
+        // ApplicationSet controller are redacted in the chart values; every other value stays readable.
+        const values = parsed(render.files.get("_helm/argocd.yaml")).values;
+        const webhook = stack !== "prod";
+        if (webhook) {
+            expect(values.configs.secret).toEqual({ githubSecret: SECRET_PLACEHOLDER });
+            expect(values.applicationSet.podAnnotations).toEqual({
+                "gitops-stack.io/webhook-secret-digest": SECRET_PLACEHOLDER,
+            });
+            expect(values.configs.cm["admin.enabled"]).toBe(stack === "dev");
+        } else expect(values.configs.secret).toBeUndefined();
+        expect(render.summary.redactedValues).toBe(1 + redactedKeys.length + (sso ? 1 : 0) + (webhook ? 2 : 0));
     });
 
     it("ignores secrets the environment carries (PULUMI_CONFIG)", async () => {

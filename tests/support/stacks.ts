@@ -45,6 +45,8 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
     sopsAgeKey: "AGE-SECRET-KEY-1JMMFVDR5C9X5JPU39TAYN6SJKMG9YT0CKZ0EFC2UP0QW8AH7A9FQAQVJWS",
     sealedSecretsCertificate: "-----BEGIN CERTIFICATE-----\ntest-sealed-cert-4f1c\n-----END CERTIFICATE-----\n",
     sealedSecretsPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest-sealed-key-4f1c\n-----END PRIVATE KEY-----\n",
+    // 44 visible ASCII characters: long enough for the length check (MIN_WEBHOOK_SECRET_LENGTH).
+    gitWebhookSecret: "test-git-webhook-secret-4f1c-0123456789abcdef",
 };
 
 /** The public key of TEST_SECRETS.sopsAgeKey, as age-keygen printed it. */
@@ -108,6 +110,15 @@ export function plain(value: unknown): unknown {
     if (value && typeof value === "object") {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
     }
+    return value;
+}
+
+/** Inputs with every Pulumi secret cut out: what a diff, the state's plain part or the render may show. */
+export function withoutSecrets(value: unknown): unknown {
+    if (isSecretValue(value)) return "[secret]";
+    if (Array.isArray(value)) return value.map(withoutSecrets);
+    if (value && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
     return value;
 }
 

@@ -11,7 +11,7 @@ import {
 } from "../types";
 import { DNS_LABEL } from "./apps";
 import { parseJson, quote, type ConfigInput } from "./context";
-import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, secretMapEntry } from "./secretMap";
+import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, isRenderPlaceholder, secretMapEntry } from "./secretMap";
 
 /** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
@@ -292,7 +292,8 @@ export function validateClusters(
                 ? undefined
                 : pulumi.secret(
                       secret.apply((text) => {
-                          if (text === RENDER_SECRET_PLACEHOLDER) return placeholderCredentials(c.auth!, text);
+                          if (isRenderPlaceholder(text))
+                              return placeholderCredentials(c.auth!, RENDER_SECRET_PLACEHOLDER);
                           return credentialsOf(secretMapEntry(text, c.name));
                       }),
                   ),

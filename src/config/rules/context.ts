@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigProblem } from "../errors";
-import { PROJECT } from "../constants";
+import { PROJECT, RENDER_UNSET_SECRET } from "../constants";
 import { DECLARED_KEYS, type DeclaredKeyName, type SecretKeyName } from "../keys";
 import type { ConfigSource } from "../source";
 
@@ -111,6 +111,14 @@ export class ConfigInput {
     pattern(name: DeclaredKeyName, re: RegExp, expected: string, value = this.str(name)): string {
         if (!re.test(value)) this.problem(name, `${quote(value)} is not valid; expected ${expected}.`);
         return value;
+    }
+
+    /**
+     * Whether the stack sets a secret key, for rules that turn something on when it does (not for required secrets:
+     * those use `secret`). The offline render's stand-in for a secret the stack file does not hold counts as unset.
+     */
+    secretGiven(name: SecretKeyName): boolean {
+        return this.source.getSecret(name) !== undefined && this.raw(name) !== RENDER_UNSET_SECRET;
     }
 
     /** A secret key: present, and stored encrypted. Its value is never read here. */

@@ -70,8 +70,8 @@ export function validateDelivery(
 
     let keyPair: NonNullable<DeliveryConfig["sealedSecrets"]>["keyPair"];
     if (sealedOn) {
-        const hasCert = input.source.getSecret("sealedSecretsCertificate") !== undefined;
-        const hasKey = input.source.getSecret("sealedSecretsPrivateKey") !== undefined;
+        const hasCert = input.secretGiven("sealedSecretsCertificate");
+        const hasKey = input.secretGiven("sealedSecretsPrivateKey");
         if (hasCert !== hasKey)
             input.problem(
                 hasCert ? "sealedSecretsPrivateKey" : "sealedSecretsCertificate",

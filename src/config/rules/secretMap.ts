@@ -5,13 +5,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretKeyName } from "../keys";
+import { isRenderPlaceholder } from "../constants";
 import { parseJson, type ConfigInput } from "./context";
 
-/**
- * The offline render's stand-in for every secret (src/offline/stackFile.ts SECRET_PLACEHOLDER; a test keeps the two
- * equal): it renders without any secret, so there is no shape to check. A real engine run never passes it.
- */
-export const RENDER_SECRET_PLACEHOLDER = "[secret]";
+/** The offline render's stand-ins for secrets (src/config/constants.ts): no shape to check in them. */
+export { RENDER_SECRET_PLACEHOLDER, RENDER_UNSET_SECRET, isRenderPlaceholder } from "../constants";
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
@@ -36,7 +34,7 @@ export function checkSecretMap(
 ): { secret: pulumi.Output<string> | undefined; usable: boolean } {
     const secret = input.secret(key, when);
     const stored = input.raw(key);
-    if (stored === RENDER_SECRET_PLACEHOLDER) return { secret, usable: true };
+    if (isRenderPlaceholder(stored)) return { secret, usable: true };
     const map = stored === undefined ? undefined : parseJson(stored);
     if (stored !== undefined && !isObject(map)) {
         input.problem(
