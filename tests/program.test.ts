@@ -61,6 +61,8 @@ describe("index.ts: the stack outputs (issue 25 §6)", () => {
             "applications",
             "chartVersion",
             "environment",
+            // Git webhooks: dev with the webhook secret (tests/support/stacks.ts TEST_SECRETS).
+            "gitWebhookPath",
             "namespace",
             "operator",
             "projects",
@@ -75,13 +77,14 @@ describe("index.ts: the stack outputs (issue 25 §6)", () => {
             projects: ["dev", "dev-bootstrap"],
             applications: ["dev-root", "dev-platform", "dev-guestbook", "dev-podinfo"],
             sshPublicKey: expect.stringMatching(/^ssh-ed25519 /),
+            gitWebhookPath: "/api/webhook",
         });
         expect(run.warnings.filter((w) => w.includes("Undefined value"))).toEqual([]);
     });
 
     it.each([
         ["dev", ["operator=flux"], ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate"]],
-        ["prod", [], ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate"]],
+        ["prod", [], ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate", "gitWebhookPath"]],
         ["dev", ["operator=flux", "secretsInGit=sops"], ["sshPublicKey", "sealedSecretsCertificate"]],
     ])("%s %j: leaves out the outputs the stack has not (%j), without a warning", async (stack, config, absent) => {
         // The test deploy key is not a readable key: no sshPublicKey (prod uses a GitHub App: none either).

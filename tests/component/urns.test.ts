@@ -12,14 +12,21 @@ import { describe, expect, it } from "vitest";
 import { GITOPS_STACK_TYPE } from "../../src/component/gitOpsStack";
 import { PROJECT } from "../../src/config";
 import { matchState } from "../../src/offline/aliases";
-import { runStack } from "../support/stacks";
+import { runStack, type StackOptions } from "../support/stacks";
 import { VARIANTS } from "../support/variants";
+
+const withoutWebhooks = (options: StackOptions): StackOptions => ({
+    ...options,
+    secrets: { ...options.secrets, gitWebhookSecret: null },
+});
 
 const BEFORE = JSON.parse(fs.readFileSync(path.join(__dirname, "urnsBefore.json"), "utf8")) as Record<string, string[]>;
 
 describe.each(VARIANTS)("URNs of $name, before and with GitOpsStack", (variant) => {
     it("match one to one: every old resource is found by its alias, nothing is created but GitOpsStack, nothing deleted", async () => {
-        const { resources } = await runStack(variant.stack, variant.options);
+        // The old URNs were captured before Git webhooks (issue 22), whose objects are new to a stack that turns them
+        // on: compare like with like.
+        const { resources } = await runStack(variant.stack, withoutWebhooks(variant.options));
         const olds = new Set(BEFORE[variant.name]);
         expect(olds.size).toBeGreaterThan(20);
         const matching = matchState(resources, olds, variant.stack, PROJECT);

@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { GitOpsStack } from "../../src/component/gitOpsStack";
 import { GitWebhookReceiver, RECEIVER_EVENTS, receiverWebhookPath } from "../../src/flux/receiver";
 import { isSecretValue } from "../../src/offline/mockRun";
 import { renderStack } from "../../src/offline/render";
@@ -13,9 +14,11 @@ import {
     plain,
     runComponents,
     runStack,
+    stackConfig,
     withoutSecrets,
     type StackOptions,
 } from "../support/stacks";
+import { argsFromEngine } from "../support/args";
 import { validateFluxObject } from "./schema";
 
 const FLUX = "operator=flux";
@@ -101,6 +104,15 @@ describe("Git webhook Receiver (gitWebhook, Flux)", () => {
             secret = pulumi.isSecret(r.webhookPath);
         });
         expect(await secret).toBe(true);
+        // The same through the GitOpsStack component, whose outputs are the stack outputs.
+        let stackSecret: Promise<boolean> | undefined;
+        const component = await runComponents(() => {
+            const stack = new GitOpsStack("platform", argsFromEngine(stackConfig("dev", { config: [FLUX] })));
+            stackSecret = pulumi.isSecret(stack.gitWebhookPath);
+            return { path: stack.gitWebhookPath };
+        });
+        expect(await stackSecret).toBe(true);
+        expect(component.outputs.path).toBe(expected);
     });
 
     it("is declared with operatorInstall=existing too (the notification controller of flux bootstrap serves it)", async () => {
