@@ -52,3 +52,32 @@ export KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.0}"
 # helm, run by the repo-server for Helm sources and by the tests to render the chart: Argo CD v3.2.11's
 # hack/tool-versions.sh names 3.18.4, which the proxy serves.
 export HELM_VERSION="${HELM_VERSION:-v3.18.4}"
+# The release path's controllers and tools (issue 21; scripts/cluster/build-release.sh), run out of cluster by the
+# cluster tests. Each is the version the program's pinned chart ships where the module proxy serves it:
+# - distribution (the CNCF registry, `registry serve`) and crane (go-containerregistry): no chart pins them; the
+#   newest releases the proxy serves. The tests' local OCI registry and the tool that pushes tags to it.
+export DISTRIBUTION_VERSION="${DISTRIBUTION_VERSION:-v3.1.2}"
+export CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+# - Flux image-reflector-controller: v1.1.1, the API version of the CRDs above (flux2 v2.8.5's); the proxy serves it.
+#   Its companion image-automation-controller is refused by the proxy at every version (403 "This module version is
+#   not available." for v1.1.1, v1.1.0, v1.0.4, v0.41.2 and the version list), so Git write-back by Flux is not run
+#   here; the setter markers it writes through are checked against its format instead (see the README).
+export FLUX_IMAGE_REFLECTOR_CONTROLLER_VERSION="${FLUX_IMAGE_REFLECTOR_CONTROLLER_VERSION:-v1.1.1}"
+#   The setters helper (scripts/cluster/release/setters) writes through those markers with kustomize's kyaml at the
+#   version image-automation-controller v1.1.1's go.mod requires (and its kube-openapi), as the controller does.
+export SETTERS_KYAML_VERSION="${SETTERS_KYAML_VERSION:-v0.21.1}"
+export SETTERS_KUBE_OPENAPI_VERSION="${SETTERS_KUBE_OPENAPI_VERSION:-v0.0.0-20250910181357-589584f1c912}"
+# - Argo Rollouts: v1.9.0, the argo-rollouts chart 2.41.0's app version (the program's default); served. The
+#   controller and the kubectl plugin (kubectl-argo-rollouts: promote, abort, as deployers run them).
+export ARGO_ROLLOUTS_VERSION="${ARGO_ROLLOUTS_VERSION:-v1.9.0}"
+# - Sealed Secrets: v0.36.6, the sealed-secrets chart 2.18.5's app version (the program's default); served. The
+#   controller and kubeseal.
+export SEALED_SECRETS_VERSION="${SEALED_SECRETS_VERSION:-v0.36.6}"
+# - Argo CD Image Updater: the argocd-image-updater chart 1.2.4 (the program's default) ships v1.2.2, whose go.mod
+#   the proxy refuses (403). v1.3.0 is served but does not resolve: it requires the nested module
+#   github.com/argoproj-labs/argocd-image-updater/registry-scanner v1.3.0 (404 Not Found at the proxy) and replaces
+#   github.com/argoproj/argo-cd/gitops-engine with v0.0.0-20260812112440-109ca7ca7113 (403 "This module version is
+#   not available."), which argo-cd v3.5.1 needs. v1.2.1, the release before the chart's, resolves in full: argo-cd
+#   v3.4.2, its gitops-engine at v0.0.0-20260512203152-0dc6b1b57dd5 and registry-scanner v1.2.1 are all served.
+#   (v1.0.0 is served too, but its registry-scanner v1.0.0 is 404.) IMAGE_UPDATER_VERSION=v1.3.0 shows the failure.
+export IMAGE_UPDATER_VERSION="${IMAGE_UPDATER_VERSION:-v1.2.1}"

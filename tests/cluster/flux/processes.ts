@@ -20,11 +20,14 @@ export function clusterVersions(): Record<string, string> {
     );
 }
 
-/** `<cache>/bin/<name>-<version>`, or an error that says how to build it. */
-export function binaryPath(name: string, version: string): string {
+/**
+ * `<cache>/bin/<name>-<version>`, or an error that says how to build it: `build` is the script that does (default:
+ * the Flux controllers' scripts/cluster/build-flux.sh).
+ */
+export function binaryPath(name: string, version: string, build = "scripts/cluster/build-flux.sh"): string {
     const file = path.join(clusterVersions().CLUSTER_BIN, `${name}-${version}`);
     if (!fs.existsSync(file)) {
-        throw new Error(`${file} is missing: run scripts/cluster/build-flux.sh first (it builds the Flux controllers)`);
+        throw new Error(`${file} is missing: run ${build} first (it builds ${name})`);
     }
     return file;
 }

@@ -1,7 +1,8 @@
 import { PROJECT } from "../../../src/config";
 import { isSecretValue } from "../../../src/offline/mockRun";
 import { readStackFile } from "../../../src/offline/stackFile";
-import { ROOT, plain, runStack } from "../../support/stacks";
+import type { StackOutputs } from "../../../src/program";
+import { ROOT, plain, runStack, type StackOptions } from "../../support/stacks";
 import type { GitServer } from "./gitServer";
 import type { KubeObject } from "./kube";
 
@@ -10,6 +11,8 @@ export interface FluxStackRun {
     objects: KubeObject[];
     /** Names of the objects whose inputs were Pulumi secrets (the test asserts the credentials stayed secret). */
     secretObjects: string[];
+    /** The stack outputs, resolved (secret ones still wrapped, as the engine would keep them). */
+    outputs: StackOutputs;
 }
 
 /**
@@ -41,7 +44,7 @@ export function appsWithNamespaces(stack: string, rename: (namespace: string) =>
 export async function fluxStackObjects(
     stack: string,
     config: string[],
-    secrets: { sshPrivateKey: string; slackToken: string },
+    secrets: { sshPrivateKey: string; slackToken: string } & NonNullable<StackOptions["secrets"]>,
 ): Promise<FluxStackRun> {
     const run = await runStack(stack, { config, secrets });
     const objects: KubeObject[] = [];
@@ -52,5 +55,5 @@ export async function fluxStackObjects(
         if (Object.values(r.inputs).some(isSecretValue)) secretObjects.push(`${obj.kind}/${obj.metadata.name}`);
         objects.push(obj);
     }
-    return { objects, secretObjects };
+    return { objects, secretObjects, outputs: run.outputs };
 }
