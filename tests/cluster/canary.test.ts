@@ -153,6 +153,10 @@ async function replicaSets(r: KubeObject): Promise<{ canary: number[]; stable: n
     return { canary: byHash(r.status!.currentPodHash), stable: byHash(r.status!.stableRS) };
 }
 
+/** Whether the Kustomization's last attempt was at the prod branch's current commit. */
+const atRevision = (k: KubeObject) =>
+    String(k.status?.lastAttemptedRevision ?? "").endsWith(testbed.git.revision("prod"));
+
 /** Waits for the Rollout's phase, returning it. */
 function phase(expected: string, ms = 240_000): Promise<KubeObject> {
     let last: KubeObject | undefined;
@@ -367,7 +371,7 @@ describe("the storefront canary in prod, run by Argo Rollouts and reported by Fl
             "False",
             180_000,
             logs,
-            (c) => c.reason === "HealthCheckFailed",
+            (c, obj) => c.reason === "HealthCheckFailed" && atRevision(obj),
         );
         expect(condition(k, "Ready")?.message).toMatch(/Rollout\/storefront-prod-canary\/storefront/);
     });
@@ -405,7 +409,7 @@ describe("the storefront canary in prod, run by Argo Rollouts and reported by Fl
             "False",
             180_000,
             logs,
-            (c) => c.reason === "HealthCheckFailed" && (c.message?.includes(testbed.git.revision("prod")) ?? false),
+            (c, obj) => c.reason === "HealthCheckFailed" && atRevision(obj),
         );
         expect(condition(k, "Ready")?.message).toMatch(/Rollout\/storefront-prod-canary\/storefront/);
         // What the YAML in Git says stays what Flux applied: the aborted tag (Git is where it gets reverted).
