@@ -73,6 +73,8 @@ export ARGO_ROLLOUTS_VERSION="${ARGO_ROLLOUTS_VERSION:-v1.9.0}"
 # - Sealed Secrets: v0.36.6, the sealed-secrets chart 2.18.5's app version (the program's default); served. The
 #   controller and kubeseal.
 export SEALED_SECRETS_VERSION="${SEALED_SECRETS_VERSION:-v0.36.6}"
+#   Its CRD (SealedSecret), as the chart installs it: the chart's crds/ file in the same module (build.sh crds).
+export CRD_SEALED_SECRETS_MODULE="${CRD_SEALED_SECRETS_MODULE:-github.com/bitnami-labs/sealed-secrets@$SEALED_SECRETS_VERSION}"
 # - Argo CD Image Updater: the argocd-image-updater chart 1.2.4 (the program's default) ships v1.2.2, whose go.mod
 #   the proxy refuses (403). v1.3.0 is served but does not resolve: it requires the nested module
 #   github.com/argoproj-labs/argocd-image-updater/registry-scanner v1.3.0 (404 Not Found at the proxy) and replaces

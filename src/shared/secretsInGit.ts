@@ -23,6 +23,14 @@ export const SEALED_SECRETS_KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secret
 /** Name of the supplied key pair's Secret (the controller's own keys are sealed-secrets-key<suffix>). */
 export const SEALED_SECRETS_KEY_SECRET = "sealed-secrets-key-gitops-stack";
 
+/**
+ * The ClusterRole that gives namespace admins and editors the SealedSecret kind, aggregated into the built-in `admin`
+ * and `edit` roles. The chart ships none, and the Flux tenant ServiceAccount applies an app's objects through
+ * `admin` in the app's namespaces: without it kustomize-controller cannot apply a SealedSecret committed to Git
+ * ("cannot patch resource sealedsecrets", seen with the real controller; tests/cluster/sealedSecrets.test.ts).
+ */
+export const SEALED_SECRETS_EDIT_ROLE = "gitops-stack-sealed-secrets-edit";
+
 export interface SealedSecretsValuesArgs {
     imageRegistry?: string;
     /** A key pair is supplied: the controller must not rotate to keys the stack does not hold. */
@@ -90,6 +98,27 @@ export class SealedSecrets extends pulumi.ComponentResource {
                 },
                 { ...child, dependsOn: [namespace] },
             );
+        new k8s.rbac.v1.ClusterRole(
+            `${name}-edit`,
+            {
+                metadata: {
+                    name: SEALED_SECRETS_EDIT_ROLE,
+                    labels: {
+                        ...args.labels,
+                        "rbac.authorization.k8s.io/aggregate-to-admin": "true",
+                        "rbac.authorization.k8s.io/aggregate-to-edit": "true",
+                    },
+                },
+                rules: [
+                    {
+                        apiGroups: ["bitnami.com"],
+                        resources: ["sealedsecrets"],
+                        verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+                    },
+                ],
+            },
+            child,
+        );
         this.release = new k8s.helm.v3.Release(
             name,
             {

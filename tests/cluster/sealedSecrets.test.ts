@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { SEALED_SECRETS_EDIT_ROLE } from "../../src/shared/secretsInGit";
 import { cluster, kubectl } from "./support/cluster";
 import { applyObjects, condition, getObject, waitFor, waitForCondition, type KubeObject } from "./flux/kube";
 import { binaryPath, clusterVersions, startLogged, waitForHttp, type Started } from "./flux/processes";
@@ -185,7 +186,14 @@ beforeAll(async () => {
     expect(stack.secretObjects).toContain("Secret/sealed-secrets-key-gitops-stack");
     expect(stack.outputs.sealedSecretsCertificate).toBe(dev.certificate);
     certificate = stack.outputs.sealedSecretsCertificate as unknown as string;
-    const objects = stack.objects.filter((o) => o.kind !== "ClusterRole" && o.kind !== "ClusterRoleBinding");
+    // Not the people's ClusterRoles (accessControl.test.ts checks those); the one giving namespace admins the
+    // SealedSecret kind, which the tenant applies through, is needed here (deleted after the file).
+    const objects = stack.objects.filter(
+        (o) =>
+            (o.kind !== "ClusterRole" || o.metadata.name === SEALED_SECRETS_EDIT_ROLE) &&
+            o.kind !== "ClusterRoleBinding",
+    );
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toContain(`ClusterRole/${SEALED_SECRETS_EDIT_ROLE}`);
     await applyObjects(objects, FIELD_MANAGER);
 
     // The chart's ServiceAccount, with a stand-in for its roles.
@@ -228,6 +236,7 @@ afterAll(async () => {
     await testbed?.stop();
     await controller?.stop();
     await kubectl(["delete", "clusterrolebinding", ADMIN_BINDING, "--ignore-not-found"], { ok: false });
+    await kubectl(["delete", "clusterrole", SEALED_SECRETS_EDIT_ROLE, "--ignore-not-found"], { ok: false });
 }, 180_000);
 
 describe("dev stack with secretsInGit=sealed-secrets and the stack's key pair", () => {

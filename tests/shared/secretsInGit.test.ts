@@ -7,6 +7,7 @@ import { isSecretValue } from "../../src/offline/mockRun";
 import { renderConfig } from "../../src/offline/render";
 import {
     SEALED_SECRETS_CONTROLLER,
+    SEALED_SECRETS_EDIT_ROLE,
     SEALED_SECRETS_KEY_LABEL,
     sealedSecretsValues,
 } from "../../src/shared/secretsInGit";
@@ -52,6 +53,26 @@ describe.each(["argocd", "flux"] as const)("secretsInGit=sealed-secrets with ope
         expect(sealedRelease(run)!.values.keyrenewperiod).toBe("0");
         // The certificate is public: exported in clear for `kubeseal --cert`.
         expect(run.outputs.sealedSecretsCertificate).toBe(TEST_SECRETS.sealedSecretsCertificate);
+    });
+
+    it("gives namespace admins and editors the SealedSecret kind (the Flux tenant applies through admin)", async () => {
+        const run = await runStack("dev", { config });
+        const role = plain(
+            findOne(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "sealed-secrets-edit").inputs,
+        );
+        expect(role).toMatchObject({
+            metadata: {
+                name: SEALED_SECRETS_EDIT_ROLE,
+                labels: {
+                    "rbac.authorization.k8s.io/aggregate-to-admin": "true",
+                    "rbac.authorization.k8s.io/aggregate-to-edit": "true",
+                },
+            },
+            rules: [{ apiGroups: ["bitnami.com"], resources: ["sealedsecrets"] }],
+        });
+        expect((role as { rules: Array<{ verbs: string[] }> }).rules[0].verbs).toEqual(
+            expect.arrayContaining(["create", "get", "list", "watch", "patch", "update", "delete"]),
+        );
     });
 
     it("lets the controller make (and renew) its own key when none is supplied; no certificate output", async () => {

@@ -29,7 +29,7 @@ function crdDirs(): string[] {
         "bash",
         [
             "-c",
-            `. "${SCRIPTS}/versions.sh"; for m in $CRD_FLUX_MODULES $CRD_ARGOCD_MODULE $CRD_IMAGE_UPDATER_MODULE $CRD_ARGO_ROLLOUTS_MODULE $CRD_EXTERNAL_SECRETS_MODULE; do ` +
+            `. "${SCRIPTS}/versions.sh"; for m in $CRD_FLUX_MODULES $CRD_ARGOCD_MODULE $CRD_IMAGE_UPDATER_MODULE $CRD_ARGO_ROLLOUTS_MODULE $CRD_EXTERNAL_SECRETS_MODULE $CRD_SEALED_SECRETS_MODULE; do ` +
                 `p="\${m%@*}"; echo "$CLUSTER_CACHE/crds/\${p//\\//_}-\${m##*@}"; done`,
         ],
         { encoding: "utf8" },
