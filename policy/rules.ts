@@ -6,7 +6,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { everyoneGroupReason, isSystemNamespace, patternWidth } from "../src/config/guards";
+import { everyoneGroupReason, isSystemNamespace, patternWidth, redactSecrets } from "../src/config/guards";
 import { TIER_DEFAULTS } from "../src/config/tiers";
 import { describeStack, engineConfigFromEnv, stackContext, type EngineConfig, type StackContext } from "./context";
 import { plainSecretsInPath } from "../src/shared/plainSecrets";
@@ -547,7 +547,8 @@ function resourcePolicy(
                 (options.engineConfig ?? engineConfigFromEnv)(),
             );
             if (!inScope(scope, ctx)) return;
-            for (const message of check(args.type, args.props, ctx)) reportViolation(message);
+            // No message repeats a credential a resource carries (URL user information, a private key): issue 19 §6.
+            for (const message of check(args.type, args.props, ctx)) reportViolation(redactSecrets(message));
         },
     };
 }
@@ -583,7 +584,8 @@ function stackPolicy(
         configSchema,
         validateStack: (args, reportViolation) => {
             const ctx = stackContext(args.resources, (options.engineConfig ?? engineConfigFromEnv)());
-            for (const f of check(args.resources, ctx, args.getConfig<Props>())) reportViolation(f.message, f.urn);
+            for (const f of check(args.resources, ctx, args.getConfig<Props>()))
+                reportViolation(redactSecrets(f.message), f.urn);
         },
     };
 }

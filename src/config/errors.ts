@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { redactSecrets } from "./guards";
 
 /** One bad configuration value: the key, what was given (never a secret's value) and what is expected. */
 export interface ConfigProblem {
@@ -19,7 +20,8 @@ export class ConfigError extends pulumi.RunError {
         super(
             [
                 `Invalid configuration for stack "${stack}" (${count}); nothing was created:`,
-                ...problems.map((p) => `  - ${p.key}: ${p.message}`),
+                // The rules redact each message (ConfigInput); this catches what any other caller passes.
+                ...problems.map((p) => `  - ${p.key}: ${redactSecrets(p.message)}`),
             ].join("\n"),
         );
         this.name = "ConfigError";

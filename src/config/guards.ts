@@ -219,3 +219,73 @@ export function stackTier(stack: string): StackTier | undefined {
     for (const [tier, words] of TIER_NAMES) if (names.some((t) => words.includes(t))) return tier;
     return undefined;
 }
+
+/**
+ * The user information of a URL token (what stands between `scheme://` and its last `@`), or undefined. A password
+ * may contain "/", so an `@` after a "/" still counts when a ":" comes before it (`https://u:p/w@host`); an `@` only
+ * in the path (`https://host/@scope/pkg`) does not.
+ */
+export function userinfoOf(token: string): string | undefined {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(.*)@/.exec(token);
+    if (!m) return undefined;
+    const info = m[1];
+    return info.includes("/") && !info.split("/")[0].includes(":") ? undefined : info;
+}
+
+/**
+ * Replaces the user information of every URL in a text (`https://user:token@host`, `oci://token@host`,
+ * `ssh://git:pw@host`) with `[redacted]`, so no message, warning or report repeats a password or token (issue 19
+ * §6). An ssh:// login name alone (`git@`) is not a credential and stays.
+ */
+export function redactUserinfo(text: string): string {
+    // Without a scheme (the scp-like Git form, an image reference): user:password@host.
+    const schemeless = text.replace(
+        /(^|[\s"'`(,[])([^\s"'`@/:]+):([^\s"'`@]+)@(?=[A-Za-z0-9[])/g,
+        (whole, before: string, user: string) =>
+            /^[a-z][a-z0-9+.-]*$/i.test(user) && whole.includes("://") ? whole : `${before}[redacted]@`,
+    );
+    return schemeless.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s"'`<>]*)/g, (token: string, scheme: string) => {
+        const info = userinfoOf(token);
+        if (info === undefined) return token;
+        if (scheme.toLowerCase() === "ssh://" && /^[A-Za-z0-9._-]+$/.test(info)) return token;
+        return `${scheme}[redacted]@${token.slice(scheme.length + info.length + 1)}`;
+    });
+}
+
+/** PEM armour of private material (PKCS#1, PKCS#8, SEC1, OpenSSH, encrypted, PuTTY-exported OpenSSH...). */
+const PEM_PRIVATE = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----/;
+/** An age identity (X25519 secret key, Bech32, either case). */
+const AGE_IDENTITY = /AGE-SECRET-KEY-1[0-9A-Z]{20,}/i;
+
+/**
+ * What private material a text holds, or undefined: a PEM private key of any kind, an age identity, or a PuTTY key
+ * file. Used wherever a field is public by design (a certificate, a CA bundle, any non-secret key), so a key pasted
+ * into the wrong place is refused by name and never echoed (issue 19 §1).
+ */
+export function privateMaterialIn(text: string): string | undefined {
+    const pem = PEM_PRIVATE.exec(text);
+    if (pem) return `a PEM private key (${pem[1]})`;
+    if (AGE_IDENTITY.test(text)) return "an age identity (AGE-SECRET-KEY-1...)";
+    if (/PuTTY-User-Key-File-\d+:/.test(text)) return "a PuTTY private key";
+    return undefined;
+}
+
+/**
+ * A message with every credential taken out: URL user information, PEM private key blocks, age identities, and each
+ * of `secrets` (the stack's secret values, raw and as JSON would quote them). Applied to every configuration
+ * problem and warning and to the status report, so no input makes the program print a key or password.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+    let out = text;
+    for (const secret of secrets) {
+        if (secret.length < 6) continue;
+        for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)]))
+            out = out.split(form).join("[secret]");
+    }
+    out = out.replace(
+        /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(-----END \1-----|(?=["'`]|$))/g,
+        "[private key redacted]",
+    );
+    out = out.replace(new RegExp(AGE_IDENTITY.source, "gi"), "[age identity redacted]");
+    return redactUserinfo(out);
+}

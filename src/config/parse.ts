@@ -10,6 +10,7 @@ import {
     warnUnusedChartKeys,
 } from "./rules/chart";
 import { validateAccess } from "./rules/access";
+import { validateCharacters } from "./rules/characters";
 import { ConfigInput } from "./rules/context";
 import { validateFlux } from "./rules/flux";
 import { warnFleetSize } from "./rules/fleetSize";
@@ -21,7 +22,7 @@ import { validateOperatorChoice, validateOperatorInstall, validateSwitches } fro
 import { validateProdSafeguards } from "./rules/prodSafeguards";
 import { validateProviderSettings } from "./rules/provider";
 import { validateProjectScope } from "./rules/project";
-import { validateRepository, validateRevision } from "./rules/repository";
+import { parseRepoUrl, validateRepository, validateRevision } from "./rules/repository";
 import { validateSso } from "./rules/sso";
 import { validateAlertChannels, validateNotifications } from "./rules/notifications";
 import { validateSyncWindow } from "./rules/syncWindows";
@@ -42,6 +43,7 @@ export type { ConfigSource } from "./source";
 export function parseStackConfig(source: ConfigSource): StackConfig {
     const input = new ConfigInput(source);
     validateKnownKeys(input);
+    validateCharacters(input);
     if (source.checkKubeContext) validateKubeContext(input, source.allConfig?.() ?? {});
     validateProviderSettings(input, source.allConfig?.() ?? {});
 
@@ -139,7 +141,11 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             retryLimit,
             syncWindow: isProd ? syncWindow : undefined,
             destinationServer: project.destinationServer,
-            sourceRepos: [url, ...project.extraSourceRepos.filter((r) => r !== url)],
+            // The same repository spelt another way (case, .git, the scp form) is the one Argo CD already admits.
+            sourceRepos: [
+                url,
+                ...project.extraSourceRepos.filter((r) => parseRepoUrl(r)?.identity !== parsed.identity),
+            ],
             clusterResources: project.clusterResources,
             rootPath,
             restrictDefaultProject,

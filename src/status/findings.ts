@@ -2,6 +2,7 @@
  * What both operators' diagnoses share: the seed's error table as message patterns, the findings built from it
  * (credentials, conflicts, unhealthy pods, missing objects) and the Kubernetes condition helpers.
  */
+import { isInClusterServer } from "../config/rules/urls";
 import type { DeclaredApplication, DeclaredStack } from "./declared";
 import type { ClusterSnapshot, Finding, KubeObject, ObjectReport } from "./types";
 
@@ -298,9 +299,9 @@ export function conflictFinding(ctx: Context, app: DeclaredApplication, message:
     };
 }
 
-const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
+/** An app on another cluster than the operator's (compared in canonical form: an alias of in-cluster is local). */
 export const isRemote = (app: DeclaredApplication) =>
-    app.cluster !== undefined && app.destinationServer !== IN_CLUSTER_SERVER;
+    app.cluster !== undefined && !isInClusterServer(app.destinationServer);
 
 export function unhealthyFinding(
     ctx: Context,

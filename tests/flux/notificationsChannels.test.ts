@@ -116,7 +116,10 @@ describe("Flux alert channels", () => {
             {
                 alertSecrets: JSON.stringify({
                     ...SECRETS,
-                    signed: { url: "https://hooks.acme.example/signed", hmacKey: "test-hmac-4f1c" },
+                    signed: {
+                        url: "https://hooks.acme.example/signed",
+                        hmacKey: "test-hmac-4f1c-0123456789abcdef0123",
+                    },
                 }),
             },
         );
@@ -126,7 +129,7 @@ describe("Flux alert channels", () => {
         const signed = findOne(run.resources, "kubernetes:core/v1:Secret", "prod-signed-credentials");
         expect(plain(signed.inputs.stringData)).toEqual({
             address: "https://hooks.acme.example/signed",
-            token: "test-hmac-4f1c",
+            token: "test-hmac-4f1c-0123456789abcdef0123",
         });
         expect(byName(customResources(run.resources, "Provider"), "prod-signed").spec.type).toBe("generic-hmac");
     });

@@ -879,6 +879,17 @@ describe("policy pack acknowledgements and tiers", () => {
         expect(violations([devProject({ sourceRepos: ["https://github.com/acme/*"] })])).toEqual([]);
     });
 
+    it("never repeats credentials a resource carries in its messages (issue 19 §6)", () => {
+        const found = violations([
+            prodProject({
+                sourceRepos: ["https://robot:hunter2-4f1c@github.com/acme/*", "git:pw-4f1c@github.com:x/*"],
+            }),
+        ]);
+        expect(found.length).toBeGreaterThan(0);
+        expect(found.join("\n")).toContain("https://[redacted]@github.com/acme/*");
+        expect(found.join("\n")).not.toMatch(/hunter2|pw-4f1c/);
+    });
+
     it("accepts <project>/* for a project of the stack and exact objects", () => {
         const csv = "p, role:x, applications, sync, prod/*, allow\np, role:x, applications, get, prod/guestbook, allow";
         expect(

@@ -1,13 +1,17 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { privateMaterialIn } from "../guards";
 import { DECLARED_KEYS, type DeclaredKeyName } from "../keys";
 import { OPERATOR_INSTALLS, type ChartRepository, type OperatorInstall } from "../types";
 import { quote, type ConfigInput } from "./context";
-import { hostProblem, portProblem, splitUrl } from "./urls";
+import { controlCharacterProblem, hostProblem, parseUrl, portProblem } from "./urls";
 
 export const CHART_FORMS =
     "an https:// chart repository URL, an oci://host/path registry reference, or a local chart directory (absolute, or starting with ./ or ../) that holds Chart.yaml";
+
+/** A URL without its trailing slashes (those of "https://" itself stay). */
+const trimSlashes = (url: string): string => url.replace(/(?<!:\/?)\/+$/, "");
 
 /**
  * Reads a chart repository key: an https chart repository, an OCI registry reference, or a local chart directory.
@@ -15,16 +19,13 @@ export const CHART_FORMS =
  * directory, where Pulumi runs the program) and must hold Chart.yaml: Helm would otherwise fail only at `up`.
  */
 export function parseChartRepository(value: string, cwd = process.cwd(), caFile?: string): ChartRepository | string {
-    if (value.startsWith("https://")) {
-        const url = splitUrl(value.replace(/\/+$/, ""), "https");
+    // Any scheme, in any case, goes through the one URL parser: HTTPS:// is https://, and user:password@ is named.
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
+        const url = parseUrl(trimSlashes(value), { schemes: ["https", "oci"] });
         if (typeof url === "string") return `${quote(value)} ${url}`;
-        return { kind: "https", url: value.replace(/\/+$/, ""), ...(caFile ? { caFile } : {}) };
-    }
-    if (value.startsWith("oci://")) {
-        const url = splitUrl(value.replace(/\/+$/, ""), "oci");
-        if (typeof url === "string") return `${quote(value)} ${url}`;
-        if (url.path === "" || url.path === "/") return `${quote(value)} has no repository path after the host`;
-        return { kind: "oci", url: value.replace(/\/+$/, "") };
+        if (url.scheme === "oci" && url.path === "") return `${quote(value)} has no repository path after the host`;
+        if (url.scheme === "https") return { kind: "https", url: trimSlashes(value), ...(caFile ? { caFile } : {}) };
+        return { kind: "oci", url: trimSlashes(value) };
     }
     if (path.isAbsolute(value) || value.startsWith("./") || value.startsWith("../")) {
         const dir = path.resolve(cwd, value);
@@ -32,7 +33,6 @@ export function parseChartRepository(value: string, cwd = process.cwd(), caFile?
             return `${quote(value)} is not a chart directory: ${path.join(dir, "Chart.yaml")} does not exist`;
         return { kind: "local", url: value };
     }
-    if (value.startsWith("http://")) return `${quote(value)} uses http://, which anyone on the path can alter`;
     return `${quote(value)} is not a chart location`;
 }
 
@@ -42,7 +42,11 @@ export function parseChartRepository(value: string, cwd = process.cwd(), caFile?
  */
 export function imageRegistryProblem(value: string): string | undefined {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `${quote(value)} has a scheme; image references have none`;
+    const control = controlCharacterProblem(value);
+    if (control) return `${quote(value)} ${control}`;
     const [hostPort, ...pathParts] = value.replace(/\/+$/, "").split("/");
+    if (value.includes("@"))
+        return `${quote(value)} carries user information (user:password@): registry credentials belong in an image pull secret, never in the image reference`;
     const m = /^([^:]*)(?::(.*))?$/.exec(hostPort)!;
     const problem = hostProblem(m[1]) ?? portProblem(m[2]);
     if (problem) return `${quote(value)}: ${problem}`;
@@ -83,8 +87,10 @@ export function caFileProblem(value: string, cwd = process.cwd()): string | unde
     if (!stat.isFile()) return `${quote(value)}: ${file} is not a file`;
     if (stat.size > CA_FILE_MAX_BYTES) return `${quote(value)}: ${file} is larger than 1 MiB`;
     const text = fs.readFileSync(file, "utf8");
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
-        return `${quote(value)}: ${file} holds a private key (only the CA's certificate belongs there; keep the key out of the repository)`;
+    // The same detector as every public field (guards.ts privateMaterialIn): PEM keys of any kind, age, PuTTY.
+    const secret = privateMaterialIn(text);
+    if (secret)
+        return `${quote(value)}: ${file} holds a private key (${secret.replace(/ \(.*\)$/, "")}; only the CA's certificate belongs there; keep the key out of the repository)`;
     const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
     if (blocks.length === 0) return `${quote(value)}: ${file} holds no PEM certificate`;
     for (const [i, block] of blocks.entries()) {

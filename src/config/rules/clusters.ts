@@ -12,9 +12,9 @@ import {
 import { DNS_LABEL } from "./apps";
 import { parseJson, quote, type ConfigInput } from "./context";
 import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, isRenderPlaceholder, secretMapEntry } from "./secretMap";
+import { IN_CLUSTER_SERVER, canonicalUrl, parseUrl } from "./urls";
 
-/** The operator's own cluster, as Argo CD names it (and kubectl inside a pod reaches it). */
-export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
+export { IN_CLUSTER_SERVER } from "./urls";
 /** The label every cluster of an environment carries; the ApplicationSet's cluster generator selects by it. */
 export const CLUSTER_ENVIRONMENT_LABEL = "gitops-stack.io/environment";
 
@@ -32,12 +32,6 @@ function isLabelKey(key: string): boolean {
     const prefix = slash < 0 ? undefined : key.slice(0, slash);
     const name = slash < 0 ? key : key.slice(slash + 1);
     return LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
-}
-
-/** The server URL as a cluster identity: scheme and host lowercased, default port and trailing slash dropped. */
-function serverIdentity(url: URL): string {
-    const port = url.port === "" || url.port === "443" ? "" : `:${url.port}`;
-    return `https://${url.hostname.toLowerCase()}${port}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 /** Why a CA bundle (base64 of PEM) is unusable, or undefined. The value itself never appears in a message. */
@@ -185,38 +179,28 @@ export function validateClusters(
             problem(`cluster name ${quote(name)} is used twice; expected unique names.`);
             return;
         }
-        let url: URL | undefined;
-        try {
-            url = typeof entry.server === "string" ? new URL(entry.server) : undefined;
-        } catch {
-            url = undefined;
-        }
         const serverForm = "the https:// URL of the cluster's API server, e.g. https://eu-1.k8s.example.com:6443";
-        if (
-            !url ||
-            url.protocol !== "https:" ||
-            url.hostname === "" ||
-            url.username ||
-            url.password ||
-            url.search ||
-            url.hash
-        ) {
+        // One canonical form for the comparison below: a trailing dot, upper case, :443 or an in-cluster alias is
+        // the same API server, which would receive every app twice (issue 19 §2).
+        const url = typeof entry.server === "string" ? parseUrl(entry.server, { schemes: ["https"] }) : "is not text";
+        if (typeof url === "string") {
             problem(
-                `${label}.server ${quote(entry.server)} is not valid${url && url.protocol !== "https:" ? " (not https: credentials would cross the network in clear)" : ""}; expected ${serverForm}.`,
+                `${label}.server ${quote(entry.server)} is not valid (it ${url}${url.startsWith("uses http://") ? "; not https: credentials would cross the network in clear" : ""}); expected ${serverForm}.`,
             );
             return;
         }
-        const server = String(entry.server).replace(/\/+$/, "");
-        const identity = serverIdentity(url);
+        const identity = url.canonical;
+        const inCluster = identity === IN_CLUSTER_SERVER;
+        // Argo CD knows its own cluster by exactly IN_CLUSTER_SERVER: an alias is written as that name.
+        const server = inCluster ? IN_CLUSTER_SERVER : String(entry.server).replace(/\/+$/, "");
         const other = servers.get(identity);
         if (other !== undefined) {
             problem(
-                `${label}.server ${quote(server)} is also cluster ${quote(other)}'s: one cluster listed twice would receive every app twice; expected each cluster once.`,
+                `${label}.server ${quote(String(entry.server).replace(/\/+$/, ""))} is also cluster ${quote(other)}'s API server (both are ${identity}): one cluster listed twice would receive every app twice; expected each cluster once.`,
             );
             return;
         }
         servers.set(identity, name);
-        const inCluster = identity === IN_CLUSTER_SERVER;
 
         const labels: Record<string, string> = {};
         if (entry.labels !== undefined && !isObject(entry.labels)) {
@@ -314,15 +298,12 @@ export function withHomeCluster(
     destinationServer: string,
 ): ClusterConfig[] {
     if (clusters.length === 0) return [];
-    let home: string | undefined;
-    try {
-        home = operator === "flux" ? IN_CLUSTER_SERVER : serverIdentity(new URL(destinationServer));
-    } catch {
-        // destinationServer's own rule reports it.
-    }
+    // Compared in canonical form (urls.ts); a destinationServer that does not parse is reported by its own rule.
+    const https = { schemes: ["https"] };
+    const home = operator === "flux" ? IN_CLUSTER_SERVER : canonicalUrl(destinationServer, https);
     const marked = clusters.map((c) => ({
         ...c,
-        home: home !== undefined && serverIdentity(new URL(c.server)) === home,
+        home: home !== undefined && canonicalUrl(c.server, https) === home,
     }));
     if (!marked.some((c) => c.home)) {
         const where =

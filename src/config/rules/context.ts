@@ -1,10 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigProblem } from "../errors";
 import { PROJECT, RENDER_UNSET_SECRET } from "../constants";
-import { DECLARED_KEYS, type DeclaredKeyName, type SecretKeyName } from "../keys";
+import { redactSecrets } from "../guards";
+import { DECLARED_KEYS, SECRET_KEYS, type DeclaredKeyName, type SecretKeyName } from "../keys";
 import type { ConfigSource } from "../source";
 
 export const quote = (value: unknown): string => JSON.stringify(value);
+
+/** How every rule phrases a control character (see urls.ts controlCharacterProblem): reported once per key. */
+export const CONTROL_PROBLEM = /contains (a line break \(CR or LF\)|the control character U\+[0-9a-f]{4}|a tab)/;
 
 /**
  * A key's JSON (or YAML flow) value, or undefined when it does not parse: the rules report the value in their own
@@ -29,7 +33,20 @@ export class ConfigInput {
     /** Accepted but risky settings: the program prints each with pulumi.log.warn. */
     readonly warnings: string[] = [];
 
-    constructor(readonly source: ConfigSource) {}
+    /**
+     * The stack's secret values (and the string leaves of the JSON ones), taken out of every problem and warning
+     * by {@link redact}: whatever a rule quotes, no message repeats a secret (issue 19 §6).
+     */
+    private readonly secretValues: string[];
+
+    constructor(readonly source: ConfigSource) {
+        this.secretValues = secretValuesOf(source);
+    }
+
+    /** A message with every secret value, URL user information and private key taken out. */
+    redact(message: string): string {
+        return redactSecrets(message, this.secretValues);
+    }
 
     get stack(): string {
         return this.source.stack;
@@ -40,19 +57,39 @@ export class ConfigInput {
         return `${PROJECT}:${name}`;
     }
 
+    /** Keys already refused for what they hold (private material): later rules' problems about them add nothing. */
+    private readonly silenced = new Set<string>();
+
     /** Records one problem of a project key. */
     problem(name: string, message: string): void {
-        this.problems.push({ key: this.key(name), message });
+        const key = this.key(name);
+        if (this.silenced.has(key)) return;
+        // A control character is reported once per key (the character check runs first), not again by each rule
+        // that judges the same value.
+        const control = CONTROL_PROBLEM.exec(message)?.[0];
+        if (control) {
+            const quoted = (message.match(/"(?:[^"\\]|\\.)*"/g) ?? []).filter((q) => q.includes("\\"));
+            const same = (p: ConfigProblem) =>
+                p.key === key && p.message.includes(control) && quoted.some((q) => p.message.includes(q));
+            if (this.problems.some(same)) return;
+        }
+        this.problems.push({ key, message: this.redact(message) });
+    }
+
+    /** Records the problem of a key whose content disqualifies it entirely; no other problem of it is reported. */
+    refuseWhole(name: string, message: string): void {
+        this.problem(name, message);
+        this.silenced.add(this.key(name));
     }
 
     /** Records a warning about a project key (accepted, but the user should know). */
     warn(name: string, message: string): void {
-        this.warnings.push(`stack ${quote(this.stack)}: ${this.key(name)}: ${message}`);
+        this.warnings.push(this.redact(`stack ${quote(this.stack)}: ${this.key(name)}: ${message}`));
     }
 
     /** Records one problem of a key outside the project namespace (`kubernetes:context`). */
     problemFull(fullKey: string, message: string): void {
-        this.problems.push({ key: fullKey, message });
+        this.problems.push({ key: fullKey, message: this.redact(message) });
     }
 
     raw(name: string): string | undefined {
@@ -134,4 +171,26 @@ export class ConfigInput {
         }
         return value;
     }
+}
+
+/** Every secret value the source holds: each secret key's raw value and, for JSON maps, their string leaves. */
+function secretValuesOf(source: ConfigSource): string[] {
+    const values: string[] = [];
+    // An exec plugin's command and API version are not secret, and messages name the allowed versions.
+    const leaves = (v: unknown, field?: string): void => {
+        if (typeof v === "string") {
+            if (field !== "apiVersion" && field !== "command") values.push(v, v.trim());
+        } else if (Array.isArray(v)) v.forEach((item) => leaves(item));
+        else if (v !== null && typeof v === "object") Object.entries(v).forEach(([k, item]) => leaves(item, k));
+    };
+    for (const name of Object.keys(SECRET_KEYS)) {
+        const raw = source.get(name);
+        if (raw === undefined || raw === "[secret]") continue;
+        values.push(raw, raw.trim());
+        leaves(parseJson(raw));
+        // A key file's lines (a PEM body, an age key file) may be quoted one at a time.
+        for (const line of raw.split(/\r?\n/)) if (line.trim().length >= 16) values.push(line.trim());
+    }
+    // Longest first, so a value is replaced whole before a shorter one inside it.
+    return [...new Set(values)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
 }

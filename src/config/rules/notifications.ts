@@ -14,6 +14,24 @@ import {
 import { DNS_LABEL } from "./apps";
 import { parseJson, quote, type ConfigInput } from "./context";
 import { checkSecretMap, isObject, secretMapEntry } from "./secretMap";
+import { controlCharacterProblem, parseUrl } from "./urls";
+
+/** The shortest webhook HMAC key accepted: the output size of SHA-256 (RFC 2104 §3: shorter keys weaken the MAC). */
+export const MIN_HMAC_KEY_BYTES = 32;
+
+/**
+ * Why a webhook HMAC key cannot protect anything, or undefined (issue 19 §4): shorter than SHA-256's 32 bytes
+ * (RFC 2104 §3), one character repeated, or not one line.
+ */
+export function hmacKeyProblem(key: string): string | undefined {
+    const control = controlCharacterProblem(key, false);
+    if (control) return control;
+    const bytes = Buffer.byteLength(key, "utf8");
+    if (bytes < MIN_HMAC_KEY_BYTES)
+        return `is ${bytes} byte${bytes === 1 ? "" : "s"} long, shorter than the ${MIN_HMAC_KEY_BYTES} of an HMAC-SHA256 key (RFC 2104: a shorter key weakens the signature; generate one with openssl rand -hex 32)`;
+    if (new Set(key).size === 1) return "is one character repeated, which anyone can guess";
+    return undefined;
+}
 
 const SLACK_CHANNEL = /^#?([A-Za-z0-9][A-Za-z0-9._-]{0,79})$/;
 /** An address the Argo CD email service can send to; `;` separates recipients in a subscription annotation. */
@@ -164,6 +182,14 @@ function credentialProblems(
                 found.push(`${where}.headers is not a map of header name to non-empty value; expected ${expected}.`);
                 continue;
             }
+            // A CR or LF in a header value would end the header and start another one (header injection).
+            for (const [header, value] of Object.entries(headers)) {
+                const control = controlCharacterProblem(value as string, false);
+                if (control)
+                    found.push(
+                        `${where}.headers ${quote(header)} ${control} (its value is not shown: it is a secret); expected one line.`,
+                    );
+            }
             const names = Object.keys(headers);
             const missing = channel.headers.filter((h) => !names.includes(h));
             const extra = names.filter((h) => !channel.headers.includes(h));
@@ -180,15 +206,18 @@ function credentialProblems(
             continue;
         }
         if (field === "url") {
-            let url: URL | undefined;
-            try {
-                url = new URL(value.trim());
-            } catch {
-                url = undefined;
-            }
-            if (!url || url.protocol !== "https:" || url.hostname === "")
+            // The one URL parser: a CR/LF, a control character or a bad host is refused, and the reason says which
+            // (never the value). User information is allowed: the whole URL is a secret.
+            const url = parseUrl(value.trim(), { schemes: ["https"], query: true, userinfo: true });
+            if (typeof url === "string")
                 found.push(
-                    `${where}.url is not an https:// URL (its value is not shown: it is a secret); expected ${expected}.`,
+                    `${where}.url is not an https:// URL (its value is not shown: it is a secret): it ${url.replace(/"[^"]*"/g, "(...)")}; expected ${expected}.`,
+                );
+        } else if (field === "hmacKey") {
+            const problem = hmacKeyProblem(value);
+            if (problem)
+                found.push(
+                    `${where}.hmacKey ${problem} (its value is not shown: it is a secret); expected ${expected}.`,
                 );
         } else if (/\s/.test(value.trim()) || (field === "token" && !value.trim().startsWith("xox"))) {
             found.push(

@@ -2,7 +2,8 @@ import type { TierDefaults } from "../tiers";
 import type { GroupKind } from "../types";
 import { patternWidth } from "../guards";
 import { quote, type ConfigInput } from "./context";
-import { httpsUrl, repoUrlProblem } from "./repository";
+import { httpsUrl, repoUrlOrProblem } from "./repository";
+import { IN_CLUSTER_SERVER, isInClusterServer } from "./urls";
 
 /**
  * Argo CD matches sourceRepos and destinations as globs: a pattern that can match more than one repository or cluster
@@ -32,19 +33,35 @@ export interface ProjectPart {
 
 /** What the environment's AppProject lets Applications use: the cluster, source repositories, cluster kinds. */
 export function validateProjectScope(input: ConfigInput, isProd: boolean, defaults: TierDefaults): ProjectPart {
-    const destinationServer = input.str("destinationServer");
-    if (!wide(input, "destinationServer", destinationServer, "cluster", isProd))
+    let destinationServer = input.str("destinationServer");
+    if (!wide(input, "destinationServer", destinationServer, "cluster", isProd)) {
         httpsUrl(input, "destinationServer", destinationServer, "the https:// URL of a Kubernetes API server");
-    const extraSourceRepos = input.list("extraSourceRepos");
-    for (const repo of extraSourceRepos) {
-        if (repo === "" || /\s/.test(repo))
+        // Argo CD knows its own cluster by this one name only: an alias (kubernetes.default.svc.cluster.local,
+        // upper case, a trailing dot, :443) would name a cluster it has no Secret for.
+        if (isInClusterServer(destinationServer)) destinationServer = IN_CLUSTER_SERVER;
+    }
+    const extraSourceRepos: string[] = [];
+    const identities = new Set<string>();
+    for (const repo of input.list("extraSourceRepos")) {
+        if (repo === "") {
             input.problem("extraSourceRepos", `${quote(repo)} is not valid; expected a repository URL.`);
-        else if (wide(input, "extraSourceRepos", repo, "repo", isProd)) continue;
-        else if (repoUrlProblem(repo) || /(^|\/)\.\.?(\/|$)/.test(repo))
-            input.problem(
-                "extraSourceRepos",
-                `${quote(repo.slice(0, 80))} is not valid; expected one exact repository URL (it ${repoUrlProblem(repo) ?? 'has a "." or ".." path segment'}).`,
-            );
+            continue;
+        }
+        if (!wide(input, "extraSourceRepos", repo, "repo", isProd)) {
+            // A value this check cannot read is an error, never a pass (issue 19 §2: file:///etc, http://...).
+            const parsed = repoUrlOrProblem(repo);
+            if (typeof parsed === "string") {
+                input.problem(
+                    "extraSourceRepos",
+                    `${quote(repo.length > 80 ? `${repo.slice(0, 60)}...` : repo)} is not valid; expected one exact repository URL: git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git (it ${parsed}).`,
+                );
+                continue;
+            }
+            // Argo CD compares repositories normalised (case, .git, the scp form): the same one twice adds nothing.
+            if (identities.has(parsed.identity)) continue;
+            identities.add(parsed.identity);
+        }
+        extraSourceRepos.push(repo);
     }
     const clusterResources: GroupKind[] = [...defaults.clusterResources];
     for (const entry of input.list("extraClusterResources")) {

@@ -4,7 +4,17 @@ import { AUTH_KINDS, type FluxRef, type GitAuth, type Operator } from "../types"
 import { quote, type ConfigInput } from "./context";
 import { refNameProblem } from "./gitRefs";
 import { parseKnownHostLine } from "./knownHosts";
-import { MAX_URL_LENGTH, hostProblem, pathProblem, portProblem, splitUrl } from "./urls";
+import {
+    DEFAULT_PORTS,
+    MAX_URL_LENGTH,
+    canonicalHost,
+    controlCharacterProblem,
+    hostProblem,
+    parseUrl,
+    pathProblem,
+    portProblem,
+    splitUrl,
+} from "./urls";
 
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
 const SEMVER_COMPARATOR = /^(>=|<=|>|<|=|~|\^)?v?\d+(\.(\d+|x|\*)){0,2}(-[0-9A-Za-z.-]+)?$/;
@@ -14,29 +24,78 @@ export interface ParsedRepoUrl {
     readonly host: string;
     readonly port?: string;
     readonly path: string;
+    /**
+     * The repository as Argo CD compares repositories (util/git NormalizeGitURL): lower case, the scp form as ssh://,
+     * no login user, default port or `.git` suffix. Two URLs of the same repository have the same identity.
+     */
+    readonly identity: string;
 }
+
+const REPO_PATH = /^[A-Za-z0-9._~/-]+$/;
+const LOGIN = /^[A-Za-z0-9._-]+$/;
+const FORMS = "git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git";
+
+const identityOf = (scheme: string, host: string, port: string | undefined, path: string): string =>
+    `${scheme}://${canonicalHost(host)}${port && port !== DEFAULT_PORTS[scheme] ? `:${Number(port)}` : ""}/${path
+        .replace(/\/+$/, "")
+        .replace(/\.git$/i, "")}`.toLowerCase();
 
 /**
- * Why a Git URL that has the right shape still names no real repository: too long, a host that is not a DNS name
- * or address, a port outside 1-65535, or a `.`/`..` path segment (a server may resolve it to another repository
- * than the one reviewed). Undefined when it is fine.
+ * Parses the Git URL forms Argo CD and Flux both accept, or says why the value is not one (the reason reads after the
+ * value). http:// is refused: credentials would travel in clear; so is any password or token in the URL, a host that
+ * is not a DNS name or address, a port outside 1-65535, and a `.`/`..` or empty path segment (a server may resolve it
+ * to another repository than the one reviewed). Never "no problem" for a value it cannot read.
  */
-export function repoUrlProblem(url: string): string | undefined {
+export function repoUrlOrProblem(url: string): ParsedRepoUrl | string {
+    const control = controlCharacterProblem(url);
+    if (control) return control;
     if (url.length > MAX_URL_LENGTH) return `is ${url.length} characters long, more than ${MAX_URL_LENGTH}`;
-    const parsed = parseRepoUrl(url);
-    if (!parsed) return undefined;
-    return hostProblem(parsed.host) ?? portProblem(parsed.port) ?? pathProblem(parsed.path);
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) {
+        // The scp-like form user@host:path (no scheme, no port).
+        if (/^[^@/]*:[^@/]*@/.test(url)) return "carries a password before @; expected only a login user (git@)";
+        const scp = /^([^@/:]+)@([^:/]+):(.*)$/.exec(url);
+        if (!scp) return `is none of the forms ${FORMS}`;
+        const [, user, host, path] = scp;
+        if (!LOGIN.test(user)) return `has the login user ${JSON.stringify(user)}; expected letters, digits and . _ -`;
+        if (path.startsWith("/") || path === "") return "has no path relative to the login (git@host:org/repo.git)";
+        const problem = hostProblem(host) ?? pathProblem(path) ?? pathCharacters(path);
+        return problem ?? { scheme: "ssh", host, path, identity: identityOf("ssh", host, undefined, path) };
+    }
+    const parsed = parseUrl(url, { schemes: ["ssh", "https"], sshUser: true });
+    if (typeof parsed === "string") return parsed;
+    if (parsed.scheme === "ssh" && parsed.user === undefined) return "has no login user (ssh://git@host/...)";
+    const path = parsed.path.replace(/^\//, "");
+    if (path === "") return "has no repository path after the host";
+    const problem = pathCharacters(path);
+    if (problem) return problem;
+    // The host as written (known_hosts lines are matched against it); the identity is the canonical one.
+    const host = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/]*)/.exec(url)![1];
+    const port = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/]*):(\d+)/.exec(url)?.[1];
+    return {
+        scheme: parsed.scheme as "ssh" | "https",
+        host,
+        port,
+        path,
+        identity: identityOf(parsed.scheme, host, port, path),
+    };
 }
 
-/** Parses the Git URL forms Argo CD and Flux both accept. http:// is refused: credentials would travel in clear. */
+function pathCharacters(path: string): string | undefined {
+    return REPO_PATH.test(path)
+        ? undefined
+        : `path ${JSON.stringify(path)} has characters other than letters, digits and . _ ~ / -`;
+}
+
+/** Why a value is not a Git URL of the forms both operators accept, or undefined when it is one. */
+export function repoUrlProblem(url: string): string | undefined {
+    const parsed = repoUrlOrProblem(url);
+    return typeof parsed === "string" ? parsed : undefined;
+}
+
+/** The Git URL, parsed, or undefined when it is not one (see repoUrlOrProblem for why). */
 export function parseRepoUrl(url: string): ParsedRepoUrl | undefined {
-    const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):([A-Za-z0-9._~/-]+)$/.exec(url);
-    if (scp && !scp[2].startsWith("/")) return { scheme: "ssh", host: scp[1], path: scp[2] };
-    const ssh = /^ssh:\/\/[A-Za-z0-9._-]+@([A-Za-z0-9.-]+)(?::(\d+))?\/([A-Za-z0-9._~/-]+)$/.exec(url);
-    if (ssh) return { scheme: "ssh", host: ssh[1], port: ssh[2], path: ssh[3] };
-    const https = /^https:\/\/([A-Za-z0-9.-]+)(?::(\d+))?\/([A-Za-z0-9._~/-]+)$/.exec(url);
-    if (https) return { scheme: "https", host: https[1], port: https[2], path: https[3] };
-    return undefined;
+    const parsed = repoUrlOrProblem(url);
+    return typeof parsed === "string" ? undefined : parsed;
 }
 
 /** A branch, tag or commit name git accepts (`git check-ref-format`), in the characters we allow. */
@@ -79,11 +138,10 @@ export function validateRepository(input: ConfigInput): RepositoryPart {
             "repoUrl",
             "is required; expected git@host:org/repo.git or https://host/org/repo.git (pulumi config set repoUrl <url>).",
         );
-    } else if (!parsed || repoUrlProblem(url)) {
-        const why = repoUrlProblem(url);
+    } else if (!parsed) {
         input.problem(
             "repoUrl",
-            `${quote(url.length > 80 ? `${url.slice(0, 60)}...` : url)} is not valid; expected git@host:org/repo.git, ssh://git@host[:port]/org/repo.git or https://host[:port]/org/repo.git with a real host, a port from 1 to 65535 and no "." or ".." segments${why ? ` (it ${why})` : ""}.`,
+            `${quote(url.length > 80 ? `${url.slice(0, 60)}...` : url)} is not valid; expected ${FORMS} with a real host, a port from 1 to 65535, no user:password@ and no "." or ".." segments (it ${repoUrlProblem(url)}).`,
         );
     }
     const authKind = input.oneOf("authKind", AUTH_KINDS);
@@ -144,7 +202,13 @@ export function validateRepository(input: ConfigInput): RepositoryPart {
         const owner = url?.replace(/[^/:]+$/, "") ?? "";
         credentialUrl = prefix === "" ? owner : prefix;
         const scope = credentialPrefixProblem(credentialUrl, url);
-        if (prefix !== "" && url && !url.startsWith(prefix)) {
+        // Argo CD matches the prefix against the normalised (lower-case) repository URL.
+        if (scope?.startsWith("carries user information") || scope?.startsWith("contains")) {
+            input.problem(
+                "credentialUrlPrefix",
+                `${quote(prefix)} ${scope}; expected a URL prefix such as ${quote(owner)}, with the credentials in the secret keys.`,
+            );
+        } else if (prefix !== "" && url && !url.toLowerCase().startsWith(prefix.toLowerCase())) {
             input.problem(
                 "credentialUrlPrefix",
                 `${quote(prefix)} is not a prefix of repoUrl ${quote(url)}; expected e.g. ${quote(owner)}.`,
@@ -185,6 +249,10 @@ const ownerExample = (p: ParsedRepoUrl): string => {
  */
 export function credentialPrefixProblem(prefix: string, repoUrl: string | undefined): string | undefined {
     if (repoUrl !== undefined && prefix === repoUrl) return undefined;
+    const control = controlCharacterProblem(prefix);
+    if (control) return control;
+    if (/^https:\/\/[^/]*@/.test(prefix) || /^ssh:\/\/[^/@]*:[^/@]*@/.test(prefix) || /^[^@/]*:[^@/]*@/.test(prefix))
+        return "carries user information (user:password@ or a token): credentials in a URL are stored in clear";
     const https = /^https:\/\/([^/@]+)\/([^/]+)\/.*$/.exec(prefix);
     const ssh = /^ssh:\/\/[^/@]+@([^/]+)\/([^/]+)\/.*$/.exec(prefix);
     const scp = /^[^@/:]+@([^:/]+):([^/]+)\/.*$/.exec(prefix);

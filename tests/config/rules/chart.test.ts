@@ -57,13 +57,12 @@ describe("chart repositories", () => {
 
     it.each([
         ["http://charts.example.com", /uses http:\/\//],
-        ["https://", /is not of the form https:\/\/host/],
+        ["https://", /has no host/],
         ["https:///charts", /has no host/],
         ["https://-bad-.example/charts", /is not a DNS name/],
         ["https://charts.example.com:0/x", /port "0" is not from 1 to 65535/],
         ["https://charts.example.com:70000/x", /port "70000" is not from 1 to 65535/],
         ["https://charts.example.com/a/../b", /has a "\." or "\.\." segment/],
-        ["https://user@charts.example.com/x", /is not of the form https:\/\/host/],
         ["oci://registry.example.com", /has no repository path after the host/],
         ["charts.example.com/argo", /is not a chart location/],
         [emptyDir, /is not a chart directory: .*Chart\.yaml does not exist/],
@@ -74,6 +73,20 @@ describe("chart repositories", () => {
         expect(message).toContain(`gitops-stack:fluxChartRepository: ${JSON.stringify(value)}`);
         expect(message).toMatch(reason);
         expect(message).toContain("expected an https:// chart repository URL, an oci://host/path registry reference");
+    });
+
+    it.each([
+        ["https://robot-4f1c@charts.example.com/x", "robot-4f1c"],
+        ["https://user:hunter2-4f1c@charts.example.com/x", "hunter2-4f1c"],
+        ["oci://robot:hunter2-4f1c@registry.example.com/charts", "hunter2-4f1c"],
+        ["HTTPS://robot:pa/ss-4f1c@charts.example.com/x", "pa/ss-4f1c"],
+    ])("refuses user information in %s, saying so and never repeating it", (value, secret) => {
+        const message = errorOf("staging", { config: [`fluxChartRepository=${value}`] });
+        expect(message).toContain("gitops-stack:fluxChartRepository:");
+        expect(message).toMatch(/carries user information \(user:password@ or a token before @\)/);
+        expect(message).not.toMatch(/port/);
+        expect(message).not.toContain(secret);
+        expect(message).toContain("[redacted]@");
     });
 });
 

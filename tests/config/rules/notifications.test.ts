@@ -152,7 +152,13 @@ describe("alertChannels: refused, with the alternative where the operator has no
         const c = parsed("dev", {
             raw: channels({ ...HOOK, hmac: true }),
             config: [FLUX],
-            secrets: secrets({ hook: { url: "https://h.example/x", headers: { Authorization: "t" }, hmacKey: "k" } }),
+            secrets: secrets({
+                hook: {
+                    url: "https://h.example/x",
+                    headers: { Authorization: "t" },
+                    hmacKey: "k".repeat(16) + "x".repeat(16),
+                },
+            }),
         });
         expect(c.alertChannels[0].hmac).toBe(true);
     });
