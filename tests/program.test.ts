@@ -87,8 +87,9 @@ describe("index.ts: the stack outputs (issue 25 §6)", () => {
         ["prod", [], ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate", "gitWebhookPath"]],
         ["dev", ["operator=flux", "secretsInGit=sops"], ["sshPublicKey", "sealedSecretsCertificate"]],
     ])("%s %j: leaves out the outputs the stack has not (%j), without a warning", async (stack, config, absent) => {
-        // The test deploy key is not a readable key: no sshPublicKey (prod uses a GitHub App: none either).
-        const run = await runAsStack(stack, { config }, indexModule);
+        // The render's placeholder is not a readable key: no sshPublicKey (prod uses a GitHub App: none either). A
+        // real key that cannot be read is refused by validation (tests/config/rules/secretShapes.test.ts).
+        const run = await runAsStack(stack, { config, secrets: { sshPrivateKey: "[secret]" } }, indexModule);
         expect(run.outputs).toMatchObject({ environment: stack, operator: config.length ? "flux" : "argocd" });
         for (const name of absent) expect(Object.keys(run.outputs)).not.toContain(name);
         expect(run.warnings.filter((w) => w.includes("Undefined value"))).toEqual([]);

@@ -6,7 +6,7 @@ import { parseStackConfig } from "../config/parse";
 import type { StackConfig } from "../config/types";
 import { deployFlux } from "../flux";
 import { InitializeArgs, refuseUrn } from "../shared/batches";
-import { sshPublicKey } from "../shared/sshPublicKey";
+import { sshPublicKey } from "../config/formats/sshPublicKey";
 
 /** The component's type token: `<package>:index:<class>`, as Pulumi's component package analyzer names it. */
 export const GITOPS_STACK_TYPE = "gitops-stack:index:GitOpsStack";

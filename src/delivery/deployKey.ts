@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import type { StackConfig } from "../config";
 import { parseRepoUrl } from "../config/parse";
-import { sshFingerprint, sshPublicKey } from "../shared/sshPublicKey";
+import { sshFingerprint, sshPublicKey } from "../config/formats/sshPublicKey";
 import { DeliveryError } from "./errors";
 import { readStackConfig } from "./stack";
 

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GitAuth } from "../config/types";
 import { childOptions } from "../shared/metadata";
-import { sshPublicKey } from "../shared/sshPublicKey";
+import { sshPublicKey } from "../config/formats/sshPublicKey";
 
 export interface GitCredentialsArgs {
     /** Namespace of the GitRepository that uses the Secret (Flux reads `secretRef` from the source's namespace). */

@@ -64,6 +64,12 @@ export interface SealedSecretsArgs {
     labels?: Record<string, string>;
 }
 
+/** The PEM CERTIFICATE blocks of a text, and nothing else (empty when it has none). */
+export function certificateBlocks(text: string): string {
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    return blocks.map((b) => `${b}\n`).join("");
+}
+
 /** The Sealed Secrets controller from its pinned chart, with the stack's key pair when one is supplied. */
 export class SealedSecrets extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
@@ -136,7 +142,9 @@ export class SealedSecrets extends pulumi.ComponentResource {
             { parent: this, dependsOn: key ? [namespace, key] : [namespace] },
         );
         this.namespace = namespace.metadata.name;
-        this.certificate = args.keyPair && pulumi.unsecret(args.keyPair.certificate);
+        // Published in clear (kubeseal --cert): only the CERTIFICATE blocks, whatever else the value held (issue 19
+        // §1: a key pasted into the certificate must never reach a plain output, even if validation were bypassed).
+        this.certificate = args.keyPair && pulumi.unsecret(args.keyPair.certificate.apply(certificateBlocks));
         this.registerOutputs({ namespace: this.namespace, certificate: this.certificate });
     }
 }

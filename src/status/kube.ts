@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { sshFingerprint, sshPublicKey } from "../shared/sshPublicKey";
+import { sshFingerprint, sshPublicKey } from "../config/formats/sshPublicKey";
 import type { DeclaredStack } from "./declared";
 import { namespacesToInspect, pathsToCheck } from "./diagnose";
 import type { ClusterSnapshot, CredentialState, KubeObject, PathCheck } from "./types";

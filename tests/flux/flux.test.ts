@@ -19,6 +19,7 @@ import {
     unparentedObjects,
     withoutSecrets,
 } from "../support/stacks";
+import { TEST_SSH_PUBLIC_KEY } from "../support/testKeys";
 import { violations } from "../policy/harness";
 import { FLUX_DURATION, validateFluxObject } from "./schema";
 
@@ -232,6 +233,7 @@ describe("Git source and credentials", () => {
             });
             expect(plain(findOne(run(stack).resources, SECRET, "git-credentials").inputs.stringData)).toEqual({
                 identity: TEST_SECRETS.sshPrivateKey,
+                "identity.pub": TEST_SSH_PUBLIC_KEY.replace(/ gitops-stack test deploy key/, ""),
                 known_hosts:
                     "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
             });
@@ -377,6 +379,7 @@ describe("stack outputs", () => {
             applications: ["dev-platform", "dev-guestbook", "dev-podinfo"],
             // The Receiver's path, from the webhook secret (a secret output: tests/flux/receiver.test.ts).
             gitWebhookPath: receiverWebhookPath(TEST_SECRETS.gitWebhookSecret, "gitops-dev", "flux-system"),
+            sshPublicKey: TEST_SSH_PUBLIC_KEY.replace(/ gitops-stack test deploy key\n$/, ""),
         });
     });
 

@@ -2,6 +2,7 @@
  * Sealed Secrets (secretsInGit sealed-secrets) under both operators: the pinned chart in its own namespace, the
  * stack's key pair stored before the controller starts (kept secret, rotation off), the certificate exported.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { isSecretValue } from "../../src/offline/mockRun";
 import { renderConfig } from "../../src/offline/render";
@@ -9,9 +10,12 @@ import {
     SEALED_SECRETS_CONTROLLER,
     SEALED_SECRETS_EDIT_ROLE,
     SEALED_SECRETS_KEY_LABEL,
+    SealedSecrets,
+    certificateBlocks,
     sealedSecretsValues,
 } from "../../src/shared/secretsInGit";
-import { byType, findOne, plain, runStack, stackConfig, TEST_SECRETS } from "../support/stacks";
+import { byType, findOne, plain, runComponents, runStack, stackConfig, TEST_SECRETS } from "../support/stacks";
+import { TEST_SEALED_CERTIFICATE, TEST_SEALED_PRIVATE_KEY } from "../support/testKeys";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const sealedRelease = (run: Awaited<ReturnType<typeof runStack>>) =>
@@ -89,8 +93,23 @@ describe.each(["argocd", "flux"] as const)("secretsInGit=sealed-secrets with ope
         const render = await renderConfig("prod", stackConfig("prod", { config }));
         const all = [...render.files.values()].join("\n");
         expect(all).toContain("sealed-secrets-key-gitops-stack");
-        expect(all).not.toContain("test-sealed-key-4f1c");
+        expect(all).not.toContain(TEST_SECRETS.sealedSecretsPrivateKey.split("\n")[1]);
     });
+});
+
+it("SealedSecrets publishes only the certificate, whatever else its value holds (issue 19 §1, beside validation)", async () => {
+    const run = await runComponents(
+        () =>
+            new SealedSecrets("sealed-secrets", {
+                chartVersion: "2.18.5",
+                keyPair: {
+                    certificate: pulumi.secret(TEST_SEALED_CERTIFICATE + TEST_SEALED_PRIVATE_KEY),
+                    privateKey: pulumi.secret(TEST_SEALED_PRIVATE_KEY),
+                },
+            }).certificate,
+    );
+    expect(run.outputs).toBe(TEST_SEALED_CERTIFICATE);
+    expect(certificateBlocks(TEST_SEALED_PRIVATE_KEY)).toBe("");
 });
 
 it("installs nothing for secretsInGit none", async () => {

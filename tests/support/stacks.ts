@@ -3,15 +3,25 @@ import { PROJECT, SECRET_KEYS } from "../../src/config";
 import { isSecretValue, runProgram, type ProgramRun, type RecordedResource } from "../../src/offline/mockRun";
 import { applyOverrides, readStackFile, type EngineConfig } from "../../src/offline/stackFile";
 import { main, type StackOutputs } from "../../src/program";
+import {
+    TEST_CA_CERTIFICATE,
+    TEST_GITHUB_APP_KEY,
+    TEST_SEALED_CERTIFICATE,
+    TEST_SEALED_PRIVATE_KEY,
+    TEST_SSH_PRIVATE_KEY,
+} from "./testKeys";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const STACKS = ["dev", "staging", "prod"] as const;
 
-/** Test values for every secret key: recognisable, so a test can prove they never leak. */
+/**
+ * Test values for every secret key, each of the shape its key claims (the program parses them, issue 19 §1): the
+ * tokens are recognisable (4f1c), the keys are tests/support/testKeys.ts's, so a test can prove they never leak.
+ */
 export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
-    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-ssh-key-4f1c\n-----END OPENSSH PRIVATE KEY-----",
+    sshPrivateKey: TEST_SSH_PRIVATE_KEY,
     httpsToken: "ghp_testtoken4f1c",
-    githubAppPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\ntest-app-key-4f1c\n-----END RSA PRIVATE KEY-----",
+    githubAppPrivateKey: TEST_GITHUB_APP_KEY,
     slackToken: "xoxb-test-slack-4f1c",
     ssoClientSecret: "test-sso-client-secret-4f1c",
     // The channels the notification tests configure (tests/*/notifications*.test.ts), one entry per type.
@@ -23,15 +33,13 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
             url: "https://hooks.acme.example/test-webhook-4f1c",
             headers: { Authorization: "Bearer test-header-4f1c" },
         },
-        oncall: { routingKey: "test-pagerduty-key-4f1c" },
+        oncall: { routingKey: "testpagerdutykey4f1c000000000000" },
     }),
     // The clusters the multi-cluster tests configure (tests/argocd/clusters.test.ts): a bearer and an exec cluster.
     clusterCredentials: JSON.stringify({
         "eu-1": {
             bearerToken: "test-cluster-token-eu1-4f1c",
-            caData: Buffer.from("-----BEGIN CERTIFICATE-----\ntest-ca-4f1c\n-----END CERTIFICATE-----\n").toString(
-                "base64",
-            ),
+            caData: Buffer.from(TEST_CA_CERTIFICATE).toString("base64"),
         },
         "us-1": {
             exec: {
@@ -43,8 +51,8 @@ export const TEST_SECRETS: Record<keyof typeof SECRET_KEYS, string> = {
     }),
     // A real age identity (age-keygen v1.2.1; its public key: TEST_AGE_RECIPIENT), used only by the tests.
     sopsAgeKey: "AGE-SECRET-KEY-1JMMFVDR5C9X5JPU39TAYN6SJKMG9YT0CKZ0EFC2UP0QW8AH7A9FQAQVJWS",
-    sealedSecretsCertificate: "-----BEGIN CERTIFICATE-----\ntest-sealed-cert-4f1c\n-----END CERTIFICATE-----\n",
-    sealedSecretsPrivateKey: "-----BEGIN PRIVATE KEY-----\ntest-sealed-key-4f1c\n-----END PRIVATE KEY-----\n",
+    sealedSecretsCertificate: TEST_SEALED_CERTIFICATE,
+    sealedSecretsPrivateKey: TEST_SEALED_PRIVATE_KEY,
     // 44 visible ASCII characters: long enough for the length check (MIN_WEBHOOK_SECRET_LENGTH).
     gitWebhookSecret: "test-git-webhook-secret-4f1c-0123456789abcdef",
 };

@@ -12,7 +12,8 @@ import {
 import { DNS_LABEL } from "./apps";
 import { parseJson, quote, type ConfigInput } from "./context";
 import { RENDER_SECRET_PLACEHOLDER, checkSecretMap, isObject, isRenderPlaceholder, secretMapEntry } from "./secretMap";
-import { IN_CLUSTER_SERVER, canonicalUrl, parseUrl } from "./urls";
+import { caDataProblem, tokenProblem } from "./secretShapes";
+import { IN_CLUSTER_SERVER, canonicalUrl, controlCharacterProblem, parseUrl } from "./urls";
 
 export { IN_CLUSTER_SERVER } from "./urls";
 /** The label every cluster of an environment carries; the ApplicationSet's cluster generator selects by it. */
@@ -32,15 +33,6 @@ function isLabelKey(key: string): boolean {
     const prefix = slash < 0 ? undefined : key.slice(0, slash);
     const name = slash < 0 ? key : key.slice(slash + 1);
     return LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && LABEL_PREFIX.test(prefix)));
-}
-
-/** Why a CA bundle (base64 of PEM) is unusable, or undefined. The value itself never appears in a message. */
-function caDataProblem(caData: unknown): string | undefined {
-    if (typeof caData !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(caData.replace(/\s+/g, ""))) {
-        return "is not base64 text";
-    }
-    const pem = Buffer.from(caData, "base64").toString("utf8");
-    return pem.includes("-----BEGIN CERTIFICATE-----") ? undefined : "does not decode to a PEM certificate";
 }
 
 /** Reads one cluster's entry of the credentials map into its typed form (only ever called inside a secret apply). */
@@ -80,6 +72,10 @@ function credentialProblems(name: string, auth: ClusterAuthKind, entry: unknown)
     if (auth === "bearer") {
         if (typeof entry.bearerToken !== "string" || entry.bearerToken.trim() === "")
             found.push(`${where} has no bearerToken (cluster auth bearer); expected ${expected}.`);
+        else {
+            const problem = tokenProblem(entry.bearerToken);
+            if (problem) found.push(`${where}.bearerToken ${problem} (its value is not shown); expected ${expected}.`);
+        }
         if (entry.exec !== undefined) found.push(`${where} sets exec, but the cluster's auth is bearer; expected one.`);
     } else {
         if (entry.bearerToken !== undefined)
@@ -98,6 +94,18 @@ function credentialProblems(name: string, auth: ClusterAuthKind, entry: unknown)
                 found.push(`${where}.exec has no command; expected the credential plugin's executable.`);
             if (exec.args !== undefined && !(Array.isArray(exec.args) && exec.args.every((a) => typeof a === "string")))
                 found.push(`${where}.exec.args is not a list of strings.`);
+            // The plugin's command line and environment: no line break or control character (named, not shown).
+            const lines: Array<[string, unknown]> = [
+                ["command", exec.command],
+                ...(Array.isArray(exec.args) ? exec.args.map((a, i): [string, unknown] => [`args[${i}]`, a]) : []),
+                ...(isObject(exec.env)
+                    ? Object.entries(exec.env).map(([k, v]): [string, unknown] => [`env.${k}`, v])
+                    : []),
+            ];
+            for (const [field, value] of lines) {
+                const problem = typeof value === "string" ? controlCharacterProblem(value, false) : undefined;
+                if (problem) found.push(`${where}.exec.${field} ${problem} (its value is not shown).`);
+            }
             if (
                 exec.env !== undefined &&
                 !(isObject(exec.env) && Object.values(exec.env).every((v) => typeof v === "string"))
@@ -109,7 +117,10 @@ function credentialProblems(name: string, auth: ClusterAuthKind, entry: unknown)
     }
     if (entry.caData !== undefined) {
         const problem = caDataProblem(entry.caData);
-        if (problem) found.push(`${where}.caData ${problem}; expected base64 of the PEM CA bundle of the API server.`);
+        if (problem)
+            found.push(
+                `${where}.caData ${problem} (its value is not shown); expected base64 of the PEM CA certificates of the API server.`,
+            );
     }
     return found;
 }

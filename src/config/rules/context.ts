@@ -1,8 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ConfigProblem } from "../errors";
-import { PROJECT, RENDER_UNSET_SECRET } from "../constants";
+import { PROJECT, RENDER_UNSET_SECRET, isRenderPlaceholder } from "../constants";
 import { redactSecrets } from "../guards";
 import { DECLARED_KEYS, SECRET_KEYS, type DeclaredKeyName, type SecretKeyName } from "../keys";
+import { SECRET_FORMS, SECRET_SHAPES } from "./secretShapes";
 import type { ConfigSource } from "../source";
 
 export const quote = (value: unknown): string => JSON.stringify(value);
@@ -169,7 +170,20 @@ export class ConfigInput {
                 `is stored in plain text; expected a secret: run pulumi config set --secret ${name} <value>.`,
             );
         }
+        this.secretShape(name);
         return value;
+    }
+
+    /**
+     * Parses a secret's value for what it claims to be (issue 19 §1). The reason never quotes the value. The offline
+     * render and the status command hold no secret (the placeholder, or nothing): there is no shape to check.
+     */
+    secretShape(name: SecretKeyName): void {
+        const raw = this.source.get(name);
+        if (raw === undefined || isRenderPlaceholder(raw)) return;
+        const problem = SECRET_SHAPES[name](raw);
+        if (problem)
+            this.problem(name, `${problem} (the value is not shown: it is a secret); expected ${SECRET_FORMS[name]}.`);
     }
 }
 
@@ -185,11 +199,13 @@ function secretValuesOf(source: ConfigSource): string[] {
     };
     for (const name of Object.keys(SECRET_KEYS)) {
         const raw = source.get(name);
-        if (raw === undefined || raw === "[secret]") continue;
+        if (raw === undefined || isRenderPlaceholder(raw)) continue;
         values.push(raw, raw.trim());
         leaves(parseJson(raw));
         // A key file's lines (a PEM body, an age key file) may be quoted one at a time.
-        for (const line of raw.split(/\r?\n/)) if (line.trim().length >= 16) values.push(line.trim());
+        // (PEM armour lines are not secret: messages name them.)
+        for (const line of raw.split(/\r?\n/))
+            if (line.trim().length >= 16 && !line.trim().startsWith("-----")) values.push(line.trim());
     }
     // Longest first, so a value is replaced whole before a shorter one inside it.
     return [...new Set(values)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);

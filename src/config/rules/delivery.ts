@@ -2,6 +2,7 @@ import type { TierDefaults } from "../tiers";
 import { SECRETS_IN_GIT, type ChartRepository, type DeliveryConfig, type Operator, type Tier } from "../types";
 import { CHART_FORMS, parseChartRepository, validateChartVersion, validateLocalChartVersion } from "./chart";
 import { quote, type ConfigInput } from "./context";
+import { keyPairProblem } from "./secretShapes";
 import { splitUrl } from "./urls";
 
 type ChartKeys =
@@ -80,6 +81,14 @@ export function validateDelivery(
         else if (hasCert) {
             const certificate = input.secret("sealedSecretsCertificate", "with sealedSecretsPrivateKey");
             const privateKey = input.secret("sealedSecretsPrivateKey", "with sealedSecretsCertificate");
+            // Two valid halves of two different pairs: the controller would seal to one key and hold another.
+            const [cert, key] = [input.raw("sealedSecretsCertificate"), input.raw("sealedSecretsPrivateKey")];
+            const mismatch = cert !== undefined && key !== undefined ? keyPairProblem(cert, key) : undefined;
+            if (mismatch)
+                input.problem(
+                    "sealedSecretsPrivateKey",
+                    `and sealedSecretsCertificate ${mismatch} (the values are not shown: they are secrets); expected tls.key and tls.crt of one key pair.`,
+                );
             if (certificate && privateKey) keyPair = { certificate, privateKey };
         }
     }

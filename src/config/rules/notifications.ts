@@ -14,6 +14,7 @@ import {
 import { DNS_LABEL } from "./apps";
 import { parseJson, quote, type ConfigInput } from "./context";
 import { checkSecretMap, isObject, secretMapEntry } from "./secretMap";
+import { passwordProblem, routingKeyProblem, slackTokenProblem } from "./secretShapes";
 import { controlCharacterProblem, parseUrl } from "./urls";
 
 /** The shortest webhook HMAC key accepted: the output size of SHA-256 (RFC 2104 §3: shorter keys weaken the MAC). */
@@ -219,10 +220,17 @@ function credentialProblems(
                 found.push(
                     `${where}.hmacKey ${problem} (its value is not shown: it is a secret); expected ${expected}.`,
                 );
-        } else if (/\s/.test(value.trim()) || (field === "token" && !value.trim().startsWith("xox"))) {
-            found.push(
-                `${where}.${field} is not valid (its value is not shown: it is a secret); expected ${expected}.`,
-            );
+        } else {
+            const problem =
+                field === "token"
+                    ? slackTokenProblem(value.trim())
+                    : field === "routingKey"
+                      ? routingKeyProblem(value.trim())
+                      : passwordProblem(value);
+            if (problem)
+                found.push(
+                    `${where}.${field} is not valid: it ${problem} (its value is not shown: it is a secret); expected ${expected}.`,
+                );
         }
     }
     return found;

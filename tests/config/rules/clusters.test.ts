@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TEST_SECRETS } from "../../support/stacks";
+import { TEST_CA_CERTIFICATE } from "../../support/testKeys";
 import { expectRefused } from "./expectations";
 import { errorOf, parsed } from "./support";
 
@@ -8,7 +9,7 @@ const US = { name: "us-1", server: "https://us-1.k8s.example.com", auth: "exec" 
 const LOCAL = { name: "local", server: "https://kubernetes.default.svc" };
 const clusters = (...list: unknown[]) => ({ "gitops-stack:clusters": JSON.stringify(list) });
 const credentials = (map: unknown) => ({ clusterCredentials: JSON.stringify(map) });
-const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n").toString("base64");
+const CA = Buffer.from(TEST_CA_CERTIFICATE).toString("base64");
 
 describe("clusters: valid", () => {
     it("reads bearer, exec and in-cluster entries; the credentials stay a secret Output", async () => {
@@ -180,11 +181,11 @@ describe("clusters: bad input names stack, key, value and expected form", () => 
             ],
             [
                 { "eu-1": { bearerToken: token, caData: "not base64!" } },
-                /entry "eu-1".caData is not base64 text; expected base64 of the PEM CA bundle/,
+                /entry "eu-1".caData is not base64 text \(its value is not shown\); expected base64 of the PEM CA certificates/,
             ],
             [
                 { "eu-1": { bearerToken: token, caData: Buffer.from("hello").toString("base64") } },
-                /caData does not decode to a PEM certificate/,
+                /caData decodes to text that is not PEM: it has no -----BEGIN CERTIFICATE----- block/,
             ],
             [{ "eu-1": { bearerToken: token, password: token } }, /has unknown field "password"/],
         ];

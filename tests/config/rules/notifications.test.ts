@@ -62,7 +62,7 @@ describe("alertChannels: valid", () => {
         expect((await creds("deploys")).token).toBe("xoxb-test-alert-slack-4f1c");
         expect((await creds("mail")).password).toBe("test-smtp-password-4f1c");
         expect((await creds("hook")).headers).toEqual({ Authorization: "Bearer test-header-4f1c" });
-        expect((await creds("oncall")).routingKey).toBe("test-pagerduty-key-4f1c");
+        expect((await creds("oncall")).routingKey).toBe("testpagerdutykey4f1c000000000000");
         // Nothing secret in the plain parts.
         for (const v of SECRET_VALUES) expect(JSON.stringify(plainParts)).not.toContain(v);
     });

@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it } from "vitest";
-import { isSecretValue, runProgram } from "../../src/offline/mockRun";
-import { main } from "../../src/program";
-import { sshPublicKey } from "../../src/shared/sshPublicKey";
-import { plain, runStack, stackConfig } from "../support/stacks";
+import { isSecretValue, runProgram } from "../../../src/offline/mockRun";
+import { main } from "../../../src/program";
+import { sshPublicKey } from "../../../src/config/formats/sshPublicKey";
+import { plain, runStack, stackConfig } from "../../support/stacks";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitops-stack-keys-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -89,8 +89,9 @@ describe("deploy key of an SSH stack", () => {
         expect(data.identity).toBe(key.privateKey);
     });
 
-    it("is left out when the key cannot be read (source-controller needs only identity)", async () => {
-        const run = await runStack("dev", { config: ["operator=flux"] });
+    it("is left out when the key cannot be read: the render's placeholder (source-controller needs only identity)", async () => {
+        // A real key that cannot be read is refused by validation (tests/config/rules/secretShapes.test.ts).
+        const run = await runStack("dev", { config: ["operator=flux"], secrets: { sshPrivateKey: "[secret]" } });
         const secret = run.resources.find(
             (r) => r.type === "kubernetes:core/v1:Secret" && r.name === "git-credentials",
         )!;
