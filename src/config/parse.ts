@@ -12,6 +12,7 @@ import {
 import { validateAccess } from "./rules/access";
 import { validateCharacters } from "./rules/characters";
 import { ConfigInput } from "./rules/context";
+import { validateEnvironmentInvariants } from "./rules/environments";
 import { validateFlux } from "./rules/flux";
 import { warnFleetSize } from "./rules/fleetSize";
 import { validateGitWebhook } from "./rules/gitWebhook";
@@ -73,7 +74,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const sso = validateSso(input, operator);
     const slack = validateNotifications(input, tier, operator, defaults, install.argocdUrl);
     const alertChannels = validateAlertChannels(input, tier, operator, defaults, install.argocdUrl, slack);
-    const flux = validateFlux(input, tier, operator, defaults, revision.fluxRef, apps);
+    const flux = validateFlux(input, defaults);
     const gitWebhook = validateGitWebhook(input, operator, defaults, appsMode.appsMode);
     const restrictDefaultProject = input.bool("restrictDefaultProject");
     validateLocalChartVersions(input, charts, install);
@@ -88,10 +89,30 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             delivery.sealedSecrets !== undefined ||
             delivery.externalSecrets !== undefined,
     );
+    validateEnvironmentInvariants(input, {
+        tier,
+        operator,
+        install: charts.install,
+        fluxRef: revision.fluxRef,
+        argoRevision: revision.argoRevision,
+        // Commits are pushed only where automation is on and an app declares what to update.
+        automationWrites:
+            flux.imageAutomation && apps.some((a) => a.image !== undefined && a.semverRange !== undefined),
+        apps,
+        applicationSetNamespaces: appsMode.applicationSetNamespaces,
+        imageUpdaterWriteSecret: input.str("imageUpdaterWriteSecret") || undefined,
+        fluxMultitenancy: flux.multitenancy,
+        slackChannels: [
+            ...(slack ? [slack.channel] : []),
+            ...alertChannels.flatMap((c) => (c.channel === undefined ? [] : [c.channel])),
+        ],
+        kubeContext: source.allConfig?.()["kubernetes:context"],
+    });
     validateProdSafeguards(
         input,
         {
             operator,
+            install: charts.install,
             ...switches,
             access,
             clusterResources: project.clusterResources,

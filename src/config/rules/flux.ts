@@ -1,7 +1,5 @@
 import type { TierDefaults } from "../tiers";
-import type { AppConfig, FluxRef, Operator, Tier } from "../types";
 import type { ConfigInput } from "./context";
-import { validateAutomationRef } from "./repository";
 
 import { FLUX_MIN_INTERVAL_MS, parseGoDuration } from "./durations";
 import { quote } from "./context";
@@ -13,14 +11,7 @@ export interface FluxPart {
 }
 
 /** Flux's reconcile interval, tenancy and image automation. */
-export function validateFlux(
-    input: ConfigInput,
-    tier: Tier,
-    operator: Operator,
-    defaults: TierDefaults,
-    fluxRef: FluxRef | undefined,
-    apps: readonly AppConfig[],
-): FluxPart {
+export function validateFlux(input: ConfigInput, defaults: TierDefaults): FluxPart {
     const intervalValue = input.str("fluxInterval");
     const interval = intervalValue === "" ? defaults.fluxInterval : intervalValue;
     // Flux reads intervals as Go durations; its CRDs allow only digits with ms/s/m/h units.
@@ -33,13 +24,6 @@ export function validateFlux(
     const imageAutomation = input.tierBool("imageAutomation", defaults.imageAutomation);
     // In prod imageAutomation=true is refused by the prod safeguards table (./prodSafeguards.ts).
     const multitenancy = input.bool("fluxMultitenancy");
-    validateAutomationRef(
-        input,
-        fluxRef,
-        operator === "flux" &&
-            imageAutomation &&
-            apps.some((a) => a.image !== undefined && a.semverRange !== undefined),
-        tier,
-    );
+    // That the automation writes to a branch (not a tag or semver ref) is an environment invariant (./environments.ts).
     return { interval, imageAutomation, multitenancy };
 }

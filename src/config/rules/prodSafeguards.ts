@@ -1,10 +1,13 @@
-import type { AccessConfig, FluxRef, GroupKind, Operator } from "../types";
+import type { AccessConfig, FluxRef, GroupKind, Operator, OperatorInstall } from "../types";
 import { TIER_DEFAULTS } from "../tiers";
 import type { ConfigInput } from "./context";
+import { AUTOMATION_BRANCHES } from "./environments";
 
 /** What the prod safeguards look at: the stack's settings after validation (defaults applied). */
 export interface SafeguardInput {
     readonly operator: Operator;
+    /** operatorInstall: with `existing`, what the chart sets (Flux's tenancy lockdown) is the install's. */
+    readonly install: OperatorInstall;
     readonly autoSync: boolean;
     readonly cascadeDelete: boolean;
     readonly highAvailability: boolean;
@@ -36,17 +39,7 @@ export interface ProdSafeguard {
 const branchOf = (ref: FluxRef | undefined): string | undefined => (ref && "branch" in ref ? ref.branch : undefined);
 const NAMESPACE_ONLY = (gk: GroupKind) => gk.group === "" && gk.kind === "Namespace";
 
-/**
- * The branches dev and staging image automation pushes its commits to (the automation pushes to the branch the
- * environment's GitRepository tracks, src/flux/imageAutomation.ts; by default each tier's Flux revision).
- */
-export const AUTOMATION_BRANCHES: readonly string[] = [
-    ...new Set(
-        (["dev", "staging"] as const)
-            .filter((t) => TIER_DEFAULTS[t].imageAutomation)
-            .map((t) => TIER_DEFAULTS[t].fluxRevision),
-    ),
-];
+export { AUTOMATION_BRANCHES };
 
 /**
  * Every prod safety default, in one table: a prod stack that relaxes any of them must say acknowledgeProdOverrides
@@ -105,9 +98,12 @@ export const PROD_SAFEGUARDS: readonly ProdSafeguard[] = [
     {
         key: "fluxMultitenancy",
         safe: "true (the default)",
-        relaxed: (s) => s.operator === "flux" && !s.fluxMultitenancy,
-        what: () =>
-            "fluxMultitenancy=false (Kustomizations run with the controller's cluster-admin identity and may reference other namespaces)",
+        // Both sides of the tenancy invariant (./environments.ts): off, or set by an install the program cannot see.
+        relaxed: (s) => s.operator === "flux" && (!s.fluxMultitenancy || s.install === "existing"),
+        what: (s) =>
+            s.fluxMultitenancy
+                ? "operatorInstall=existing with fluxMultitenancy=true (the lockdown flags --no-cross-namespace-refs and --default-service-account are whatever the existing Flux was started with: the program cannot set or check them)"
+                : "fluxMultitenancy=false (Kustomizations run with the controller's cluster-admin identity and may reference other namespaces)",
     },
     {
         key: "targetRevision",

@@ -1,4 +1,3 @@
-import { describeRef } from "../constants";
 import type { TierDefaults } from "../tiers";
 import { AUTH_KINDS, type FluxRef, type GitAuth, type Operator } from "../types";
 import { quote, type ConfigInput } from "./context";
@@ -330,19 +329,4 @@ export function validateRevision(input: ConfigInput, operator: Operator, default
         );
     }
     return { argoRevision, fluxRevision, fluxRef };
-}
-
-/** The automation pushes its commits to the branch the GitRepository tracks; a tag or semver ref has none. */
-export function validateAutomationRef(
-    input: ConfigInput,
-    fluxRef: FluxRef | undefined,
-    automationUsed: boolean,
-    tierName: string,
-): void {
-    if (automationUsed && fluxRef !== undefined && !("branch" in fluxRef)) {
-        input.problem(
-            "targetRevision",
-            `image automation pushes commits to a branch, but the GitRepository tracks ${describeRef(fluxRef)}; expected a branch name, or imageAutomation=false (image automation is on by default in ${tierName}).`,
-        );
-    }
 }
