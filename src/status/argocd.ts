@@ -3,7 +3,7 @@
  * SharedResourceWarning, ...), `status.operationState` and `status.resources[]`, with the AppProject's sync windows;
  * in ApplicationSet mode the ApplicationSet's own conditions and the Applications it generated.
  */
-import { formatZoned } from "./cron";
+import { formatZoned } from "../config/formats/cron";
 import type { DeclaredApplication, DeclaredStack } from "./declared";
 import {
     AUTH_PATTERNS,

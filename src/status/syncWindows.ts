@@ -1,4 +1,4 @@
-import { CronError, nextFire, parseCron, parseGoDuration, previousFire } from "./cron";
+import { CronError, nextFire, parseCron, parseGoDuration, previousFire } from "../config/formats/cron";
 
 /** One entry of an AppProject's `spec.syncWindows`, as Argo CD stores it. */
 export interface SyncWindow {

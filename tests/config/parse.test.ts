@@ -442,7 +442,7 @@ const APPS: Array<[string, unknown, RegExp]> = [
     [
         "bad semver range",
         [{ name: "a", namespace: "a", image: "ghcr.io/x/a", semverRange: "latest" }],
-        /app "a".semverRange "latest" is not valid; expected a semver range/,
+        /app "a".semverRange "latest" is not valid \(it has the comparator "latest", which is not a semver constraint\); expected a semver range/,
     ],
     [
         "image without range",

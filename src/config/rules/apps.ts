@@ -1,7 +1,7 @@
 import { isSystemNamespace } from "../guards";
 import type { AppConfig, Tier } from "../types";
 import { parseJson, quote, type ConfigInput } from "./context";
-import { isSemverRange } from "./repository";
+import { semverRangeProblem } from "./semver";
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -136,9 +136,15 @@ export function parseApps(
                 `${label}.image ${quote(image)} is not valid; expected an image repository without tag, e.g. ghcr.io/org/app.`,
             );
         }
-        if (semverRange !== undefined && (typeof semverRange !== "string" || !isSemverRange(semverRange))) {
+        const rangeProblem =
+            semverRange === undefined
+                ? undefined
+                : typeof semverRange !== "string"
+                  ? "is not text"
+                  : semverRangeProblem(semverRange);
+        if (rangeProblem) {
             problem(
-                `${label}.semverRange ${quote(semverRange)} is not valid; expected a semver range such as ">=1.0.0 <2.0.0".`,
+                `${label}.semverRange ${quote(semverRange)} is not valid (it ${rangeProblem}); expected a semver range with the versions to follow, such as ">=1.0.0 <2.0.0".`,
             );
         }
         if ((image === undefined) !== (semverRange === undefined)) {

@@ -18,7 +18,15 @@ const GLOB_CHARS = /[*?[\]{}\\]/;
  * and no other segment holds glob characters. Returns the reason it cannot, or undefined.
  */
 export function appPathTemplateProblem(template: string): string | undefined {
+    // Argo CD's git directory generator matches its path pattern with Go's path.Match against the repository's
+    // paths, which are clean (apps/x/overlays/dev): a pattern with ./, //, a . or .. segment or a trailing / matches
+    // no directory, and the ApplicationSet silently generates nothing (issue 19 §4).
+    if (template.startsWith("/")) return "starts with /, and repository paths never do, so it matches no directory";
+    if (template.endsWith("/")) return "ends with /, and repository paths never do, so it matches no directory";
     const segments = template.split("/");
+    const unclean = segments.find((s) => s === "" || s === "." || s === "..");
+    if (unclean !== undefined)
+        return `has ${unclean === "" ? "an empty segment (//)" : `a ${quote(unclean)} segment`}: Argo CD matches the path with Go's path.Match against clean repository paths, so it matches no directory`;
     const appSegments = segments.filter((s) => s.includes("{app}"));
     if (appSegments.length !== 1 || appSegments[0] !== "{app}") {
         return "does not have {app} as exactly one whole path segment (the ApplicationSet finds apps by globbing one folder level and names them after it)";

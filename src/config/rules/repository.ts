@@ -2,6 +2,9 @@ import type { TierDefaults } from "../tiers";
 import { AUTH_KINDS, type FluxRef, type GitAuth, type Operator } from "../types";
 import { quote, type ConfigInput } from "./context";
 import { refNameProblem } from "./gitRefs";
+import { isSemverRange, semverRangeProblem } from "./semver";
+
+export { isSemverRange } from "./semver";
 import { parseKnownHostLine } from "./knownHosts";
 import {
     DEFAULT_PORTS,
@@ -16,7 +19,6 @@ import {
 } from "./urls";
 
 const GIT_REVISION = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
-const SEMVER_COMPARATOR = /^(>=|<=|>|<|=|~|\^)?v?\d+(\.(\d+|x|\*)){0,2}(-[0-9A-Za-z.-]+)?$/;
 
 export interface ParsedRepoUrl {
     readonly scheme: "ssh" | "https";
@@ -110,14 +112,6 @@ export function parseFluxRef(revision: string): FluxRef | undefined {
     if (prefix === "tag") return isGitRevision(value) ? { tag: value } : undefined;
     if (prefix === "semver") return isSemverRange(value) ? { semver: value } : undefined;
     return undefined;
-}
-
-export function isSemverRange(range: string): boolean {
-    const alternatives = range.split("||").map((s) => s.trim());
-    return alternatives.every((alt) => {
-        const parts = alt.split(/\s+/).filter((p) => p !== "");
-        return parts.length > 0 && parts.every((p) => SEMVER_COMPARATOR.test(p));
-    });
 }
 
 export interface RepositoryPart {
@@ -315,7 +309,13 @@ export function validateRevision(input: ConfigInput, operator: Operator, default
         const problem = refNameProblem(ref);
         return problem ? ` (git refuses it: it ${problem})` : "";
     };
-    if (operator === "flux" && !fluxRef) {
+    const semver = fluxRef && "semver" in fluxRef ? semverRangeProblem(fluxRef.semver) : undefined;
+    if (operator === "flux" && semver) {
+        input.problem(
+            "targetRevision",
+            `${quote(value)} is not valid for Flux: the range ${semver}; expected semver:<range> with the versions to follow, e.g. semver:>=1.0.0 <2.0.0.`,
+        );
+    } else if (operator === "flux" && !fluxRef) {
         const name = fluxRevision.replace(/^(tag):/, "");
         input.problem(
             "targetRevision",

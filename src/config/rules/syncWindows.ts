@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import type { SyncWindowConfig } from "../types";
 import { quote, type ConfigInput } from "./context";
+import { CronError, dayMatches, parseCron, type CronSchedule } from "../formats/cron";
 import { parseGoDuration } from "./durations";
 
 interface CronField {
@@ -116,6 +117,58 @@ export function timeZoneProblem(zone: string): string | undefined {
         : `is not spelt as the IANA database spells it (${resolved})`;
 }
 
+const DAY_MS = 24 * 60 * 60_000;
+/** Days examined for a schedule's firing days: eight years from 2024 hold every Feb 29 pattern (2024, 2028). */
+const EXAMINED_DAYS = 8 * 366;
+
+const minutes = (ms: number): string => {
+    const m = Math.round(ms / 60_000);
+    if (m % (24 * 60) === 0) return `${m / (24 * 60)}d`;
+    if (m % 60 === 0) return `${m / 60}h`;
+    return m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m` : `${m}m`;
+};
+
+/**
+ * Why a window that parses still restricts nothing or allows nothing (issue 19 §4), or undefined: a schedule no date
+ * matches (`0 8 31 2 *`) never opens, so automated syncs never run; a window whose duration reaches the next opening
+ * (`@every 1s`, `0 * * * *` for 1h, `0 8 * * *` for 24h) is always open, so it restricts nothing. Computed on the
+ * wall clock (a daylight-saving change shifts one opening a year by an hour).
+ */
+export function windowReachProblem(schedule: string, durationMs: number): string | undefined {
+    const spec = schedule.trim();
+    const every = /^@every\s+(\S+)$/.exec(spec);
+    if (every) {
+        const period = parseGoDuration(every[1]);
+        return period !== undefined && period > 0 && durationMs >= period
+            ? `is always open: it opens every ${every[1]} and stays open ${minutes(durationMs)}, so it restricts nothing`
+            : undefined;
+    }
+    let cron: CronSchedule;
+    try {
+        cron = parseCron(spec);
+    } catch (err) {
+        if (err instanceof CronError) return undefined; // cronProblem reports the syntax
+        throw err;
+    }
+    const start = Date.UTC(2024, 0, 1);
+    const days: number[] = [];
+    for (let d = 0; d < EXAMINED_DAYS; d++) {
+        const date = new Date(start + d * DAY_MS);
+        if (dayMatches(cron, { month: date.getUTCMonth() + 1, day: date.getUTCDate(), weekday: date.getUTCDay() }))
+            days.push(d);
+    }
+    if (days.length === 0)
+        return "never opens: no date matches its day-of-month and month fields (such as 31 February), so automated syncs would never run";
+    const times = [...cron.hours].flatMap((h) => [...cron.minutes].map((m) => h * 60 + m)).sort((a, b) => a - b);
+    let gap = 0; // the longest time between two openings, in minutes
+    for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+    for (let i = 1; i < days.length; i++)
+        gap = Math.max(gap, (days[i] - days[i - 1]) * 24 * 60 - times[times.length - 1] + times[0]);
+    return durationMs >= gap * 60_000
+        ? `is always open: it opens at least every ${minutes(gap * 60_000)} and stays open ${minutes(durationMs)}, so it restricts nothing`
+        : undefined;
+}
+
 /** The prod sync window (checked on every stack, so a stack can be promoted to prod without surprises). */
 export function validateSyncWindow(input: ConfigInput): SyncWindowConfig {
     const schedule = input.str("syncWindowSchedule");
@@ -131,6 +184,12 @@ export function validateSyncWindow(input: ConfigInput): SyncWindowConfig {
         input.problem(
             "syncWindowDuration",
             `${quote(duration)} is not valid; expected a duration such as 10h or 90m, longer than zero${ms === undefined ? " (units h, m, s, ms; no days)" : ""}.`,
+        );
+    const reach = cron === undefined && ms !== undefined && ms > 0 ? windowReachProblem(schedule, ms) : undefined;
+    if (reach)
+        input.problem(
+            "syncWindowSchedule",
+            `${quote(schedule)} with syncWindowDuration ${quote(duration)} ${reach}; expected a window that opens and closes, such as "0 8 * * 1-5" for 10h (and autoSync=false, not a window that never opens, to keep automated syncs off).`,
         );
     const timeZone = input.str("syncWindowTimeZone");
     const zone = timeZoneProblem(timeZone);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CronError, formatZoned, nextFire, parseCron, parseGoDuration, previousFire } from "../../src/status/cron";
+import {
+    CronError,
+    formatZoned,
+    nextFire,
+    parseCron,
+    parseGoDuration,
+    previousFire,
+} from "../../../src/config/formats/cron";
 
 const next = (schedule: string, after: string, zone = "UTC") =>
     nextFire(parseCron(schedule), new Date(after), zone)?.toISOString();

@@ -190,7 +190,13 @@ export function formatZoned(instant: Date, timeZone: string): string {
     return `${z.year}-${pad(z.month)}-${pad(z.day)} ${pad(z.hour)}:${pad(z.minute)} ${timeZone}`;
 }
 
-function dayMatches(s: CronSchedule, z: ZonedTime): boolean {
+/** Whether the schedule fires on a day (month, day of month, weekday), by robfig's day rule. */
+export function dayMatches(s: CronSchedule, z: Pick<ZonedTime, "month" | "day" | "weekday">): boolean {
+    if (!s.months.has(z.month)) return false;
+    return dayFieldsMatch(s, z);
+}
+
+function dayFieldsMatch(s: CronSchedule, z: Pick<ZonedTime, "day" | "weekday">): boolean {
     const dom = s.daysOfMonth.has(z.day);
     const dow = s.daysOfWeek.has(z.weekday);
     return s.dayOr ? dom || dow : dom && dow;
@@ -213,7 +219,7 @@ export function nextFire(
     const end = after.getTime() + horizonDays * 24 * 60 * MINUTE;
     while (t <= end) {
         const z = zonedTime(new Date(t), timeZone);
-        if (!schedule.months.has(z.month) || !dayMatches(schedule, z) || !schedule.hours.has(z.hour)) {
+        if (!dayMatches(schedule, z) || !schedule.hours.has(z.hour)) {
             // To the next wall-clock hour: never past a time that exists (a DST gap only removes times).
             t += (60 - z.minute) * MINUTE;
             continue;
