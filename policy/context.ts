@@ -1,4 +1,4 @@
-import { stackTier, type StackTier } from "../src/config/guards";
+import { parseAcknowledgement, stackTier, type StackTier } from "../src/config/guards";
 
 /**
  * What the pack knows about the stack it checks, from the engine rather than from labels the program writes
@@ -60,8 +60,15 @@ export interface StackContext {
     readonly stack: string | undefined;
     readonly tier: StackTier | undefined;
     readonly isProd: boolean;
-    /** The stack set acknowledgeProdOverrides=true (engine config), or, without engine config, the program says so. */
-    readonly acknowledged: boolean;
+    /**
+     * Whether the stack acknowledged relaxing this prod safeguard (a key of PROD_SAFEGUARDS: autoSync, cascadeDelete,
+     * ...): acknowledgeProdOverrides names it or is true (engine config), or, without engine config, the program's
+     * mark on the objects says so. The pack and the configuration read the same value (guards.ts
+     * parseAcknowledgement).
+     */
+    readonly acknowledges: (safeguard: string) => boolean;
+    /** `true`: every safeguard acknowledged (deprecated), so even a check no safeguard names is skipped. */
+    readonly acknowledgedAll: boolean;
 }
 
 /**
@@ -76,11 +83,24 @@ export function stackContext(
     let tier = stack === undefined ? undefined : stackTier(stack);
     tier = higher(tier, asTier(config?.[`${PROJECT}:environment`]));
     for (const o of objects) tier = higher(tier, asTier(o.props?.metadata?.labels?.[ENVIRONMENT_LABEL]));
-    const acknowledged =
-        config !== undefined && Object.keys(config).some((k) => k.startsWith(`${PROJECT}:`))
-            ? config[`${PROJECT}:acknowledgeProdOverrides`]?.trim() === "true"
-            : objects.some((o) => o.props?.metadata?.annotations?.[PROD_ACK_ANNOTATION] === "true");
-    return { stack, tier, isProd: tier === "prod", acknowledged };
+    const fromConfig = config !== undefined && Object.keys(config).some((k) => k.startsWith(`${PROJECT}:`));
+    const marks = objects
+        .map((o) => o.props?.metadata?.annotations?.[PROD_ACK_ANNOTATION])
+        .filter((m): m is string => typeof m === "string");
+    // The program's mark is `true` (older programs) or the acknowledged names, comma-separated.
+    const ack = fromConfig
+        ? parseAcknowledgement(config[`${PROJECT}:acknowledgeProdOverrides`])
+        : {
+              all: marks.includes("true"),
+              names: marks.flatMap((m) => m.split(",").map((n) => n.trim())),
+          };
+    return {
+        stack,
+        tier,
+        isProd: tier === "prod",
+        acknowledges: (safeguard) => ack.all || ack.names.includes(safeguard),
+        acknowledgedAll: ack.all,
+    };
 }
 
 /** How a message names the stack: `stack "prod" (tier prod)`. */

@@ -37,7 +37,9 @@ const SERVED_FLUX_VERSIONS: Record<string, string> = {
 const SERVED_NOTIFICATION_VERSIONS: Record<string, string> = { Provider: "v1beta3", Alert: "v1beta3", Receiver: "v1" };
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-const ACK_HINT = "or set acknowledgeProdOverrides=true on the stack to accept the risk";
+/** How a message says a prod relaxation can be accepted: by naming its safeguard (issue 19). */
+const ackHint = (safeguard: string) =>
+    `or acknowledge it on the stack to accept the risk: acknowledgeProdOverrides: [${safeguard}]`;
 
 const isKind = (type: string, apiGroup: string, kind: string) =>
     type.startsWith(`kubernetes:${apiGroup}/`) && type.endsWith(`:${kind}`);
@@ -232,7 +234,7 @@ const noEveryoneGroups: ResourceCheck = (type, props) => {
 const prodAutomatedSync: ResourceCheck = (type, props, ctx) =>
     isKind(type, "argoproj.io", "Application") && props.spec?.syncPolicy?.automated !== undefined
         ? [
-              `Application ${nameOf(props)} syncs automatically in ${describeStack(ctx)}; expected manual sync (or autoSync with acknowledgeProdOverrides).`,
+              `Application ${nameOf(props)} syncs automatically in ${describeStack(ctx)}; expected manual sync (or autoSync acknowledged: acknowledgeProdOverrides: [autoSync]).`,
           ]
         : [];
 
@@ -240,7 +242,7 @@ const prodCascadeDelete: ResourceCheck = (type, props, ctx) =>
     isKind(type, "argoproj.io", "Application") &&
     list(props.metadata?.finalizers).some((f) => String(f).startsWith("resources-finalizer.argocd.argoproj.io"))
         ? [
-              `Application ${nameOf(props)} would delete prod workloads on deletion in ${describeStack(ctx)}; expected no resources finalizer in prod (or cascadeDelete with acknowledgeProdOverrides).`,
+              `Application ${nameOf(props)} would delete prod workloads on deletion in ${describeStack(ctx)}; expected no resources finalizer in prod (or cascadeDelete acknowledged: acknowledgeProdOverrides: [cascadeDelete]).`,
           ]
         : [];
 
@@ -250,7 +252,7 @@ const prodFluxDeletion: ResourceCheck = (type, props, ctx) => {
     const deletionPolicy = props.spec?.deletionPolicy ?? "MirrorPrune";
     return deletionPolicy !== "Orphan"
         ? [
-              `Kustomization ${nameOf(props)} has deletionPolicy ${deletionPolicy}, which deletes prod workloads with it (${describeStack(ctx)}); expected Orphan in prod (or cascadeDelete with acknowledgeProdOverrides).`,
+              `Kustomization ${nameOf(props)} has deletionPolicy ${deletionPolicy}, which deletes prod workloads with it (${describeStack(ctx)}); expected Orphan in prod (or cascadeDelete acknowledged: acknowledgeProdOverrides: [cascadeDelete]).`,
           ]
         : [];
 };
@@ -322,18 +324,29 @@ const prodNoImageAutomation: ResourceCheck = (type, props, ctx) => {
 // Prod relaxations that need the stack's acknowledgement (issue 8 §1, §2). Stack policies: the acknowledgement is
 // the stack's, and in the fallback (no engine config) only some objects carry the program's mark.
 
-type ObjectCheck = (type: string, props: Props) => string[];
+/**
+ * One prod relaxation an object shows, and the safeguard (a PROD_SAFEGUARDS key) whose acknowledgement accepts it.
+ * Without one, only the deprecated `acknowledgeProdOverrides=true` accepts it (the program never writes it).
+ */
+interface Relaxation {
+    readonly safeguard?: string;
+    readonly message: string;
+}
 
-/** Runs an object check over every resource of a prod stack that did not acknowledge relaxations. */
+type ObjectCheck = (type: string, props: Props) => Relaxation[];
+
+/** Runs an object check over every resource of a prod stack, keeping what the stack did not acknowledge. */
 const unacknowledged =
     (check: ObjectCheck): StackCheck =>
     (resources, ctx) =>
-        ctx.isProd && !ctx.acknowledged
+        ctx.isProd
             ? resources.flatMap((r) =>
-                  check(r.type, r.props).map((m) => ({
-                      message: `${m} (${describeStack(ctx)}; expected the prod default, ${ACK_HINT}).`,
-                      urn: r.urn,
-                  })),
+                  check(r.type, r.props)
+                      .filter((x) => !(x.safeguard ? ctx.acknowledges(x.safeguard) : ctx.acknowledgedAll))
+                      .map((x) => ({
+                          message: `${x.message} (${describeStack(ctx)}; expected the prod default${x.safeguard ? `, ${ackHint(x.safeguard)}` : ""}).`,
+                          urn: r.urn,
+                      })),
               )
             : [];
 
@@ -343,7 +356,7 @@ const syncWindowMissing: ObjectCheck = (type, props) => {
     const ownNamespace = props.metadata?.namespace;
     const deploysApps = list(props.spec?.destinations).some((d) => d?.namespace !== ownNamespace);
     return deploysApps && list(props.spec?.syncWindows).length === 0
-        ? [`AppProject ${nameOf(props)} has no sync window, so prod may be synced at any hour`]
+        ? [{ message: `AppProject ${nameOf(props)} has no sync window, so prod may be synced at any hour` }]
         : [];
 };
 
@@ -354,7 +367,10 @@ const clusterResourcesBeyondNamespace: ObjectCheck = (type, props) => {
     );
     return extra.length > 0
         ? [
-              `AppProject ${nameOf(props)} lets its applications create cluster-scoped ${extra.map((gk) => `${gk?.group || "core"}/${gk?.kind}`).join(", ")} (beyond Namespace)`,
+              {
+                  safeguard: "extraClusterResources",
+                  message: `AppProject ${nameOf(props)} lets its applications create cluster-scoped ${extra.map((gk) => `${gk?.group || "core"}/${gk?.kind}`).join(", ")} (beyond Namespace)`,
+              },
           ]
         : [];
 };
@@ -366,26 +382,31 @@ const clusterResourcesBeyondNamespace: ObjectCheck = (type, props) => {
 const applicationSetRelaxations: ObjectCheck = (type, props) => {
     if (!isKind(type, "argoproj.io", "ApplicationSet")) return [];
     const name = `ApplicationSet ${nameOf(props)}`;
-    const found: string[] = [];
+    const found: Relaxation[] = [];
     const template = props.spec?.template ?? {};
     if (template.spec?.syncPolicy?.automated !== undefined)
-        found.push(`${name} generates Applications that sync automatically`);
+        found.push({ safeguard: "autoSync", message: `${name} generates Applications that sync automatically` });
     if (list(template.metadata?.finalizers).some((f) => String(f).startsWith("resources-finalizer.argocd.argoproj.io")))
-        found.push(`${name} generates Applications with the cascade finalizer (deleting one deletes its workloads)`);
+        found.push({
+            safeguard: "cascadeDelete",
+            message: `${name} generates Applications with the cascade finalizer (deleting one deletes its workloads)`,
+        });
     if (props.spec?.syncPolicy?.preserveResourcesOnDeletion !== true)
-        found.push(
-            `${name} does not preserve resources on deletion (deleting it deletes every generated app's workloads)`,
-        );
+        found.push({
+            safeguard: "cascadeDelete",
+            message: `${name} does not preserve resources on deletion (deleting it deletes every generated app's workloads)`,
+        });
     const applicationsSync = props.spec?.syncPolicy?.applicationsSync;
     if (applicationsSync !== "create-only" && applicationsSync !== "create-update")
-        found.push(
-            `${name} has applicationsSync ${quote(applicationsSync ?? "sync")}: removing an app's folder from Git deletes its Application`,
-        );
+        found.push({
+            safeguard: "cascadeDelete",
+            message: `${name} has applicationsSync ${quote(applicationsSync ?? "sync")}: removing an app's folder from Git deletes its Application`,
+        });
     return found;
 };
 
 const argoRelaxations: ObjectCheck = (type, props) => {
-    const found: string[] = [];
+    const found: Relaxation[] = [];
     const cm = isArgoRelease(type, props)
         ? (props.values?.configs?.cm ?? {})
         : isConfigMap(type) && nameOf(props) === "argocd-cm"
@@ -395,23 +416,30 @@ const argoRelaxations: ObjectCheck = (type, props) => {
     // existing argocd-cm that does not set the key leaves the install's own value, which the pack cannot see.
     const patch = type.endsWith("Patch");
     if (cm !== undefined && (!patch || "admin.enabled" in cm) && String(cm["admin.enabled"] ?? "true") !== "false")
-        found.push(`Argo CD keeps the local admin account (argocd-cm admin.enabled is not false)`);
+        found.push({
+            safeguard: "adminEnabled",
+            message: `Argo CD keeps the local admin account (argocd-cm admin.enabled is not false)`,
+        });
     const rbac =
         isConfigMap(type) && nameOf(props) === "argocd-rbac-cm" ? (props.data ?? {}) : props.values?.configs?.rbac;
     if ((isArgoRelease(type, props) || isConfigMap(type)) && String(rbac?.["policy.default"] ?? "") === "role:admin")
-        found.push(`Argo CD RBAC policy.default is role:admin: every signed-in user may sync and delete prod`);
+        found.push({
+            safeguard: "rbacDefaultPolicy",
+            message: `Argo CD RBAC policy.default is role:admin: every signed-in user may sync and delete prod`,
+        });
     if (isArgoRelease(type, props)) {
         const v = props.values ?? {};
         const small = ["server", "repoServer"].filter((c) => !(Number(v[c]?.replicas ?? 1) >= 2));
         if (v["redis-ha"]?.enabled !== true || small.length > 0)
-            found.push(
-                `Argo CD release ${props.name} is not highly available (${[
+            found.push({
+                safeguard: "highAvailability",
+                message: `Argo CD release ${props.name} is not highly available (${[
                     v["redis-ha"]?.enabled !== true ? "redis-ha disabled" : "",
                     ...small.map((c) => `${c}.replicas < 2`),
                 ]
                     .filter((s) => s !== "")
                     .join(", ")})`,
-            );
+            });
     }
     return found;
 };
@@ -419,22 +447,24 @@ const argoRelaxations: ObjectCheck = (type, props) => {
 const fluxRelaxations: ObjectCheck = (type, props) => {
     if (!isFluxRelease(type, props)) return [];
     const v = props.values ?? {};
-    const found: string[] = [];
+    const found: Relaxation[] = [];
     if (v.multitenancy?.enabled !== true)
-        found.push(
-            `Flux release ${props.name} runs without multi-tenancy lockdown (multitenancy.enabled is not true): Kustomizations without a ServiceAccount act as cluster-admin`,
-        );
+        found.push({
+            safeguard: "fluxMultitenancy",
+            message: `Flux release ${props.name} runs without multi-tenancy lockdown (multitenancy.enabled is not true): Kustomizations without a ServiceAccount act as cluster-admin`,
+        });
     const unreserved = ["sourceController", "kustomizeController"].filter((c) => !v[c]?.resources?.requests);
     if (unreserved.length > 0)
-        found.push(
-            `Flux release ${props.name} reserves no CPU or memory for ${unreserved.join(", ")} (production sizing)`,
-        );
+        found.push({
+            safeguard: "highAvailability",
+            message: `Flux release ${props.name} reserves no CPU or memory for ${unreserved.join(", ")} (production sizing)`,
+        });
     return found;
 };
 
 /** restrictDefaultProject=false: Argo CD's built-in `default` project stays open to anything added through Git. */
 const defaultProjectOpen: StackCheck = (resources, ctx) => {
-    if (!ctx.isProd || ctx.acknowledged) return [];
+    if (!ctx.isProd || ctx.acknowledges("restrictDefaultProject")) return [];
     // An Argo CD stack: the release, or (operatorInstall=existing) the Applications it declares.
     const release =
         resources.find((r) => isArgoRelease(r.type, r.props)) ??
@@ -445,7 +475,7 @@ const defaultProjectOpen: StackCheck = (resources, ctx) => {
     return release && !restricted
         ? [
               {
-                  message: `Argo CD's built-in default AppProject is left open in ${describeStack(ctx)}: an Application added through Git could use it to deploy anything; expected the default-project restriction (restrictDefaultProject=true), ${ACK_HINT}.`,
+                  message: `Argo CD's built-in default AppProject is left open in ${describeStack(ctx)}: an Application added through Git could use it to deploy anything; expected the default-project restriction (restrictDefaultProject=true), ${ackHint("restrictDefaultProject")}.`,
                   urn: release.urn,
               },
           ]
@@ -457,7 +487,7 @@ const DEFAULT_AUTOMATION_BRANCHES = [...new Set([TIER_DEFAULTS.dev.fluxRevision,
 
 /** A prod GitRepository on the branch automation writes to would deploy unreviewed image updates to prod. */
 const prodTracksAutomationBranch: StackCheck = (resources, ctx, policyConfig) => {
-    if (!ctx.isProd || ctx.acknowledged) return [];
+    if (!ctx.isProd || ctx.acknowledges("targetRevision")) return [];
     const branches: string[] = Array.isArray(policyConfig.automationBranches)
         ? policyConfig.automationBranches.map(String)
         : DEFAULT_AUTOMATION_BRANCHES;
@@ -465,7 +495,7 @@ const prodTracksAutomationBranch: StackCheck = (resources, ctx, policyConfig) =>
         .filter((r) => isKind(r.type, "source.toolkit.fluxcd.io", "GitRepository"))
         .filter((r) => branches.includes(String(r.props.spec?.ref?.branch ?? "")))
         .map((r) => ({
-            message: `GitRepository ${nameOf(r.props)} in ${describeStack(ctx)} tracks branch ${quote(r.props.spec.ref.branch)}, which dev/staging image automation pushes to: prod would deploy unreviewed image updates; expected a prod branch or tag that moves only through reviewed pull requests (targetRevision), ${ACK_HINT}.`,
+            message: `GitRepository ${nameOf(r.props)} in ${describeStack(ctx)} tracks branch ${quote(r.props.spec.ref.branch)}, which dev/staging image automation pushes to: prod would deploy unreviewed image updates; expected a prod branch or tag that moves only through reviewed pull requests (targetRevision), ${ackHint("targetRevision")}.`,
             urn: r.urn,
         }));
 };
@@ -553,10 +583,14 @@ function resourcePolicy(
     };
 }
 
-/** A resource policy for prod that the stack may acknowledge (the program marks such objects, see context.ts). */
+/**
+ * A resource policy for prod that the stack may acknowledge by naming `safeguard` (the program marks such objects
+ * with the names, see context.ts).
+ */
 function prodResourcePolicy(
     name: string,
     description: string,
+    safeguard: string,
     check: ResourceCheck,
     options: PolicyOptions,
 ): ResourceValidationPolicy {
@@ -564,7 +598,7 @@ function prodResourcePolicy(
         name,
         description,
         "prod",
-        (type, props, ctx) => (ctx.acknowledged ? [] : check(type, props, ctx)),
+        (type, props, ctx) => (ctx.acknowledges(safeguard) ? [] : check(type, props, ctx)),
         options,
     );
 }
@@ -652,18 +686,21 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
         prodResourcePolicy(
             "argocd-prod-no-cascade-delete-by-surprise",
             "Prod Applications carry no resources finalizer unless the stack acknowledged it.",
+            "cascadeDelete",
             prodCascadeDelete,
             options,
         ),
         prodResourcePolicy(
             "argocd-prod-no-unacknowledged-automated-sync",
             "Prod Applications sync by hand unless the stack acknowledged automated sync.",
+            "autoSync",
             prodAutomatedSync,
             options,
         ),
         prodResourcePolicy(
             "flux-prod-no-delete-by-surprise",
             "Prod Flux Kustomizations orphan their workloads on deletion unless the stack acknowledged it.",
+            "cascadeDelete",
             prodFluxDeletion,
             options,
         ),
@@ -705,7 +742,7 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
         ),
         stackPolicy(
             "prod-defaults-unless-acknowledged",
-            "A prod stack (by the stack's name, not a label) keeps prod behaviour unless it set acknowledgeProdOverrides: sync windows, no cluster-scoped kinds beyond Namespace, no local admin, HA, no role:admin default, ApplicationSets that generate manual-sync Applications and never delete workloads, Flux multi-tenancy and production sizing.",
+            "A prod stack (by the stack's name, not a label) keeps prod behaviour unless it acknowledged the relaxation by name in acknowledgeProdOverrides: sync windows, no cluster-scoped kinds beyond Namespace, no local admin, HA, no role:admin default, ApplicationSets that generate manual-sync Applications and never delete workloads, Flux multi-tenancy and production sizing.",
             "mandatory",
             (resources, ctx, config) =>
                 [

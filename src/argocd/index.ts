@@ -214,7 +214,9 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
             revisionHistoryLimit: argocd.revisionHistoryLimit,
             labels,
             // The policy pack lets prod Applications sync automatically or cascade-delete only with this mark.
-            annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+            annotations: config.prodOverridesAcknowledged
+                ? { [PROD_ACK_ANNOTATION]: config.relaxedSafeguards.join(",") }
+                : undefined,
             repositoryWait: { hint: repositoryWaitHint(config) },
         },
         // With the credentials first, the first reconciliation of a private repository does not fail; on destroy
@@ -281,7 +283,9 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
                 retryLimit: argocd.retryLimit,
                 revisionHistoryLimit: argocd.revisionHistoryLimit,
                 labels,
-                annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+                annotations: config.prodOverridesAcknowledged
+                    ? { [PROD_ACK_ANNOTATION]: config.relaxedSafeguards.join(",") }
+                    : undefined,
             },
             { ...scope, dependsOn: [...installed, appProject, credentials, ...restrictions, ...clusters] },
         );

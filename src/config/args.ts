@@ -222,11 +222,13 @@ export interface GitOpsStackArgs {
     /** Argo CD local admin account: true or false. Empty: tier default (on in dev only). */
     readonly adminEnabled?: boolean;
     /**
-     * Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled,
-     * rbacDefaultPolicy role:admin, restrictDefaultProject, extraClusterResources beyond Namespace, fluxMultitenancy, a
-     * Flux targetRevision equal to the dev/staging automation branch). Never lowers the tier. Default: false.
+     * The prod safety defaults the stack relaxes, by name, e.g. [autoSync, adminEnabled] (any of autoSync,
+     * cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy, restrictDefaultProject, extraClusterResources,
+     * fluxMultitenancy, targetRevision). Each relaxation must be named; a name the stack does not relax is refused.
+     * Never lowers the tier. Default: none. (A stack's configuration may still say true, which acknowledges all and is
+     * deprecated; the component takes the names only.)
      */
-    readonly acknowledgeProdOverrides?: boolean;
+    readonly acknowledgeProdOverrides?: string[];
     /**
      * Prod: cron schedule of the window in which automated syncs may run (manual syncs are always allowed). Default: 0
      * 8 * * 1-5.

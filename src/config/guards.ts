@@ -289,3 +289,38 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     out = out.replace(new RegExp(AGE_IDENTITY.source, "gi"), "[age identity redacted]");
     return redactUserinfo(out);
 }
+
+/**
+ * What `acknowledgeProdOverrides` says (issue 19): `true` acknowledges every prod safeguard (deprecated: it also
+ * covers relaxations nobody has made yet), `false` or empty none, and a list names the ones acknowledged:
+ * `[autoSync, adminEnabled]` in the stack file (the engine passes JSON), or the text `autoSync,adminEnabled` /
+ * `[autoSync, adminEnabled]` from `pulumi config set`. Shared by the config rule and the policy pack, which must read
+ * the same acknowledgement.
+ */
+export interface ProdAcknowledgement {
+    /** `true`: every safeguard. */
+    readonly all: boolean;
+    /** The safeguards named (not checked against the known names here). */
+    readonly names: readonly string[];
+    /** Why the value cannot be read, when it cannot. */
+    readonly problem?: string;
+}
+
+export function parseAcknowledgement(raw: string | undefined): ProdAcknowledgement {
+    const text = (raw ?? "").trim();
+    if (text === "" || text === "false") return { all: false, names: [] };
+    if (text === "true") return { all: true, names: [] };
+    let items: unknown;
+    try {
+        items = JSON.parse(text);
+    } catch {
+        items = text.replace(/^\[/, "").replace(/\]$/, "").split(",");
+    }
+    if (!Array.isArray(items) || !items.every((i) => typeof i === "string"))
+        return { all: false, names: [], problem: "is neither true, false nor a list of safeguard names" };
+    const names = [...new Set(items.map((i) => i.trim().replace(/^["']|["']$/g, "")).filter((i) => i !== ""))];
+    const bad = names.find((n) => !/^[A-Za-z][A-Za-z0-9]*$/.test(n));
+    if (bad !== undefined)
+        return { all: false, names: [], problem: `names ${JSON.stringify(bad)}, which is not a key name` };
+    return { all: false, names };
+}

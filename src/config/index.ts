@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TIER_SWITCH_KEYS, type GitOpsStackArgs } from "./args";
 import { PROJECT } from "./constants";
+import { parseJson } from "./rules/context";
 import { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS, type DeclaredKey } from "./keys";
 import { parseStackConfig } from "./parse";
 import type { ConfigSource } from "./source";
@@ -103,6 +104,12 @@ export function stackArgs(source: ConfigSource): GitOpsStackArgs {
         } else if (declared.type === "boolean") args[name] = raw.trim() === "true";
         else if (declared.type === "integer") args[name] = Number(raw.trim());
         else if (declared.type === "array") args[name] = JSON.parse(raw);
+        // acknowledgeProdOverrides: a list of names as a list; the deprecated `true` (or a name list written as text)
+        // reaches the rule as the text it is (the component's field takes names only).
+        else if (declared.type === "any") {
+            const value = parseJson(raw);
+            args[name] = Array.isArray(value) ? value : raw.trim();
+        }
         // A stack may keep its SSO config encrypted: the Helm values that carry it then stay secret too.
         else if (source.isSecret(`${PROJECT}:${name}`) && (name === "ssoDexConfig" || name === "ssoOidcConfig"))
             args[name] = pulumi.secret(raw);

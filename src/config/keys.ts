@@ -12,7 +12,11 @@
  * no object type (see docs/reference/configuration.md).
  */
 
-export type KeyType = "string" | "boolean" | "integer" | "array";
+/**
+ * A declared key's type, as Pulumi.yaml declares it and the CLI checks it. `any`: declared without a type (the CLI
+ * then checks nothing), for a key that takes more than one form (acknowledgeProdOverrides: true or a list).
+ */
+export type KeyType = "string" | "boolean" | "integer" | "array" | "any";
 
 export interface DeclaredKey {
     readonly type: KeyType;
@@ -212,10 +216,10 @@ export const DECLARED_KEYS = {
         description: "Argo CD local admin account: true or false. Empty: tier default (on in dev only).",
     },
     acknowledgeProdOverrides: {
-        type: "boolean",
+        type: "any",
         default: false,
         description:
-            "Must be true to relax a prod safety default (autoSync, cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy role:admin, restrictDefaultProject, extraClusterResources beyond Namespace, fluxMultitenancy, a Flux targetRevision equal to the dev/staging automation branch). Never lowers the tier.",
+            "The prod safety defaults the stack relaxes, by name: a list such as [autoSync, adminEnabled] (any of autoSync, cascadeDelete, highAvailability, adminEnabled, rbacDefaultPolicy, restrictDefaultProject, extraClusterResources, fluxMultitenancy, targetRevision). true acknowledges all (deprecated). Never lowers the tier.",
     },
     syncWindowSchedule: {
         type: "string",

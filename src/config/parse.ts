@@ -65,7 +65,6 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
     const chartCaFile = validateChartCaFile(input);
     const charts = validateChartSources(input, chartCaFile);
     const switches = validateSwitches(input, defaults);
-    const acknowledged = input.bool("acknowledgeProdOverrides");
     const syncWindow = validateSyncWindow(input);
     const project = validateProjectScope(input, isProd, defaults);
     const clusters = withHomeCluster(input, validatedClusters, operator, project.destinationServer);
@@ -108,7 +107,7 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         ],
         kubeContext: source.allConfig?.()["kubernetes:context"],
     });
-    validateProdSafeguards(
+    const overrides = validateProdSafeguards(
         input,
         {
             operator,
@@ -122,7 +121,6 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
             fluxRef: revision.fluxRef,
         },
         isProd,
-        acknowledged,
     );
     const revisionHistoryLimit = input.int("revisionHistoryLimit", 1, 100);
     const retryLimit = input.int("retryLimit", 0, 20);
@@ -188,7 +186,8 @@ export function parseStackConfig(source: ConfigSource): StackConfig {
         slack,
         alertChannels,
         gitWebhook,
-        prodOverridesAcknowledged: isProd && acknowledged,
+        prodOverridesAcknowledged: overrides.relaxed.length > 0,
+        relaxedSafeguards: overrides.relaxed,
         ignoredKeys: ignoredKeys(input, operator),
         warnings: input.warnings,
     };

@@ -345,6 +345,11 @@ export interface StackConfig {
     readonly gitWebhook?: GitWebhookConfig;
     /** The stack relaxed a prod safety default on purpose (acknowledgeProdOverrides); recorded on prod objects. */
     readonly prodOverridesAcknowledged: boolean;
+    /**
+     * The prod safeguards the stack relaxes, each acknowledged by name (acknowledgeProdOverrides), in PROD_SAFEGUARDS
+     * order; empty outside prod. Recorded on prod objects for the policy pack.
+     */
+    readonly relaxedSafeguards: readonly string[];
     /** Keys the stack sets that only the other operator uses (the program warns about them). */
     readonly ignoredKeys: readonly string[];
     /**

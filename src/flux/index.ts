@@ -274,7 +274,9 @@ export function deployFlux(config: StackConfig, scope: pulumi.ComponentResourceO
             cascadeDelete,
             labels,
             // The policy pack lets prod workloads be deleted with their Kustomization only with this mark.
-            annotations: config.prodOverridesAcknowledged ? { [PROD_ACK_ANNOTATION]: "true" } : undefined,
+            annotations: config.prodOverridesAcknowledged
+                ? { [PROD_ACK_ANNOTATION]: config.relaxedSafeguards.join(",") }
+                : undefined,
             decryptionSecret: sops ? `${environment}-sops-age` : undefined,
             // Argo Rollouts: a Rollout is healthy when its canary finished, failed when aborted (with `wait`).
             healthCheckExprs: config.delivery.rollouts ? ROLLOUT_HEALTH_CHECK_EXPRS : undefined,

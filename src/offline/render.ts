@@ -52,8 +52,9 @@ export interface RenderSummary {
     /** Secret leaves written as SECRET_PLACEHOLDER. */
     redactedValues: number;
     /**
-     * What a real `pulumi up` of this stack file would stop at although the render went through: secrets the
-     * configuration needs and the stack file does not hold (missingSecretWarnings).
+     * The configuration's warnings (as `pulumi preview` prints them: risky settings, and the prod safeguards the stack
+     * relaxes), then what a real `pulumi up` of this stack file would stop at although the render went through:
+     * secrets the configuration needs and the stack file does not hold (missingSecretWarnings).
      */
     warnings: string[];
 }
@@ -100,7 +101,7 @@ export async function renderConfig(
     config: EngineConfig,
     program: () => unknown = main,
 ): Promise<Render> {
-    const run = await runProgram(stack, config, program);
+    const run = await runProgramKeepingWarnings(stack, config, program);
     const oldUrns = assumedAliases(run.resources, stack, PROJECT);
     const aliases = new Map<string, string[]>();
     const counter = { redacted: 0 };
@@ -163,10 +164,37 @@ export async function renderConfig(
             objectCount: Object.values(objectsByKind).reduce((sum, n) => sum + n, 0),
             helmReleases: helmReleases.sort((a, b) => compare(a.file, b.file)),
             redactedValues: counter.redacted,
-            warnings: [],
+            warnings: run.warnings,
         },
         aliases,
     };
+}
+
+/**
+ * Runs the program and keeps what it warns about (pulumi.log.warn: risky settings, keys of the other operator, and in
+ * prod the safeguards the stack relaxes), as `pulumi preview` would print them. Without an engine the SDK writes them
+ * to console.warn as `warning: [runtime] <text>`; they go into the summary instead, once, in order.
+ */
+async function runProgramKeepingWarnings(
+    stack: string,
+    config: EngineConfig,
+    program: () => unknown,
+): Promise<Awaited<ReturnType<typeof runProgram>> & { warnings: string[] }> {
+    const warnings: string[] = [];
+    /* eslint-disable no-console -- without an engine, the SDK's pulumi.log.warn writes to console.warn */
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        const m = /^warning: \[runtime\] ([\s\S]*)$/.exec(text);
+        if (m) warnings.push(m[1]);
+        else original(...args);
+    };
+    try {
+        return { ...(await runProgram(stack, config, program)), warnings };
+    } finally {
+        console.warn = original;
+    }
+    /* eslint-enable no-console */
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -9,7 +9,10 @@ export function commonLabels(tier: Tier): Record<string, string> {
     };
 }
 
-/** Marks prod objects whose stack relaxed a safety default with acknowledgeProdOverrides (read by the policy pack). */
+/**
+ * Marks prod objects whose stack relaxed safety defaults with acknowledgeProdOverrides (read by the policy pack): the
+ * acknowledged safeguards' names, comma-separated (`autoSync,cascadeDelete`); the pack still reads `true` as all.
+ */
 export const PROD_ACK_ANNOTATION = "gitops-stack.io/prod-overrides-acknowledged";
 
 /**

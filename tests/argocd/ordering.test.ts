@@ -65,7 +65,7 @@ describe("Argo CD: dependent apps roll out in order", () => {
         const { resources } = await runStack("prod", { config: ["autoSync=true", "acknowledgeProdOverrides=true"] });
         const a = annotations(app(resources, "prod-platform"));
         expect(a[WAIT_FOR_ANNOTATION]).toBeUndefined();
-        expect(a["gitops-stack.io/prod-overrides-acknowledged"]).toBe("true");
+        expect(a["gitops-stack.io/prod-overrides-acknowledged"]).toBe("autoSync");
         expect(app(resources, "prod-podinfo").dependencies).toContain(app(resources, "prod-platform").urn);
     });
 

@@ -75,13 +75,13 @@ describe("GitOpsStackArgs", () => {
         const args = (await withStack(
             "prod",
             {
-                config: ["autoSync=true", "acknowledgeProdOverrides=true", "retryLimit=3", "cascadeDelete="],
+                config: ["autoSync=true", 'acknowledgeProdOverrides=["autoSync"]', "retryLimit=3", "cascadeDelete="],
             },
             loadStackArgs,
         )) as unknown as Record<string, unknown>;
         expect(args.autoSync).toBe(true);
         expect("cascadeDelete" in args).toBe(false);
-        expect(args.acknowledgeProdOverrides).toBe(true);
+        expect(args.acknowledgeProdOverrides).toEqual(["autoSync"]);
         expect(args.retryLimit).toBe(3);
         expect(Array.isArray(args.deployerGroups)).toBe(true);
         expect((args.apps as Array<{ name: string }>).map((a) => a.name)).toEqual(["platform", "guestbook", "podinfo"]);

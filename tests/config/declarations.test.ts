@@ -16,8 +16,10 @@ const stackFile = (stack: string) =>
     YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>;
 
 /** What the CLI checks before the program runs: the value's type against the declaration. */
-function matchesType(value: unknown, declaration: { type: string; items?: { type: string } }): boolean {
+function matchesType(value: unknown, declaration: { type?: string; items?: { type: string } }): boolean {
     switch (declaration.type) {
+        case undefined:
+            return true;
         case "string":
             return typeof value === "string";
         case "boolean":
@@ -43,7 +45,8 @@ describe("Pulumi.yaml", () => {
             Object.entries(DECLARED_KEYS).map(([key, d]) => [
                 key,
                 {
-                    type: d.type,
+                    // `any`: declared without a type, so the CLI accepts each of the key's forms.
+                    ...(d.type === "any" ? {} : { type: d.type }),
                     ...(d.type === "array" ? { items: { type: "string" } } : {}),
                     description: d.description,
                     ...("default" in d ? { default: d.default } : {}),

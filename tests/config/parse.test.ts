@@ -141,7 +141,7 @@ const BAD: Array<[string, string, Parameters<typeof configErrorOf>[1], RegExp[]]
         "prod",
         { config: ["autoSync=true"] },
         [
-            /gitops-stack:acknowledgeProdOverrides: stack relaxes a prod safety default: autoSync=true \(automated sync\); expected the default, or acknowledgeProdOverrides=true/,
+            /gitops-stack:acknowledgeProdOverrides: stack relaxes a prod safety default: autoSync=true \(automated sync\); expected the default, or acknowledgeProdOverrides: \[autoSync\]/,
         ],
     ],
     [
@@ -167,7 +167,7 @@ const BAD: Array<[string, string, Parameters<typeof configErrorOf>[1], RegExp[]]
         "prod",
         { config: ["rbacDefaultPolicy=role:admin"] },
         [
-            /gitops-stack:acknowledgeProdOverrides: stack relaxes a prod safety default: rbacDefaultPolicy=role:admin \(every signed-in user may sync and delete prod\); expected role:readonly or empty, or acknowledgeProdOverrides=true/,
+            /gitops-stack:acknowledgeProdOverrides: stack relaxes a prod safety default: rbacDefaultPolicy=role:admin \(every signed-in user may sync and delete prod\); expected role:readonly or empty, or acknowledgeProdOverrides: \[rbacDefaultPolicy\]/,
         ],
     ],
     [
@@ -194,7 +194,7 @@ const BAD: Array<[string, string, Parameters<typeof configErrorOf>[1], RegExp[]]
         "bad acknowledgement value",
         "prod",
         { config: ["acknowledgeProdOverrides=yes"] },
-        [/gitops-stack:acknowledgeProdOverrides: "yes" is not valid; expected true or false/],
+        [/gitops-stack:acknowledgeProdOverrides: "yes" is not a prod safeguard; expected any of autoSync/],
     ],
     [
         "bad cron",

@@ -310,7 +310,7 @@ describe("per-environment policy", () => {
         const r = await runStack("prod", { config: [FLUX, "cascadeDelete=true", "acknowledgeProdOverrides=true"] });
         for (const k of kustomizations(r)) {
             expect(k.spec.deletionPolicy).toBe("Delete");
-            expect(k.metadata.annotations).toEqual({ "gitops-stack.io/prod-overrides-acknowledged": "true" });
+            expect(k.metadata.annotations).toEqual({ "gitops-stack.io/prod-overrides-acknowledged": "cascadeDelete" });
         }
         for (const k of kustomizations(run("prod"))) expect(k.metadata).not.toHaveProperty("annotations");
     });

@@ -164,14 +164,54 @@ describe("policy pack on the committed stacks", () => {
 
     it("passes prod with appsMode=applicationset and acknowledged autoSync and cascadeDelete", async () => {
         const options = {
-            config: ["appsMode=applicationset", "autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"],
+            config: [
+                "appsMode=applicationset",
+                "autoSync=true",
+                "cascadeDelete=true",
+                "acknowledgeProdOverrides=[autoSync, cascadeDelete]",
+            ],
         };
         expect(await stackViolations("prod", options)).toEqual([]);
-        const unacknowledged = (await runStack("prod", options)).resources;
-        const found = violations(toPack("prod", unacknowledged), {
+        const resources = (await runStack("prod", options)).resources;
+        const found = violations(toPack("prod", resources), {
             engineConfig: { ...stackConfig("prod", options).values, "gitops-stack:acknowledgeProdOverrides": "false" },
         });
         expect(found.join("\n")).toMatch(/ApplicationSet prod-apps generates Applications that sync automatically/);
+        // Acknowledged by name: what the stack names passes, what it does not is refused (issue 19).
+        const onlyAutoSync = violations(toPack("prod", resources), {
+            engineConfig: {
+                ...stackConfig("prod", options).values,
+                "gitops-stack:acknowledgeProdOverrides": '["autoSync"]',
+            },
+        });
+        expect(onlyAutoSync.join("\n")).not.toMatch(/sync automatically|syncs automatically/);
+        expect(onlyAutoSync.join("\n")).toMatch(/cascade finalizer.*acknowledgeProdOverrides: \[cascadeDelete\]/);
+    });
+
+    it("reads the program's mark by name when the CLI passes no configuration", async () => {
+        const options = {
+            config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=[autoSync, cascadeDelete]"],
+        };
+        const objects = toPack("prod", (await runStack("prod", options)).resources);
+        expect(violations(objects)).toEqual([]);
+        // A mark naming only autoSync accepts automated sync, not the cascade finalizer.
+        const marked = objects.map((o) =>
+            o.props.metadata?.annotations?.["gitops-stack.io/prod-overrides-acknowledged"]
+                ? {
+                      ...o,
+                      props: {
+                          ...o.props,
+                          metadata: {
+                              ...o.props.metadata,
+                              annotations: { "gitops-stack.io/prod-overrides-acknowledged": "autoSync" },
+                          },
+                      },
+                  }
+                : o,
+        );
+        const found = violations(marked).join("\n");
+        expect(found).toMatch(/argocd-prod-no-cascade-delete-by-surprise/);
+        expect(found).not.toMatch(/argocd-prod-no-unacknowledged-automated-sync/);
     });
 
     // Several clusters (Argo CD cluster Secrets and destinations, Flux kubeconfig Secrets and Kustomizations).
@@ -191,19 +231,21 @@ describe("policy pack on the committed stacks", () => {
         "passes the %s stack (%s) against an existing operator install (operatorInstall=existing)",
         async (stack, operator) => {
             // Flux prod on an existing install: the tenancy lockdown is the install's, acknowledged (issue 19 §3).
-            const ack = stack === "prod" && operator === "flux" ? ["acknowledgeProdOverrides=true"] : [];
+            const ack = stack === "prod" && operator === "flux" ? ["acknowledgeProdOverrides=[fluxMultitenancy]"] : [];
             const options = { config: [`operator=${operator}`, "operatorInstall=existing", ...ack] };
             expect(await stackViolations(stack, options, { advisory: true })).toEqual([]);
         },
     );
 
-    it("passes prod with acknowledged overrides", async () => {
-        const options = { config: ["autoSync=true", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
-        expect(await stackViolations("prod", options)).toEqual([]);
+    it("passes prod with acknowledged overrides (by name, and with the deprecated true)", async () => {
+        for (const ack of ["[autoSync, cascadeDelete]", "true"]) {
+            const options = { config: ["autoSync=true", "cascadeDelete=true", `acknowledgeProdOverrides=${ack}`] };
+            expect(await stackViolations("prod", options)).toEqual([]);
+        }
     });
 
     it("passes Flux prod with acknowledged cascade delete", async () => {
-        const options = { config: ["operator=flux", "cascadeDelete=true", "acknowledgeProdOverrides=true"] };
+        const options = { config: ["operator=flux", "cascadeDelete=true", "acknowledgeProdOverrides=[cascadeDelete]"] };
         expect(await stackViolations("prod", options)).toEqual([]);
     });
 
@@ -553,7 +595,7 @@ describe("policy pack on hostile objects", () => {
             "a prod AppProject without a sync window",
             [prodProject({ syncWindows: undefined }, "dev"), defaultPatch],
             {},
-            /^prod-defaults-unless-acknowledged: AppProject prod has no sync window, so prod may be synced at any hour \(stack "prod" \(tier prod\); expected the prod default, or set acknowledgeProdOverrides=true/,
+            /^prod-defaults-unless-acknowledged: AppProject prod has no sync window, so prod may be synced at any hour \(stack "prod" \(tier prod\); expected the prod default\)\.$/,
         ],
         ...[
             { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },

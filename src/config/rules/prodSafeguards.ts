@@ -1,6 +1,7 @@
 import type { AccessConfig, FluxRef, GroupKind, Operator, OperatorInstall } from "../types";
 import { TIER_DEFAULTS } from "../tiers";
-import type { ConfigInput } from "./context";
+import { parseAcknowledgement } from "../guards";
+import { quote, type ConfigInput } from "./context";
 import { AUTOMATION_BRANCHES } from "./environments";
 
 /** What the prod safeguards look at: the stack's settings after validation (defaults applied). */
@@ -31,7 +32,7 @@ export interface ProdSafeguard {
     readonly what: (s: SafeguardInput) => string;
     /**
      * false: never allowed in prod, acknowledged or not (the problem is reported on the key itself).
-     * Default true: allowed with acknowledgeProdOverrides=true.
+     * Default true: allowed when acknowledgeProdOverrides names it (or is true, deprecated).
      */
     readonly acknowledgeable?: boolean;
 }
@@ -121,23 +122,83 @@ export const PROD_SAFEGUARDS: readonly ProdSafeguard[] = [
     },
 ];
 
-/** Reports each prod safeguard the stack relaxes without the acknowledgement (or at all, when not acknowledgeable). */
-export function validateProdSafeguards(
-    input: ConfigInput,
-    settings: SafeguardInput,
-    isProd: boolean,
-    acknowledged: boolean,
-): void {
-    if (!isProd) return;
-    for (const row of PROD_SAFEGUARDS) {
-        if (!row.relaxed(settings)) continue;
-        if (row.acknowledgeable === false) {
-            input.problem(row.key, `${row.what(settings)}; expected ${row.safe}.`);
-        } else if (!acknowledged) {
+/** The safeguards a stack may name in acknowledgeProdOverrides. */
+export const ACKNOWLEDGEABLE: readonly string[] = PROD_SAFEGUARDS.filter((r) => r.acknowledgeable !== false).map(
+    (r) => r.key,
+);
+
+/** What validateProdSafeguards found: the safeguards the stack relaxes, each acknowledged (or the stack is refused). */
+export interface ProdOverrides {
+    /** Keys of the relaxed safeguards (prod only), in PROD_SAFEGUARDS order. */
+    readonly relaxed: string[];
+}
+
+const list = (keys: readonly string[]): string => `[${keys.join(", ")}]`;
+
+/**
+ * Reads acknowledgeProdOverrides and reports each prod safeguard the stack relaxes without acknowledging it by name
+ * (or at all, when not acknowledgeable), each name that is no safeguard, and each acknowledged safeguard the stack
+ * does not relax (an acknowledgement waiting for a relaxation nobody has made would let it through unnoticed).
+ * `true` still acknowledges every one, with a deprecation warning that names them. In prod, the relaxations are listed
+ * as a warning, which `pulumi preview`, `pulumi up` and the render print (issue 19).
+ */
+export function validateProdSafeguards(input: ConfigInput, settings: SafeguardInput, isProd: boolean): ProdOverrides {
+    const ack = parseAcknowledgement(input.raw("acknowledgeProdOverrides"));
+    if (ack.problem)
+        input.problem(
+            "acknowledgeProdOverrides",
+            `${quote(input.raw("acknowledgeProdOverrides")?.trim())} ${ack.problem}; expected a list of the prod safeguards the stack relaxes, e.g. ${list(ACKNOWLEDGEABLE.slice(0, 2))} (any of ${ACKNOWLEDGEABLE.join(", ")}).`,
+        );
+    for (const name of ack.names) {
+        const row = PROD_SAFEGUARDS.find((r) => r.key === name);
+        if (row === undefined)
             input.problem(
                 "acknowledgeProdOverrides",
-                `stack relaxes a prod safety default: ${row.what(settings)}; expected ${row.safe}, or acknowledgeProdOverrides=true to accept the risk.`,
+                `${quote(name)} is not a prod safeguard; expected any of ${ACKNOWLEDGEABLE.join(", ")}.`,
             );
-        }
+        else if (row.acknowledgeable === false)
+            input.problem(
+                "acknowledgeProdOverrides",
+                `${quote(name)} cannot be acknowledged: prod never relaxes it (${row.safe}); remove it from the list.`,
+            );
     }
+    const relaxedRows = isProd ? PROD_SAFEGUARDS.filter((r) => r.relaxed(settings)) : [];
+    const relaxed: string[] = [];
+    for (const row of relaxedRows) {
+        if (row.acknowledgeable === false) {
+            input.problem(row.key, `${row.what(settings)}; expected ${row.safe}.`);
+        } else if (!ack.all && !ack.names.includes(row.key)) {
+            input.problem(
+                "acknowledgeProdOverrides",
+                `stack relaxes a prod safety default: ${row.what(settings)}; expected ${row.safe}, or acknowledgeProdOverrides: ${list([...ack.names.filter((n) => ACKNOWLEDGEABLE.includes(n)), row.key])} to accept the risk.`,
+            );
+        } else relaxed.push(row.key);
+    }
+    if (!isProd) {
+        if (ack.all)
+            input.warn(
+                "acknowledgeProdOverrides",
+                "true is deprecated and has no effect outside prod; remove it (in prod, name the safeguards the stack relaxes).",
+            );
+        return { relaxed: [] };
+    }
+    const stale = ack.names.filter((n) => ACKNOWLEDGEABLE.includes(n) && !relaxedRows.some((r) => r.key === n));
+    if (stale.length > 0)
+        input.problem(
+            "acknowledgeProdOverrides",
+            `acknowledges ${stale.join(", ")}, which the stack does not relax: a standing acknowledgement would let a later relaxation through unnoticed; expected ${relaxed.length > 0 ? list(relaxed) : "no acknowledgeProdOverrides"}.`,
+        );
+    if (ack.all)
+        input.warn(
+            "acknowledgeProdOverrides",
+            `true is deprecated: it acknowledges every prod safeguard, including relaxations nobody has made yet; name the ones the stack relaxes instead: ${relaxed.length > 0 ? `acknowledgeProdOverrides: ${list(relaxed)}` : "none, so remove the key"}.`,
+        );
+    if (relaxed.length > 0) {
+        const rows = relaxedRows.filter((r) => relaxed.includes(r.key));
+        input.warn(
+            "acknowledgeProdOverrides",
+            `stack relaxes ${rows.length} prod safeguard${rows.length === 1 ? "" : "s"}, acknowledged: ${rows.map((r) => `${r.key} (${r.what(settings)})`).join("; ")}.`,
+        );
+    }
+    return { relaxed };
 }
