@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ClusterReadError, formatReport, runStatus, StatusUsageError } from "../src/status";
+import { parseGoDuration } from "../src/config/rules/durations";
 import { parseCommandLine } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -24,10 +25,15 @@ state, health, revision and last change, and for each one that is not fine the c
   --config key=value    override a stack key, as the render does (e.g. operator=flux); repeatable
   --json                print the machine-readable report (schemaVersion 1, see docs/reference/status.md)
   --now <iso time>      evaluate sync windows at this time instead of now
+  --request-timeout <d> bound of each request to the cluster, credential plugin included (default 20s;
+                        e.g. 5s, 1m); the first request checks the cluster answers at all
   -h, --help            show this help
 
-Exit status: 0 everything is fine, 1 something needs a person (or the cluster could not be read),
-2 bad arguments (unknown stack, invalid stack configuration, unreadable kubeconfig, unknown context).
+Exit status: 0 everything is fine; 1 the cluster was read and something needs a person;
+2 bad arguments, or the kubeconfig cannot be read (unknown stack, invalid stack configuration, a kubeconfig
+that is missing, a FIFO or unreadable, an unknown context); 3 the cluster could not be read: it cannot be reached
+(refused, DNS, timeout, TLS, a credential plugin that fails or never returns) or it answered but refused
+(credentials rejected, forbidden, not a Kubernetes API server).
 `;
 
 function main(): number {
@@ -42,6 +48,7 @@ function main(): number {
             config: { type: "string", multiple: true, default: [] },
             json: { type: "boolean", default: false },
             now: { type: "string" },
+            "request-timeout": { type: "string", default: "20s" },
             help: { type: "boolean", short: "h", default: false },
         },
         ["stack"],
@@ -50,6 +57,13 @@ function main(): number {
     const now = args.now === undefined ? undefined : new Date(args.now);
     if (now && Number.isNaN(now.getTime())) {
         process.stderr.write(`status: --now ${JSON.stringify(args.now)} is not a time; expected ISO 8601.\n`);
+        return 2;
+    }
+    const timeoutMs = parseGoDuration(args["request-timeout"]);
+    if (timeoutMs === undefined || timeoutMs < 1000 || timeoutMs > 10 * 60_000) {
+        process.stderr.write(
+            `status: --request-timeout ${JSON.stringify(args["request-timeout"])} is not valid; expected a duration from 1s to 10m, e.g. 20s.\n`,
+        );
         return 2;
     }
     if (args.repo && !fs.existsSync(path.join(args.repo, ".git")) && !fs.existsSync(path.join(args.repo, "HEAD"))) {
@@ -65,6 +79,7 @@ function main(): number {
             context: args.context,
             repoDir: args.repo && path.resolve(args.repo),
             now,
+            requestTimeoutMs: timeoutMs,
         });
         process.stdout.write(args.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
         return report.ok ? 0 : 1;
@@ -74,8 +89,8 @@ function main(): number {
             return 2;
         }
         if (err instanceof ClusterReadError) {
-            process.stderr.write(`status: the cluster could not be read: ${err.message}\n`);
-            return 1;
+            process.stderr.write(`status: ${err.message}\n`);
+            return 3;
         }
         throw err;
     }

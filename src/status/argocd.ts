@@ -24,7 +24,7 @@ import {
     type Context,
 } from "./findings";
 import { evaluateSyncWindows, type SyncWindow, type WindowInstant } from "./syncWindows";
-import type { ClusterSnapshot, ObjectReport } from "./types";
+import type { ClusterSnapshot, Finding, KubeObject, ObjectReport } from "./types";
 
 const windowText = (w: WindowInstant) =>
     `${formatZoned(new Date(w.at), w.timeZone)} (${w.at.replace(/:00\.000Z$/, "Z")}, schedule "${w.schedule}")`;
@@ -131,6 +131,10 @@ export function diagnoseApplication(ctx: Context, app: DeclaredApplication): Obj
             facts: { conditions: conditionsOf(obj).map((c) => `${c.type}: ${c.message ?? ""}`) },
         });
     }
+
+    // A sync operation that has run too long (issue 24: "an Application is stuck syncing, what now").
+    const stuck = stuckOperation(ctx, app, obj);
+    if (stuck) findings.push(stuck);
 
     const syncing = op?.phase === "Running";
     if (report.sync === "OutOfSync" && !syncing) {
@@ -260,6 +264,67 @@ export function diagnoseApplication(ctx: Context, app: DeclaredApplication): Obj
     }
     report.ok = findings.every((f) => f.severity !== "error");
     return report;
+}
+
+/**
+ * A sync operation Running (or Terminating) for longer than PROGRESSING_LIMIT_MS: named, with the command that
+ * terminates it, with and without the argocd CLI, and the one that retries once it has ended. Argo CD's own
+ * `argocd app terminate-op` sets `status.operationState.phase` to Terminating on the Application
+ * (server/application TerminateOperation); the Application CRD has no status subresource, so a merge patch of the
+ * object does the same, and the application controller then stops the operation. A retry is a new operation:
+ * `argocd app sync`, or `.operation` set on the Application as the API server sets it.
+ */
+function stuckOperation(ctx: Context, app: DeclaredApplication, obj: KubeObject): Finding | undefined {
+    const { declared, snapshot } = ctx;
+    const op = obj.status?.operationState;
+    if (op?.phase !== "Running" && op?.phase !== "Terminating") return undefined;
+    const age = ageMs(op.startedAt, snapshot.now);
+    if (age === undefined || age <= PROGRESSING_LIMIT_MS) return undefined;
+    const ns = declared.namespace;
+    const name = `${ns}/${app.name}`;
+    const minutes = Math.floor(age / 60_000);
+    const revision = op.operation?.sync?.revision ?? op.syncResult?.revision ?? "";
+    const resource = `-n ${ns} applications.argoproj.io ${app.name}`;
+    const facts: Record<string, string | boolean | string[]> = {
+        phase: op.phase,
+        startedAt: op.startedAt ?? "",
+        runningFor: `${minutes}m`,
+        message: op.message ?? "",
+    };
+    if (revision) facts.revision = revision;
+    if (op.operation?.initiatedBy?.username) facts.initiatedBy = op.operation.initiatedBy.username;
+    if (op.operation?.initiatedBy?.automated) facts.initiatedBy = "automated sync";
+    if (op.retryCount) facts.retries = String(op.retryCount);
+    const waiting = (obj.status?.resources ?? [])
+        .filter((r: { health?: { status?: string } }) => r.health?.status && r.health.status !== "Healthy")
+        .map(
+            (r: { kind: string; namespace?: string; name: string; health?: { status?: string } }) =>
+                `${r.kind} ${r.namespace ?? ""}/${r.name}: ${r.health?.status}`,
+        );
+    if (waiting.length > 0) facts.waitingOn = waiting;
+    const retry = `argocd app sync ${name} (without the argocd CLI: kubectl patch ${resource} --type merge -p '{"operation":{"initiatedBy":{"username":"<your name>"},"sync":{"syncStrategy":{"hook":{}}}}}')`;
+    if (op.phase === "Terminating") {
+        return {
+            class: "stuck-sync",
+            severity: "error",
+            cause: `A sync operation of ${name} has been terminating for ${minutes} minutes: the application controller has not finished stopping it.`,
+            fix: [
+                `Check the application controller: kubectl -n ${ns} logs statefulset/argocd-application-controller --since=30m | grep ${app.name} (an operation blocked by a closed sync window terminates only when the window opens).`,
+                `When it has ended (kubectl get ${resource} -o jsonpath='{.status.operationState.phase}' prints Failed, Error or Succeeded), retry: ${retry}.`,
+            ],
+            facts,
+        };
+    }
+    return {
+        class: "stuck-sync",
+        severity: "error",
+        cause: `A sync operation of ${name} has been running for ${minutes} minutes${/sync window/i.test(op.message ?? "") ? ", blocked by a sync window" : " (a hook or a resource that never becomes healthy?)"}.`,
+        fix: [
+            `Terminate it: argocd app terminate-op ${name} (without the argocd CLI: kubectl patch ${resource} --type merge -p '{"status":{"operationState":{"phase":"Terminating"}}}').`,
+            `Fix what it waits on (facts: waitingOn, message; argocd app get ${name} --show-operation), then, once the operation has ended (phase Failed or Error), retry: ${retry}.`,
+        ],
+        facts,
+    };
 }
 
 /**

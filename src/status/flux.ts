@@ -91,21 +91,54 @@ export function diagnoseGitRepository(ctx: Context): ObjectReport | undefined {
     return report;
 }
 
-/** Ready Unknown (Reconciling): fine for a while, a problem when it lasts (or Stalled). */
+/**
+ * Ready Unknown (Reconciling): fine for a while, a problem when it lasts (or Stalled). A reconciliation stuck in
+ * progress (issue 24) names the object and the commands that stop it and retry it: Flux has no "terminate", so the
+ * stop is a suspend (the running reconciliation ends at its spec.timeout, no new one starts), and the retry resumes
+ * it with a reconcile request.
+ */
 function fluxProgressing(ctx: Context, obj: KubeObject, ready: Condition | undefined): Finding {
     const stalled = condition(obj, "Stalled");
     const since = ready?.lastTransitionTime;
     const age = ageMs(since, ctx.snapshot.now);
     const stuck = stalled?.status === "True" || age === undefined || age > PROGRESSING_LIMIT_MS;
+    const ns = ctx.declared.namespace;
+    const name = obj.metadata.name;
+    const kustomization = obj.kind === "Kustomization";
+    const flux = kustomization ? `kustomization ${name}` : `source git ${name}`;
+    const resource = kustomization
+        ? `kustomizations.kustomize.toolkit.fluxcd.io ${name}`
+        : `gitrepositories.source.toolkit.fluxcd.io ${name}`;
+    const describe = `kubectl -n ${ns} describe ${obj.kind?.toLowerCase()} ${name}`;
+    // Stalled: Flux gave up on an error it will not retry by itself (a bad path, an invalid object): no reconciliation
+    // runs to stop; the configuration or Git must change.
+    if (!stuck || stalled?.status === "True")
+        return {
+            class: "progressing",
+            severity: stuck ? "error" : "info",
+            cause:
+                stalled?.status === "True"
+                    ? `Stalled: ${stalled.reason ?? ""}: ${stalled.message ?? ""}`
+                    : `Reconciling${since ? ` since ${since}` : ""}: ${ready?.message ?? "no Ready condition yet"}.`,
+            fix: [describe],
+            facts: { reason: ready?.reason ?? "", message: ready?.message ?? "" },
+        };
+    const minutes = age === undefined ? undefined : Math.floor(age / 60_000);
     return {
-        class: "progressing",
-        severity: stuck ? "error" : "info",
-        cause:
-            stalled?.status === "True"
-                ? `Stalled: ${stalled.reason ?? ""}: ${stalled.message ?? ""}`
-                : `Reconciling${since ? ` since ${since}` : ""}: ${ready?.message ?? "no Ready condition yet"}.`,
-        fix: [`kubectl -n ${ctx.declared.namespace} describe ${obj.kind?.toLowerCase()} ${obj.metadata.name}`],
-        facts: { reason: ready?.reason ?? "", message: ready?.message ?? "" },
+        class: "stuck-sync",
+        severity: "error",
+        cause: `${obj.kind} ${ns}/${name} has been reconciling${minutes !== undefined ? ` for ${minutes} minutes` : ""} without becoming ready: ${ready?.message ?? "no Ready condition yet"}.`,
+        fix: [
+            `See what it waits on: ${describe}; flux events --for ${obj.kind}/${name} -n ${ns}.`,
+            `Stop it: flux suspend ${flux} -n ${ns} (without the flux CLI: kubectl -n ${ns} patch ${resource} --type merge -p '{"spec":{"suspend":true}}'); the reconciliation under way ends at its timeout and no new one starts.`,
+            `Once the cause is fixed, retry: flux resume ${flux} -n ${ns} (without the flux CLI: kubectl -n ${ns} patch ${resource} --type merge -p '{"spec":{"suspend":false}}' && kubectl -n ${ns} annotate --overwrite ${resource} reconcile.fluxcd.io/requestedAt="$(date +%s)").`,
+        ],
+        facts: {
+            reason: ready?.reason ?? "",
+            message: ready?.message ?? "",
+            ...(since ? { since } : {}),
+            ...(minutes !== undefined ? { runningFor: `${minutes}m` } : {}),
+        },
     };
 }
 

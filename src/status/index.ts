@@ -14,13 +14,13 @@ import {
 } from "../offline/stackFile";
 import { declaredStack } from "./declared";
 import { diagnose } from "./diagnose";
-import { collectSnapshot, resolveContext, StatusUsageError, type KubeTarget } from "./kube";
+import { checkReachable, collectSnapshot, resolveContext, StatusUsageError, type KubeTarget } from "./kube";
 import type { StatusReport } from "./types";
 
 export { declaredStack, type DeclaredStack } from "./declared";
 export { diagnose, podProblems, conflictingObject, namespacesToInspect, pathsToCheck } from "./diagnose";
 export { formatReport } from "./format";
-export { ClusterReadError, StatusUsageError, sshFingerprint } from "./kube";
+export { ClusterReadError, DEFAULT_REQUEST_TIMEOUT_MS, StatusUsageError, sshFingerprint } from "./kube";
 export * from "./types";
 
 /** The stack's validated configuration and kube context, from its committed `Pulumi.<stack>.yaml`. */
@@ -71,17 +71,30 @@ export interface StatusOptions {
     repoDir?: string;
     now?: Date;
     kubectl?: string;
+    /** Bound of each request to the cluster (--request-timeout). @default DEFAULT_REQUEST_TIMEOUT_MS */
+    requestTimeoutMs?: number;
 }
 
-/** Runs the whole command; throws StatusUsageError (exit 2) or ClusterReadError (exit 1). */
+/**
+ * Runs the whole command; throws StatusUsageError (exit 2: bad arguments, or the kubeconfig cannot be read) or
+ * ClusterReadError (exit 3: the cluster could not be reached, or reached but not read). Every request to the cluster
+ * is bounded by requestTimeoutMs, and the first one is a version check, so a cluster that cannot be asked costs one
+ * timeout at most.
+ */
 export function runStatus(options: StatusOptions): StatusReport {
     const { config, context } = loadStack(options.root, options.stack, options.config);
     const declared = declaredStack(config);
     const target: KubeTarget = resolveContext(
-        { kubeconfig: options.kubeconfig, context: options.context, kubectl: options.kubectl },
+        {
+            kubeconfig: options.kubeconfig,
+            context: options.context,
+            kubectl: options.kubectl,
+            requestTimeoutMs: options.requestTimeoutMs,
+        },
         context,
         options.stack,
     );
+    checkReachable(target);
     const snapshot = collectSnapshot(declared, target, { now: options.now, repoDir: options.repoDir });
     return diagnose(declared, snapshot);
 }

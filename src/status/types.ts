@@ -75,6 +75,7 @@ export const FINDING_CLASSES = [
     "already-exists",
     "unhealthy",
     "progressing",
+    "stuck-sync",
     "suspended",
     "unknown-sync",
     "dependency",

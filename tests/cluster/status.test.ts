@@ -652,7 +652,7 @@ describe("status: bad arguments", () => {
         expect(cli(["--stack", "qa"]).code).toBe(2);
         const kubeconfig = cli(["--stack", "dev", "--kubeconfig", path.join(tmp, "missing")]);
         expect(kubeconfig.code).toBe(2);
-        expect(kubeconfig.stderr).toMatch(/cannot be read/);
+        expect(kubeconfig.stderr).toMatch(/cannot read the kubeconfig .*missing does not exist/);
         const ctx = cli(["--stack", "dev", "--kubeconfig", cluster().kubeconfig, "--context", "no-such-context"]);
         expect(ctx.code).toBe(2);
         expect(ctx.stderr).toContain(`Context "no-such-context" (--context) is not in the kubeconfig`);

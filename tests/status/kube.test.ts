@@ -15,6 +15,7 @@ let dir: string;
 let fakeKubectl: string;
 let privateKey: string;
 let expectedFingerprint: string;
+let savedKubeconfig: string | undefined;
 
 const FAKE = `#!/usr/bin/env node
 const fs = require("fs"), path = require("path");
@@ -25,7 +26,11 @@ const key = args.filter((a) => !a.startsWith("--request-timeout") && a !== "-o" 
 fs.appendFileSync(path.join(dir, "calls.log"), key + "\\n");
 if (key === "config get-contexts name") { process.stdout.write("test\\nother\\n"); process.exit(0); }
 if (key === "config current-context") { process.stdout.write("test\\n"); process.exit(0); }
+if (key === "config view --minify jsonpath={.clusters[0].cluster.server}") { process.stdout.write("https://admin:pw-4f1c@127.0.0.1:1"); process.exit(0); }
+if (key.startsWith("config view")) process.exit(0);
 if (process.env.FAKE_KUBE_DOWN) { process.stderr.write("Unable to connect to the server: dial tcp 127.0.0.1:1: connect: connection refused"); process.exit(1); }
+if (process.env.FAKE_KUBE_STDERR) { process.stderr.write(process.env.FAKE_KUBE_STDERR); process.exit(1); }
+if (key === "get --raw /version") { process.stdout.write('{"gitVersion":"v1.32.0"}'); process.exit(0); }
 const file = path.join(dir, key.replace(/[^a-z0-9.-]+/gi, "_") + ".json");
 if (fs.existsSync(file)) { process.stdout.write(fs.readFileSync(file)); process.exit(0); }
 if (key.startsWith("get secret")) { process.stderr.write('Error from server (NotFound): secrets "x" not found'); process.exit(1); }
@@ -41,13 +46,30 @@ beforeAll(() => {
     fakeKubectl = path.join(dir, "kubectl");
     fs.writeFileSync(fakeKubectl, FAKE, { mode: 0o755 });
     process.env.FAKE_KUBE_DIR = dir;
+    // The command reads the contexts from the kubeconfig itself (the fake kubectl ignores it).
+    savedKubeconfig = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = path.join(dir, "kubeconfig");
+    fs.writeFileSync(
+        process.env.KUBECONFIG,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "c", cluster: { server: "https://admin:pw-4f1c@127.0.0.1:1" } }],
+            users: [{ name: "u", user: { token: "t" } }],
+            contexts: ["test", "other"].map((name) => ({ name, context: { cluster: "c", user: "u" } })),
+        }),
+    );
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "deploy", "-f", path.join(dir, "key")]);
     privateKey = fs.readFileSync(path.join(dir, "key"), "utf8");
     expectedFingerprint = execFileSync("ssh-keygen", ["-lf", path.join(dir, "key.pub")], { encoding: "utf8" }).split(
         " ",
     )[1];
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = savedKubeconfig;
+});
 
 describe("sshFingerprint", () => {
     it("is ssh-keygen's SHA256 fingerprint", () => {
@@ -88,7 +110,7 @@ describe("resolveContext", () => {
         expect(resolveContext({ kubectl: fakeKubectl }, "test", "dev").context).toBe("test");
         expect(() => resolveContext({ kubectl: fakeKubectl }, undefined, "dev")).toThrow(/sets no kubernetes:context/);
         expect(() => resolveContext({ kubectl: fakeKubectl }, "kind-dev", "dev")).toThrow(
-            /Context "kind-dev" \(stack dev's kubernetes:context\) is not in the kubeconfig; it has: test, other/,
+            /Context "kind-dev" \(stack dev's kubernetes:context\) is not in the kubeconfig .*; it has: test, other/,
         );
         expect(() =>
             resolveContext({ kubectl: fakeKubectl, kubeconfig: path.join(dir, "nope") }, undefined, "dev"),
@@ -148,7 +170,7 @@ describe("runStatus through kubectl", () => {
         expect(report.objects.filter((o) => !o.ok).map((o) => o.name)).toEqual(["dev-podinfo"]);
         const calls = fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n");
         expect(calls).toEqual([
-            "config get-contexts name",
+            "get --raw /version",
             "get applications.argoproj.io -n argocd",
             "get appprojects.argoproj.io -n argocd",
             "get secret gitops-repo-repository -n argocd",
@@ -173,7 +195,7 @@ describe("runStatus through kubectl", () => {
         process.env.FAKE_KUBE_DOWN = "1";
         try {
             expect(() => runStatus({ root: ROOT, stack: "dev", context: "test", kubectl: fakeKubectl })).toThrow(
-                /kubectl get applications.argoproj.io -n argocd: Unable to connect to the server/,
+                /^cannot reach the cluster at https:\/\/\[redacted\]@127\.0\.0\.1:1 \(context test\): connection refused: nothing listens there/,
             );
         } finally {
             delete process.env.FAKE_KUBE_DOWN;
@@ -196,5 +218,16 @@ describe("runStatus through kubectl", () => {
         const unknown = cli("--stack", "qa");
         expect(unknown.status).toBe(2);
         expect(unknown.stderr).toMatch(/Unknown stack "qa"/);
+
+        // Could not reach the cluster: its own exit status, and one line saying why.
+        const down = spawnSync(
+            process.execPath,
+            ["--import", "tsx", path.join(ROOT, "scripts/status.ts"), "--stack", "dev", "--context", "test"],
+            { cwd: ROOT, env: { ...env, FAKE_KUBE_DOWN: "1" }, encoding: "utf8" },
+        );
+        expect(down.status).toBe(3);
+        expect(down.stderr).toMatch(/^status: cannot reach the cluster at .*connection refused/);
+        expect(down.stderr).not.toContain("pw-4f1c");
+        expect(cli("--stack", "dev", "--request-timeout", "forever").status).toBe(2);
     });
 });

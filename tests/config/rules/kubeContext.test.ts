@@ -97,3 +97,36 @@ describe("kube context (real engine runs)", () => {
         expect((error as Error).message).toContain('kubernetes:context: "prod" is not a context of');
     });
 });
+
+describe("a kubeconfig that is not a file (issue 19 §7)", () => {
+    it("refuses a FIFO, a directory and a missing file without reading them (a FIFO would block forever)", async () => {
+        const { execFileSync } = await import("node:child_process");
+        const fifo = path.join(dir, "fifo");
+        execFileSync("mkfifo", [fifo]);
+        const start = Date.now();
+        expect(kubeconfigContexts(fifo, {}, HOME).problem).toMatch(/fifo is a FIFO \(named pipe\), not a file/);
+        expect(kubeconfigContexts(undefined, { KUBECONFIG: `${A}${path.delimiter}${fifo}` }, HOME).problem).toMatch(
+            /is a FIFO/,
+        );
+        expect(kubeconfigContexts(dir, {}, HOME).problem).toMatch(/is a directory/);
+        expect(Date.now() - start).toBeLessThan(2000);
+        expect(problems({ "kubernetes:kubeconfig": fifo, "kubernetes:context": "x" }).join("\n")).toMatch(
+            /kubernetes:kubeconfig: no kubeconfig could be read from .*: .*is a FIFO/,
+        );
+    });
+
+    it("reads each context's server and credential plugin (names only, for messages)", () => {
+        const file = path.join(dir, "details.yaml");
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                clusters: [{ name: "c", cluster: { server: "https://k8s.example.com:6443" } }],
+                users: [{ name: "u", user: { exec: { command: "/usr/local/bin/aws-iam-authenticator" } } }],
+                contexts: [{ name: "eks", context: { cluster: "c", user: "u" } }],
+            }),
+        );
+        expect(kubeconfigContexts(file, {}, HOME).details).toEqual({
+            eks: { server: "https://k8s.example.com:6443", execCommand: "/usr/local/bin/aws-iam-authenticator" },
+        });
+    });
+});
