@@ -52,7 +52,11 @@ build_go_tool() { # $1 name, $2 package, $3 version: `go install` into the cache
     gobin="$CLUSTER_CACHE/src/gobin-$name-$v"
     rm -rf "$gobin"
     GOBIN="$gobin" go install -trimpath -ldflags="-s -w" "$pkg@$v"
-    mv "$gobin/$(basename "$pkg")" "$CLUSTER_BIN/$name-$v"
+    # The command is named after its package's last element, or the one before a major-version suffix (.../v5).
+    local cmd
+    cmd="$(basename "$pkg")"
+    case "$cmd" in v[0-9]*) cmd="$(basename "$(dirname "$pkg")")" ;; esac
+    mv "$gobin/$cmd" "$CLUSTER_BIN/$name-$v"
     rm -rf "$gobin"
     log "$name $v: built in $((SECONDS - start)) s"
 }
