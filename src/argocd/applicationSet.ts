@@ -28,6 +28,11 @@ export type ApplicationSetArgs = Pick<
     /** Apps the stack declares one by one (their own Applications): the generator skips their folders. */
     excludeApps?: readonly string[];
     /**
+     * What this stack can deploy beyond plain Kubernetes objects. A folder whose overlay requires something else
+     * (see APP_REQUIREMENTS) is not generated. @default none
+     */
+    provides?: readonly AppRequirement[];
+    /**
      * Production rules: the ApplicationSet never deletes the Applications it generated (`applicationsSync:
      * create-update`) and deleting it leaves their workloads (`preserveResourcesOnDeletion`).
      */
@@ -44,7 +49,42 @@ export type ApplicationSetArgs = Pick<
     homeCluster?: string;
 };
 
-/** The git directory generator's glob and the index of the `{app}` segment in a path. */
+/**
+ * What an app's overlay can require of the stack that deploys it, declared in Git as a label on the overlay's
+ * `kustomization.yaml` (`metadata.labels`, which kustomize reads and does not emit):
+ * `requires.gitops-stack.io/<requirement>: "true"`. An ApplicationSet generates no Application for a folder that
+ * requires what its stack does not provide, instead of one that can only fail (Rollout kinds without the Argo Rollouts
+ * controller; SOPS files, which Argo CD cannot decrypt).
+ *   argo-rollouts     Rollout / AnalysisTemplate objects (argoRollouts=true)
+ *   sops              SOPS-encrypted files (Flux's kustomize-controller decrypts them; Argo CD never does)
+ *   sealed-secrets    SealedSecrets (secretsInGit=sealed-secrets)
+ *   external-secrets  ExternalSecrets (secretsInGit=external-secrets)
+ */
+export const APP_REQUIREMENTS = ["argo-rollouts", "sops", "sealed-secrets", "external-secrets"] as const;
+export type AppRequirement = (typeof APP_REQUIREMENTS)[number];
+/** The label prefix of an overlay's requirements (see APP_REQUIREMENTS). */
+export const REQUIREMENT_LABEL_PREFIX = "requires.gitops-stack.io/";
+/** The file whose presence makes a folder an app (the layout's overlays are kustomizations). */
+export const APP_FILE = "kustomization.yaml";
+
+/**
+ * The git files generator's post-selector: the generator's parameters are the kustomization file's fields
+ * (flattened with dots, so its labels are `metadata.labels.<key>`); a folder passes unless it requires something
+ * missing. undefined when the stack provides everything.
+ */
+export function requirementSelector(provides: readonly AppRequirement[]): Record<string, unknown> | undefined {
+    const missing = APP_REQUIREMENTS.filter((r) => !provides.includes(r));
+    if (missing.length === 0) return undefined;
+    return {
+        matchExpressions: missing.map((r) => ({
+            key: `metadata.labels.${REQUIREMENT_LABEL_PREFIX}${r}`,
+            operator: "NotIn",
+            values: ["true"],
+        })),
+    };
+}
+
+/** The generator's glob and the index of the `{app}` segment in a path. */
 export function appPathPattern(template: string, environment: string): { glob: string; appSegment: number } {
     const segments = template.replaceAll("{env}", environment).split("/");
     const appSegment = segments.indexOf("{app}");
@@ -67,20 +107,22 @@ function clusterSuffix(homeCluster: string | undefined): string {
 /** The ApplicationSet `spec`: a git directory generator (matrixed with a cluster generator), one template. */
 export function applicationSetSpec(args: ApplicationSetArgs): Record<string, unknown> {
     const { glob, appSegment } = appPathPattern(args.appPathTemplate, args.environment);
-    const app = `{{ index .path.segments ${appSegment} }}`;
+    const appParam = `{{ index .path.segments ${appSegment} }}`;
     const multiCluster = args.clusterSelector !== undefined;
+    // A git files generator over each folder's kustomization.yaml rather than a directories generator: the same
+    // folders and path parameters (.path.path is the file's folder), plus the file's fields for the selector.
+    const app = (name: string) => args.appPathTemplate.replaceAll("{env}", args.environment).replaceAll("{app}", name);
+    const selector = requirementSelector(args.provides ?? []);
     const git = {
         git: {
             repoURL: args.repoUrl,
             revision: args.targetRevision,
-            directories: [
-                { path: glob },
-                ...(args.excludeApps ?? []).map((name) => ({
-                    path: args.appPathTemplate.replaceAll("{env}", args.environment).replaceAll("{app}", name),
-                    exclude: true,
-                })),
+            files: [
+                { path: `${glob}/${APP_FILE}` },
+                ...(args.excludeApps ?? []).map((name) => ({ path: `${app(name)}/${APP_FILE}`, exclude: true })),
             ],
         },
+        ...(selector ? { selector } : {}),
     };
     const generators = multiCluster
         ? [{ matrix: { generators: [{ clusters: { selector: { matchLabels: args.clusterSelector } } }, git] } }]
@@ -89,7 +131,7 @@ export function applicationSetSpec(args: ApplicationSetArgs): Record<string, unk
     const spec = applicationSpec(
         { ...args, destinationServer: multiCluster ? "{{ .server }}" : args.destinationServer },
         args.project,
-        { path: "{{ .path.path }}", namespace: `${app}-${args.environment}` },
+        { path: "{{ .path.path }}", namespace: `${appParam}-${args.environment}` },
     );
     return {
         goTemplate: true,
@@ -98,7 +140,7 @@ export function applicationSetSpec(args: ApplicationSetArgs): Record<string, unk
         generators,
         template: {
             metadata: {
-                name: `${args.environment}-${app}${multiCluster ? clusterSuffix(args.homeCluster) : ""}`,
+                name: `${args.environment}-${appParam}${multiCluster ? clusterSuffix(args.homeCluster) : ""}`,
                 namespace: args.namespace,
                 labels: args.labels,
                 annotations: args.annotations,

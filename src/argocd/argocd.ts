@@ -63,6 +63,12 @@ export interface ArgoCdArgs {
     gitWebhook?: ArgoGitWebhook;
     /** Labels for the objects the program creates (the chart labels its own). */
     labels?: Record<string, string>;
+    /**
+     * The ApplicationSet controller matches git files generator paths segment by segment (doublestar), as the
+     * directories generator does, instead of as git pathspecs, where `*` also matches `/`. The program's
+     * ApplicationSet (appsMode=applicationset) finds app folders by their kustomization.yaml. @default false
+     */
+    applicationSetFileGlobbing?: boolean;
 }
 
 export interface ArgoGitWebhook {
@@ -102,6 +108,9 @@ export function argoCdValues(args: ArgoCdArgs): Record<string, unknown> {
 
     const configs: Record<string, unknown> = {
         cm,
+        ...(args.applicationSetFileGlobbing
+            ? { params: { "applicationsetcontroller.enable.new.git.file.globbing": true } }
+            : {}),
         rbac: {
             "policy.default": args.rbac.policyDefault,
             "policy.csv": args.rbac.policyCsv,

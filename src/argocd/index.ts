@@ -8,7 +8,7 @@ import { deployDeliveryAddons, type DeliveryOutputs } from "../shared/delivery";
 import { commonLabels, PROD_ACK_ANNOTATION } from "../shared/metadata";
 import { rolloutActionPolicies } from "../shared/rollouts";
 import { AppProject } from "./appProject";
-import { EnvironmentApplicationSet } from "./applicationSet";
+import { EnvironmentApplicationSet, type AppRequirement } from "./applicationSet";
 import { EnvironmentClusters } from "./clusters";
 import { ArgoCd, type ArgoGitWebhook } from "./argocd";
 import { ARGOCD_WEBHOOK_PATH } from "./constants";
@@ -22,7 +22,13 @@ import { REPOSITORY_TIMEOUT_SECONDS, REPOSITORY_WARN_AFTER_SECONDS } from "./ord
 import { RepositoryCredentials } from "./repositoryCredentials";
 
 export { AppProject, appProjectSpec } from "./appProject";
-export { EnvironmentApplicationSet, applicationSetSpec } from "./applicationSet";
+export {
+    APP_REQUIREMENTS,
+    EnvironmentApplicationSet,
+    REQUIREMENT_LABEL_PREFIX,
+    applicationSetSpec,
+    requirementSelector,
+} from "./applicationSet";
 export { EnvironmentClusters, argoClusterConfig } from "./clusters";
 export { ArgoCd, argoCdValues } from "./argocd";
 export { ExistingArgoCd, existingArgoCdConfigMaps } from "./existingInstall";
@@ -46,6 +52,15 @@ export interface ArgoCdStackOutputs {
     delivery: DeliveryOutputs;
     /** gitWebhook: the path of the API server's webhook (and of the ApplicationSet controller's) to register. */
     gitWebhookPath?: pulumi.Output<string>;
+}
+
+/** What an Argo CD stack can deploy besides plain objects (see APP_REQUIREMENTS). Never SOPS: Argo CD cannot decrypt. */
+export function argoProvides(config: Pick<StackConfig, "delivery">): AppRequirement[] {
+    const { rollouts, secretsInGit } = config.delivery;
+    return [
+        ...(rollouts ? (["argo-rollouts"] as const) : []),
+        ...(secretsInGit === "sealed-secrets" || secretsInGit === "external-secrets" ? [secretsInGit] : []),
+    ];
 }
 
 /**
@@ -91,6 +106,7 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
                       chartRepository: argocd.chart.repository,
                       imageRegistry: argocd.imageRegistry,
                       highAvailability: argocd.highAvailability,
+                      applicationSetFileGlobbing: config.appsMode === "applicationset",
                   },
                   scope,
               );
@@ -274,6 +290,9 @@ export function deployArgoCd(config: StackConfig, scope: pulumi.ComponentResourc
                 appPathTemplate: config.appPathTemplate,
                 // Apps listed in `apps` keep their own Applications (and their overrides): the generator skips them.
                 excludeApps: config.apps.map((a) => a.name),
+                // Folders whose overlay requires what this stack lacks (Rollouts without the controller, SOPS files,
+                // which Argo CD cannot decrypt) generate nothing.
+                provides: argoProvides(config),
                 preserveOnDeletion: tier === "prod",
                 // Every cluster Secret of the environment carries the environment label (EnvironmentClusters).
                 clusterSelector: multiCluster ? { [CLUSTER_ENVIRONMENT_LABEL]: tier } : undefined,

@@ -15,10 +15,6 @@ interface EventSpec {
     readonly severity: "critical" | "error" | "warning" | "info";
 }
 
-/** The last two entries of the sync history (Argo CD appends one per successful sync, oldest first). */
-const LAST = "app.status.history[len(app.status.history)-1]";
-const BEFORE_LAST = "app.status.history[len(app.status.history)-2]";
-
 /** Every event a channel can route, with its trigger's condition. */
 export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
     "sync-succeeded": {
@@ -26,6 +22,9 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         template: "app-sync-succeeded",
         description: "Application syncing has succeeded",
         when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded']",
+        // Once per synced revision: a self-heal or a repeated sync of the same commit does not notify again (the
+        // catalog's trigger has no oncePer, so every sync of any kind did).
+        oncePer: "app.status.operationState?.syncResult?.revision",
         color: "#18be52",
         title: "Sync succeeded",
         severity: "info",
@@ -35,6 +34,9 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         template: "app-sync-failed",
         description: "Application syncing has failed",
         when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+        // Once per revision that failed: the revision the sync ran at, or (when it failed before it started, e.g.
+        // manifests that do not build) the revision Argo CD compared with.
+        oncePer: "app.status.operationState?.syncResult?.revision ?? app.status.sync.revision",
         color: "#E96D76",
         title: "Sync failed",
         severity: "error",
@@ -44,6 +46,8 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         template: "app-health-degraded",
         description: "Application has degraded",
         when: "app.status.health.status == 'Degraded'",
+        // Once per revision: an app that flaps between Degraded and Progressing at one commit alerts once.
+        oncePer: "app.status.sync.revision",
         color: "#f4c030",
         title: "Health degraded",
         severity: "critical",
@@ -84,10 +88,13 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         title: "Sync status unknown",
         severity: "warning",
     },
-    // Self-heal: a sync the controller started itself (operation.initiatedBy.automated) that applied the revision
-    // already deployed before it, on a healthy app. An automated sync of a new commit records a new revision, and a
-    // person's sync is not automated, so what is left is Argo CD putting back what someone changed in the cluster.
-    // Needs two history entries (revisionHistoryLimit of at least 2). Once per finished sync.
+    // Self-heal: Argo CD's automated sync that re-applies what drifted from the revision it had already synced.
+    // The application controller starts it only when that revision's last sync succeeded, counts it in
+    // operation.sync.autoHealAttemptsCount and lists the drifted resources in operation.sync.resources
+    // (controller/appcontroller.go autoSync). Such a selective sync is not appended to status.history (only a sync of
+    // every resource is: controller/sync.go), so the history cannot show it; an automated sync of a new commit and a
+    // person's sync carry no autoHealAttemptsCount. Checked against Argo CD v3.2.11's controllers
+    // (tests/cluster/argocd-reconcile.test.ts). Once per finished sync.
     "drift-corrected": {
         trigger: "on-drift-corrected",
         template: "app-drift-corrected",
@@ -96,10 +103,8 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
             "app.status.operationState != nil",
             "app.status.operationState.phase in ['Succeeded']",
             "app.status.operationState.operation?.initiatedBy?.automated == true",
+            "(app.status.operationState.operation?.sync?.autoHealAttemptsCount ?? 0) > 0",
             "app.status.health.status == 'Healthy'",
-            "app.status.history != nil",
-            "len(app.status.history) > 1",
-            `${LAST}.revision == ${BEFORE_LAST}.revision`,
         ].join(" and "),
         oncePer: "app.status.operationState?.finishedAt",
         color: "#f4c030",

@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { appPathPattern, applicationSetSpec, type ApplicationSetArgs } from "../../src/argocd/applicationSet";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import {
+    APP_REQUIREMENTS,
+    appPathPattern,
+    applicationSetSpec,
+    REQUIREMENT_LABEL_PREFIX,
+    requirementSelector,
+    type ApplicationSetArgs,
+} from "../../src/argocd/applicationSet";
 import { CASCADE_FINALIZER } from "../../src/argocd/constants";
 import { validateArgoObject } from "../support/schemas";
-import { customResources, runStack, STACKS } from "../support/stacks";
+import { customResources, plain, ROOT, runStack, STACKS } from "../support/stacks";
 
 const base: ApplicationSetArgs = {
     applicationSetName: "dev-apps",
@@ -17,6 +27,14 @@ const base: ApplicationSetArgs = {
     cascadeDelete: true,
     retryLimit: 5,
     preserveOnDeletion: false,
+};
+/** The selector of a stack that provides nothing beyond plain objects: every requirement excludes its folder. */
+const NOTHING_PROVIDED = {
+    matchExpressions: ["argo-rollouts", "sops", "sealed-secrets", "external-secrets"].map((r) => ({
+        key: `metadata.labels.requires.gitops-stack.io/${r}`,
+        operator: "NotIn",
+        values: ["true"],
+    })),
 };
 const object = (spec: Record<string, unknown>) => ({
     apiVersion: "argoproj.io/v1alpha1",
@@ -44,8 +62,16 @@ describe("ApplicationSet spec", () => {
         const spec = applicationSetSpec(base) as any;
         expect(spec.goTemplate).toBe(true);
         expect(spec.goTemplateOptions).toEqual(["missingkey=error"]);
+        // Folders with a kustomization.yaml (the layout's overlays); .path.path is the file's folder.
         expect(spec.generators).toEqual([
-            { git: { repoURL: base.repoUrl, revision: "main", directories: [{ path: "apps/*/overlays/dev" }] } },
+            {
+                git: {
+                    repoURL: base.repoUrl,
+                    revision: "main",
+                    files: [{ path: "apps/*/overlays/dev/kustomization.yaml" }],
+                },
+                selector: NOTHING_PROVIDED,
+            },
         ]);
         expect(spec.template.metadata).toMatchObject({
             name: "dev-{{ index .path.segments 1 }}",
@@ -79,10 +105,29 @@ describe("ApplicationSet spec", () => {
 
     it("skips the folders of apps the stack declares one by one", () => {
         const spec = applicationSetSpec({ ...base, excludeApps: ["guestbook"] }) as any;
-        expect(spec.generators[0].git.directories).toEqual([
-            { path: "apps/*/overlays/dev" },
-            { path: "apps/guestbook/overlays/dev", exclude: true },
+        expect(spec.generators[0].git.files).toEqual([
+            { path: "apps/*/overlays/dev/kustomization.yaml" },
+            { path: "apps/guestbook/overlays/dev/kustomization.yaml", exclude: true },
         ]);
+    });
+
+    it("generates no Application for a folder whose overlay requires what the stack does not provide", () => {
+        // Argo CD's post-selector reads the generator's parameters flattened with dots: the kustomization file's
+        // metadata.labels.<key>. NotIn passes a folder without the label.
+        expect(requirementSelector([])).toEqual(NOTHING_PROVIDED);
+        expect(requirementSelector(["argo-rollouts", "sealed-secrets"])).toEqual({
+            matchExpressions: [
+                { key: "metadata.labels.requires.gitops-stack.io/sops", operator: "NotIn", values: ["true"] },
+                {
+                    key: "metadata.labels.requires.gitops-stack.io/external-secrets",
+                    operator: "NotIn",
+                    values: ["true"],
+                },
+            ],
+        });
+        expect(requirementSelector([...APP_REQUIREMENTS])).toBeUndefined();
+        const spec = applicationSetSpec({ ...base, provides: [...APP_REQUIREMENTS] }) as any;
+        expect(spec.generators[0].selector).toBeUndefined();
     });
 
     it("with a cluster selector, lands each app on each selected cluster as <env>-<app>-<cluster>", async () => {
@@ -90,9 +135,10 @@ describe("ApplicationSet spec", () => {
         expect(spec.generators).toHaveLength(1);
         expect(spec.generators[0].matrix.generators).toEqual([
             { clusters: { selector: { matchLabels: { "gitops-stack.io/environment": "dev" } } } },
-            expect.objectContaining({
-                git: expect.objectContaining({ directories: [{ path: "apps/*/overlays/dev" }] }),
-            }),
+            {
+                git: expect.objectContaining({ files: [{ path: "apps/*/overlays/dev/kustomization.yaml" }] }),
+                selector: NOTHING_PROVIDED,
+            },
         ]);
         expect(spec.template.metadata.name).toBe("dev-{{ index .path.segments 1 }}-{{ .name }}");
         expect(spec.template.spec.destination.server).toBe("{{ .server }}");
@@ -112,11 +158,9 @@ describe.each(STACKS)("appsMode applicationset, stack %s", (stack) => {
         const declared = customResources(resources, "Application").filter((a) => a.metadata.name !== `${stack}-root`);
         expect(declared.length).toBeGreaterThan(0);
         // Declared apps keep their Applications and the generator skips their folders.
-        const excluded = appSet.spec.generators[0].git.directories
-            .filter((d: any) => d.exclude)
-            .map((d: any) => d.path);
+        const excluded = appSet.spec.generators[0].git.files.filter((d: any) => d.exclude).map((d: any) => d.path);
         expect(excluded).toEqual(
-            declared.map((a) => `apps/${a.metadata.name.slice(stack.length + 1)}/overlays/${stack}`),
+            declared.map((a) => `apps/${a.metadata.name.slice(stack.length + 1)}/overlays/${stack}/kustomization.yaml`),
         );
         // The template carries exactly what a per-app Application carries, but for the generated path and namespace.
         const [sample] = declared;
@@ -181,6 +225,44 @@ describe.each(STACKS)("appsMode applicationset, stack %s", (stack) => {
         const { resources } = await runStack(stack, { config: [...config, "apps=[]", ...extra] });
         expect(customResources(resources, "Application").map((a) => a.metadata.name)).toEqual([`${stack}-root`]);
         const [appSet] = customResources(resources, "ApplicationSet");
-        expect(appSet.spec.generators[0].git.directories).toEqual([{ path: `apps/*/overlays/${stack}` }]);
+        expect(appSet.spec.generators[0].git.files).toEqual([{ path: `apps/*/overlays/${stack}/kustomization.yaml` }]);
+    });
+
+    it("skips the example repository's Rollouts and SOPS apps unless the stack provides what they require", async () => {
+        const selected = async (extra: string[]) => {
+            const { resources } = await runStack(stack, { config: [...config, ...extra] });
+            const [appSet] = customResources(resources, "ApplicationSet");
+            return (appSet.spec.generators[0].selector?.matchExpressions ?? []).map((e: any) => e.key.split("/")[1]);
+        };
+        expect(await selected([])).toEqual(["argo-rollouts", "sops", "sealed-secrets", "external-secrets"]);
+        expect(await selected(["argoRollouts=true"])).toEqual(["sops", "sealed-secrets", "external-secrets"]);
+        // The chart install matches the generator's paths segment by segment, as the directories generator did.
+        const { resources } = await runStack(stack, { config });
+        const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "argocd")!;
+        expect((plain(release.inputs) as any).values.configs.params).toEqual({
+            "applicationsetcontroller.enable.new.git.file.globbing": true,
+        });
+    });
+});
+
+describe("the example repository's requirement labels", () => {
+    it.each(STACKS)("marks the %s overlays of the Rollouts app and of the SOPS app, and no other", (stack) => {
+        const labelsOf = (app: string) => {
+            const file = path.join(ROOT, "gitops-repo/apps", app, "overlays", stack, "kustomization.yaml");
+            if (!fs.existsSync(file)) return undefined;
+            return (YAML.parse(fs.readFileSync(file, "utf8")).metadata?.labels ?? {}) as Record<string, string>;
+        };
+        const apps = fs.readdirSync(path.join(ROOT, "gitops-repo/apps"));
+        const marked = Object.fromEntries(
+            apps
+                .map((a) => [a, labelsOf(a)] as const)
+                .filter(
+                    ([, labels]) => labels && Object.keys(labels).some((k) => k.startsWith(REQUIREMENT_LABEL_PREFIX)),
+                ),
+        );
+        expect(marked).toEqual({
+            storefront: { [`${REQUIREMENT_LABEL_PREFIX}argo-rollouts`]: "true" },
+            "storefront-secrets": { [`${REQUIREMENT_LABEL_PREFIX}sops`]: "true" },
+        });
     });
 });

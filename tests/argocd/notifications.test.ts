@@ -55,6 +55,8 @@ describe("Slack notifications", () => {
                 description: "Application syncing has failed",
                 send: ["app-sync-failed"],
                 when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+                // Once per revision (duplicate alerts are the most common complaint about Argo CD notifications).
+                oncePer: "app.status.operationState?.syncResult?.revision ?? app.status.sync.revision",
             },
         ]);
         const deployed = YAML.parse(values.notifications.triggers["trigger.on-deployed"]);

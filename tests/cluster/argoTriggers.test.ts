@@ -43,29 +43,51 @@ function evaluate(cases: Array<{ trigger: string; app: unknown }>): Result[] {
     return JSON.parse(out) as Result[];
 }
 
-const synced = (history: string[], initiatedBy: Record<string, unknown> | undefined, health = "Healthy") => ({
+/**
+ * An Application after a successful sync of `revision`, as Argo CD v3.2.11 records it: `operation` is the sync that
+ * ran (a self-heal carries autoHealAttemptsCount and the drifted resources), `history` only lists syncs of every
+ * resource (a self-heal adds no entry).
+ */
+const synced = (
+    revision: string,
+    operation: Record<string, unknown> | undefined,
+    health = "Healthy",
+    history: string[] = [revision],
+) => ({
     status: {
         health: { status: health },
-        sync: { status: "Synced", revision: history[history.length - 1] },
+        sync: { status: "Synced", revision },
         operationState: {
             phase: "Succeeded",
             finishedAt: "2026-11-25T12:00:00Z",
-            operation: initiatedBy === undefined ? {} : { initiatedBy },
-            syncResult: { revision: history[history.length - 1] },
+            operation: operation ?? {},
+            syncResult: { revision },
         },
-        history: history.map((revision, id) => ({ id, revision })),
+        history: history.map((r, id) => ({ id, revision: r })),
     },
+});
+const selfHeal = (attempts: number) => ({
+    initiatedBy: { automated: true },
+    sync: { revision: "a1", autoHealAttemptsCount: attempts, resources: [{ kind: "Deployment", name: "podinfo" }] },
 });
 
 describe.skipIf(skip)("Argo CD triggers under Argo CD's expression engine", () => {
     it("on-drift-corrected fires for a self-heal only", () => {
         const cases = [
-            ["self-heal of the deployed revision", synced(["a1", "a1"], { automated: true }), true],
-            ["automated sync of a new commit", synced(["a1", "b2"], { automated: true }), false],
-            ["a person's sync of the same revision", synced(["a1", "a1"], { username: "admin" }), false],
-            ["the first sync", synced(["a1"], { automated: true }), false],
-            ["no initiator recorded", synced(["a1", "a1"], undefined), false],
-            ["a self-heal that left the app degraded", synced(["a1", "a1"], { automated: true }, "Degraded"), false],
+            ["a self-heal (first attempt)", synced("a1", selfHeal(1)), true],
+            ["a self-heal after earlier attempts", synced("a1", selfHeal(3)), true],
+            // The history Argo CD keeps after a self-heal: one entry, from the sync of the commit.
+            ["a self-heal, history as Argo CD leaves it", synced("a1", selfHeal(1), "Healthy", ["a1"]), true],
+            ["automated sync of a new commit", synced("b2", { initiatedBy: { automated: true }, sync: {} }), false],
+            [
+                "two full syncs of one revision (a person's, then automated)",
+                synced("a1", { initiatedBy: { automated: true }, sync: { revision: "a1" } }, "Healthy", ["a1", "a1"]),
+                false,
+            ],
+            ["a person's sync of the same revision", synced("a1", { initiatedBy: { username: "admin" } }), false],
+            ["the first sync", synced("a1", { initiatedBy: { automated: true } }), false],
+            ["no initiator recorded", synced("a1", undefined), false],
+            ["a self-heal that left the app degraded", synced("a1", selfHeal(1), "Degraded"), false],
             ["an app never synced", { status: { health: { status: "Missing" } } }, false],
         ] as const;
         const results = evaluate(cases.map(([, app]) => ({ trigger: "on-drift-corrected", app })));
@@ -93,17 +115,36 @@ describe.skipIf(skip)("Argo CD triggers under Argo CD's expression engine", () =
         expect(known.fired).toBe(false);
     });
 
-    it("the catalog events fire on their states", () => {
-        const [deployed, failed, degraded] = evaluate([
-            { trigger: "on-deployed", app: synced(["a1"], { automated: true }) },
+    it("the catalog events fire on their states, once per revision", () => {
+        const [deployed, succeeded, failed, failedEarly, degraded] = evaluate([
+            { trigger: "on-deployed", app: synced("a1", { initiatedBy: { automated: true } }) },
+            { trigger: "on-sync-succeeded", app: synced("a1", selfHeal(1)) },
             {
                 trigger: "on-sync-failed",
-                app: { status: { health: { status: "Healthy" }, operationState: { phase: "Failed" } } },
+                app: {
+                    status: {
+                        health: { status: "Healthy" },
+                        sync: { status: "OutOfSync", revision: "c3" },
+                        operationState: { phase: "Failed", syncResult: { revision: "c3" } },
+                    },
+                },
             },
-            { trigger: "on-health-degraded", app: { status: { health: { status: "Degraded" } } } },
+            {
+                trigger: "on-sync-failed",
+                app: {
+                    status: { sync: { status: "OutOfSync", revision: "d4" }, operationState: { phase: "Error" } },
+                },
+            },
+            {
+                trigger: "on-health-degraded",
+                app: { status: { health: { status: "Degraded" }, sync: { revision: "e5" } } },
+            },
         ]);
         expect(deployed).toEqual({ fired: true, oncePer: "a1" });
-        expect(failed.fired).toBe(true);
-        expect(degraded.fired).toBe(true);
+        // A self-heal of a1 is a successful sync of a1: the same oncePer as a1's first success, so no second post.
+        expect(succeeded).toEqual({ fired: true, oncePer: "a1" });
+        expect(failed).toEqual({ fired: true, oncePer: "c3" });
+        expect(failedEarly).toEqual({ fired: true, oncePer: "d4" });
+        expect(degraded).toEqual({ fired: true, oncePer: "e5" });
     });
 });

@@ -1,0 +1,261 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT, type StackOptions } from "../../support/stacks";
+import { cluster, kubectl } from "../support/cluster";
+import { startGitServer, type GitServer } from "../flux/gitServer";
+import { applyObjects, getObject, waitFor, type KubeObject } from "../flux/kube";
+import { renderChartConfig, type ChartConfig, type KubeConfigObject } from "./chartConfig";
+import { startArgoCdControllers, type ArgoCdControllers, type ArgoCdPorts } from "./controllers";
+import {
+    argoServerConfig,
+    argoStackObjects,
+    creationWaves,
+    renamedApps,
+    type ArgoStackRun,
+    type StackObject,
+} from "./stackObjects";
+
+export const ARGO_API = "argoproj.io/v1alpha1";
+export const APPLICATIONS = "applications.argoproj.io";
+
+export interface ArgoCdTestbedOptions {
+    /** Prefix of the run's temp directory under the OS temp dir. */
+    name: string;
+    /** The committed stack whose program output the testbed runs. */
+    stack: "dev" | "staging" | "prod";
+    /** The Argo CD namespace (argocdNamespace): the controllers watch only it; stop() deletes it. */
+    namespace: string;
+    ports: ArgoCdPorts & { git: number };
+    /** Suffix added to every app namespace (the cluster is shared with the other tests), e.g. `-argo`. */
+    appSuffix: string;
+    /** Further `key=value` overrides of the stack's configuration. */
+    config?: string[];
+    /** Secrets besides the deploy key (default: the test suite's TEST_SECRETS for the others). */
+    secrets?: StackOptions["secrets"];
+    /** An already running git server to read from (default: a new one serving a copy of gitops-repo/). */
+    git?: GitServer;
+    /**
+     * Extra environment for the notifications controller (e.g. HTTPS_PROXY and SSL_CERT_FILE of a loopback
+     * interceptor standing in for the internet's Slack or PagerDuty endpoints).
+     */
+    notificationsEnv?: NodeJS.ProcessEnv;
+}
+
+export interface ArgoCdTestbed {
+    tmp: string;
+    git: GitServer;
+    namespace: string;
+    /** The program's objects for the stack (the engine's view), the chart's values among them. */
+    run: ArgoStackRun;
+    /** The `key=value` overrides the stack ran with (no secret among them), e.g. for `npm run status --config`. */
+    overrides: string[];
+    /** The ConfigMaps and Secrets the chart renders from the stack's values, as applied. */
+    chart: ChartConfig;
+    argocd: ArgoCdControllers;
+    /** The app namespace a committed namespace becomes here. */
+    appNamespace(committed: string): string;
+    /**
+     * Creates the stack's objects as `pulumi up` would: in the order of the engine's recorded dependencies, each
+     * object waiting for what it depends on, and for an object carrying `pulumi.com/waitFor`, until its conditions
+     * hold (pulumi-kubernetes' await, reproduced with `kubectl wait --for=jsonpath`, the same JSONPath form). Only
+     * the engine's ordering is emulated; the objects, their conditions and what Argo CD does are the real ones.
+     */
+    deploy(objects?: readonly StackObject[]): Promise<void>;
+    /** An Argo CD object of the stack's namespace, or undefined. */
+    get(kind: string, name: string): Promise<KubeObject | undefined>;
+    /** Runs the `argocd` CLI role of the multi-call binary (e.g. `admin settings rbac can ...`). */
+    cli(args: string[], options?: { cwd?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
+    /** Asks Argo CD to refresh an Application now (the annotation `argocd app get --refresh` and webhooks set). */
+    refresh(app: string, kind?: "normal" | "hard"): Promise<void>;
+    logs(lines?: number): string;
+    stop(): Promise<void>;
+}
+
+/** Applies one wave of objects; patches (Argo CD's default project) take over the fields they name, as patchForce. */
+async function applyWave(objects: readonly StackObject[]): Promise<void> {
+    const plainObjects = objects.filter((o) => !o.patch).map((o) => o.object);
+    if (plainObjects.length > 0) await applyObjects(plainObjects, "pulumi-kubernetes");
+    for (const p of objects.filter((o) => o.patch)) {
+        const { annotations: _a, ...metadata } = p.object.metadata;
+        await kubectl(
+            ["apply", "--server-side", "--force-conflicts", "--field-manager", "pulumi-kubernetes-patch", "-f", "-"],
+            { input: JSON.stringify({ ...p.object, metadata }) },
+        );
+    }
+}
+
+/** pulumi-kubernetes' await for `pulumi.com/waitFor` (every JSONPath condition) within `pulumi.com/timeoutSeconds`. */
+async function awaitConditions(o: KubeObject, explain: () => string): Promise<void> {
+    const annotations = (o.metadata.annotations ?? {}) as Record<string, string>;
+    const raw = annotations["pulumi.com/waitFor"];
+    if (!raw) return;
+    const conditions: string[] = raw.trim().startsWith("[") ? JSON.parse(raw) : [raw];
+    const timeout = Number(annotations["pulumi.com/timeoutSeconds"] ?? 600);
+    const resource = `${o.kind.toLowerCase()}.${o.apiVersion.split("/")[0]}/${o.metadata.name}`;
+    for (const condition of conditions) {
+        const result = await kubectl(
+            ["wait", resource, "-n", String(o.metadata.namespace), `--for=${condition}`, `--timeout=${timeout}s`],
+            { ok: false },
+        );
+        if (result.code !== 0) {
+            throw new Error(
+                `${o.kind} ${o.metadata.name}: ${condition} did not hold within ${timeout} s (as \`pulumi up\` would fail): ${result.stderr.trim()}\n${explain()}`,
+            );
+        }
+    }
+}
+
+/**
+ * The Argo CD testbed: a loopback SSH git server serving a copy of gitops-repo/, the stack's Argo CD configuration
+ * rendered from its Helm values as the pinned chart renders it (./chartConfig.ts), and Argo CD v3.2.11's own
+ * controllers watching `namespace` (./controllers.ts). The stack's program runs under the offline engine with its
+ * repository pointed at the git server (deploy key made for the run, host key pinned through sshKnownHosts), its Argo
+ * CD namespace and app namespaces renamed for the shared cluster; nothing else differs from the committed stack.
+ * The argo-cd Helm release itself is not installed (its ConfigMaps are applied and its controllers run), nor are the
+ * cluster-wide ClusterRole and ClusterRoleBinding of the people's read access (the same names other cluster tests
+ * apply; accessControl.test.ts checks them).
+ */
+export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise<ArgoCdTestbed> {
+    const { namespace, ports, stack } = options;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${options.name}-`));
+    const ownGit = options.git === undefined;
+    let git: GitServer | undefined = options.git;
+    let argocd: ArgoCdControllers | undefined;
+    const appNamespace = (committed: string) => `${committed}${options.appSuffix}`;
+    const appNamespaces = new Set<string>();
+
+    const stop = async (): Promise<void> => {
+        if (argocd) {
+            // Applications first, while the controllers run to process their finalizers (dev and staging cascade;
+            // prod's carry none and leave their workloads), then ApplicationSets and projects.
+            for (const kinds of ["applicationsets.argoproj.io", APPLICATIONS, "appprojects.argoproj.io"]) {
+                await kubectl(["delete", kinds, "--all", "-n", namespace, "--wait", "--timeout=90s"], { ok: false });
+            }
+        }
+        // Anything still holding a finalizer (a controller that died) must not keep a namespace Terminating.
+        const left = await kubectl(["get", APPLICATIONS, "-n", namespace, "-o", "name"], { ok: false });
+        for (const name of left.stdout.split("\n").filter(Boolean)) {
+            await kubectl(["patch", name, "-n", namespace, "--type=merge", "-p", '{"metadata":{"finalizers":null}}'], {
+                ok: false,
+            });
+        }
+        await kubectl(["delete", "namespace", namespace, ...appNamespaces, "--ignore-not-found", "--wait=false"], {
+            ok: false,
+        });
+        await argocd?.stop();
+        if (ownGit) await git?.stop();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    };
+
+    try {
+        git ??= await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), ports.git);
+        const apps = renamedApps(stack, appNamespace);
+        for (const a of apps) appNamespaces.add(String(a.namespace));
+        const overrides = [
+            ...argoServerConfig(git, namespace),
+            `apps=${JSON.stringify(apps)}`,
+            ...(options.config ?? []),
+        ];
+        const run = await argoStackObjects(stack, {
+            config: overrides,
+            secrets: { sshPrivateKey: git.deployKey, ...options.secrets },
+        });
+        // The cluster-wide people's RBAC is shared with other tests (see above).
+        run.objects = run.objects.filter(
+            (o) => o.object.kind !== "ClusterRole" && o.object.kind !== "ClusterRoleBinding",
+        );
+        const chart = renderChartConfig(run.argoCdValues, namespace);
+
+        // The Helm release's part: the namespace, then what the chart renders into it, then its controllers.
+        const ns = run.objects.find((o) => o.object.kind === "Namespace" && o.object.metadata.name === namespace);
+        if (!ns) throw new Error(`stack ${stack} declares no Namespace ${namespace}`);
+        await applyWave([ns]);
+        await applyObjects(chart.objects as unknown as KubeObject[], "helm");
+        argocd = await startArgoCdControllers({
+            dir: path.join(tmp, "argocd"),
+            kubeconfig: cluster().kubeconfig,
+            namespace,
+            ports,
+            config: chart.objects,
+            notifications: chart.objects.some((o) => o.metadata.name === "argocd-notifications-cm"),
+            notificationsEnv: options.notificationsEnv,
+        });
+        // argocd-server creates the built-in `default` project at start; the program's patch needs it.
+        await waitFor(
+            "argocd-server to create the default AppProject",
+            60_000,
+            async () => (await getObject("appprojects.argoproj.io", "default", namespace)) ?? undefined,
+            () => argocd!.logs(),
+        );
+
+        const started = { git, argocd };
+        const logs = (lines = 30) =>
+            `${started.argocd.logs(lines)}\n--- gitserver\n${started.git.log().split("\n").slice(-10).join("\n")}`;
+        return {
+            tmp,
+            git,
+            namespace,
+            run: { ...run, objects: run.objects.filter((o) => o !== ns) },
+            overrides,
+            chart,
+            argocd,
+            appNamespace,
+            async deploy(objects = run.objects.filter((o) => o !== ns)) {
+                for (const wave of creationWaves(objects)) {
+                    await applyWave(wave);
+                    for (const o of wave) await awaitConditions(o.object, () => logs());
+                }
+            },
+            get: (kind, name) => getObject(kind, name, namespace),
+            cli: (args, opts = {}) =>
+                new Promise((resolve) => {
+                    execFile(
+                        started.argocd.binary,
+                        args,
+                        { env: { ...process.env, ...started.argocd.cliEnv }, cwd: opts.cwd, timeout: 60_000 },
+                        (err, stdout, stderr) =>
+                            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+                    );
+                }),
+            refresh: async (app, kind = "normal") => {
+                await kubectl([
+                    "annotate",
+                    "--overwrite",
+                    `${APPLICATIONS}/${app}`,
+                    "-n",
+                    namespace,
+                    `argocd.argoproj.io/refresh=${kind}`,
+                ]);
+            },
+            logs,
+            stop,
+        };
+    } catch (err) {
+        await stop();
+        throw err;
+    }
+}
+
+export type { KubeConfigObject };
+
+/**
+ * The testbed's loopback ports from `base` (before GITOPS_STACK_TEST_PORT_OFFSET): base..base+10, and base+11..+19
+ * for the file's receivers (Slack/PagerDuty interceptor, SMTP sink, ...).
+ */
+export function argoPortTable(base: number): ArgoCdPorts & { git: number } {
+    return {
+        git: base,
+        redis: base + 1,
+        repoServer: base + 2,
+        repoServerMetrics: base + 3,
+        controllerMetrics: base + 4,
+        appsetMetrics: base + 5,
+        appsetProbe: base + 6,
+        appsetWebhook: base + 7,
+        notificationsMetrics: base + 8,
+        server: base + 9,
+        serverMetrics: base + 10,
+    };
+}
