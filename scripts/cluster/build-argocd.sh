@@ -2,7 +2,7 @@
 # Builds what the Argo CD testbed runs out of cluster, from the Go module proxy, into the cache scripts/cluster/build.sh
 # uses ($GITOPS_STACK_CACHE/bin/<name>-<version>, default ~/.cache/gitops-stack), and installs Debian's redis-server.
 # A binary already in the cache is not rebuilt. Usage: scripts/cluster/build-argocd.sh [component...] (default: all)
-#   components: redis argocd kustomize helm
+#   components: redis argocd argocd-scripts kustomize helm
 #
 # argocd is Argo CD's multi-call binary (github.com/argoproj/argo-cd/v3/cmd): ARGOCD_BINARY_NAME names the role
 # (argocd-repo-server, argocd-application-controller, argocd-applicationset-controller, argocd-notification,
@@ -44,6 +44,24 @@ build_argocd() {
     log "argocd $v: built in $((SECONDS - start)) s"
 }
 
+# The image's helper scripts the repo-server runs from PATH (the Dockerfile copies them to /usr/local/bin):
+# gpg-wrapper.sh (GnuPG is on by default) and git-verify-wrapper.sh, taken from the same release module.
+argocd_scripts() {
+    local v="$ARGOCD_VERSION" out="$CLUSTER_CACHE/argocd-scripts-$ARGOCD_VERSION" dir f
+    if [ -x "$out/gpg-wrapper.sh" ] && [ -x "$out/git-verify-wrapper.sh" ]; then
+        log "argocd $v scripts: cached"
+        return
+    fi
+    dir="$(cd "$CLUSTER_CACHE/src" && go mod download -json "github.com/argoproj/argo-cd/v3@$v" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    for f in gpg-wrapper.sh git-verify-wrapper.sh; do
+        [ -s "$dir/hack/$f" ] || { log "argocd $v: no hack/$f in $dir"; return 1; }
+        cp "$dir/hack/$f" "$out.tmp/$f" && chmod 0755 "$out.tmp/$f"
+    done
+    rm -rf "$out" && mv "$out.tmp" "$out"
+    log "argocd $v scripts: $out"
+}
+
 build_go_tool() { # $1 name, $2 package, $3 version: `go install` into the cache
     local name="$1" pkg="$2" v="$3" gobin
     [ -x "$CLUSTER_BIN/$name-$v" ] && { log "$name $v: cached"; return; }
@@ -76,11 +94,12 @@ install_redis() {
 }
 
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm argocd)
+[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm argocd argocd-scripts)
 for c in "${components[@]}"; do
     case "$c" in
     redis) install_redis ;;
     argocd) build_argocd ;;
+    argocd-scripts) argocd_scripts ;;
     kustomize) build_go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     helm) build_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
     *) log "unknown component $c" && exit 2 ;;

@@ -77,10 +77,15 @@ export async function startArgoCdControllers(options: ArgoCdControllerOptions): 
     // The repo-server finds kustomize, helm and (for HTTPS credentials) `argocd` as git's askpass on PATH.
     const tools = path.join(dir, "bin");
     fs.mkdirSync(tools, { recursive: true });
+    // The image's helper scripts (gpg-wrapper.sh: GnuPG is on, as in the chart), from the same release module.
+    const scripts = path.join(clusterVersions().CLUSTER_BIN, "..", `argocd-scripts-${v.argocd}`);
+    if (!fs.existsSync(path.join(scripts, "gpg-wrapper.sh"))) throw new Error(`${scripts} is missing: run ${BUILD}`);
     for (const [name, target] of [
         ["kustomize", binaryPath("kustomize", v.kustomize, BUILD)],
         ["helm", binaryPath("helm", v.helm, BUILD)],
         ["argocd", binary],
+        ["gpg-wrapper.sh", path.join(scripts, "gpg-wrapper.sh")],
+        ["git-verify-wrapper.sh", path.join(scripts, "git-verify-wrapper.sh")],
     ]) {
         fs.rmSync(path.join(tools, name), { force: true });
         fs.symlinkSync(target, path.join(tools, name));
@@ -155,6 +160,24 @@ export async function startArgoCdControllers(options: ArgoCdControllerOptions): 
             ),
         );
         await waitForHttp(ports.repoServerMetrics, "/healthz", 60_000, logs);
+        // argocd-server (the chart always installs it): the API and the Git webhook. At its first start it creates the
+        // `default` project and writes argocd-secret's server.secretkey, which the ApplicationSet controller needs for
+        // its webhook handler, so it starts first (in the chart, a controller that started earlier restarts).
+        processes.push(
+            startLogged(
+                dir,
+                "server",
+                binary,
+                [
+                    "--address=127.0.0.1",
+                    `--port=${ports.server}`,
+                    `--metrics-port=${ports.serverMetrics}`,
+                    `--namespace=${namespace}`,
+                ],
+                env("server", "argocd-server"),
+            ),
+        );
+        await waitForHttp(ports.serverMetrics, "/metrics", 60_000, logs);
         processes.push(
             startLogged(
                 dir,
@@ -194,28 +217,14 @@ export async function startArgoCdControllers(options: ArgoCdControllerOptions): 
                 ),
             );
         }
-        // argocd-server (the chart always installs it): the API, the Git webhook, and it creates the `default`
-        // project at start.
-        {
-            processes.push(
-                startLogged(
-                    dir,
-                    "server",
-                    binary,
-                    [
-                        "--address=127.0.0.1",
-                        `--port=${ports.server}`,
-                        `--metrics-port=${ports.serverMetrics}`,
-                        `--namespace=${namespace}`,
-                    ],
-                    env("server", "argocd-server"),
-                ),
-            );
-        }
         await waitForHttp(ports.controllerMetrics, "/healthz", 60_000, logs);
-        await waitForHttp(ports.appsetProbe, "/readyz", 60_000, logs);
+        // It registers no health checks on its probe address; its metrics server answers once the manager runs.
+        await waitForHttp(ports.appsetMetrics, "/metrics", 60_000, logs);
         if (options.notifications) await waitForHttp(ports.notificationsMetrics, "/metrics", 60_000, logs);
-        await waitForHttp(ports.serverMetrics, "/metrics", 60_000, logs);
+        // A component that fails its own start-up checks exits after opening its ports (the repo-server's GnuPG).
+        await new Promise((r) => setTimeout(r, 1_000));
+        const exited = processes.filter((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+        if (exited.length > 0) throw new Error(`${exited.map((p) => p.name).join(", ")} exited at start-up\n${logs()}`);
     } catch (err) {
         await stop();
         throw err;

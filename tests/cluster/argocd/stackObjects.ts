@@ -1,7 +1,5 @@
-import { PROJECT } from "../../../src/config";
 import { isSecretValue, type RecordedResource } from "../../../src/offline/mockRun";
-import { readStackFile } from "../../../src/offline/stackFile";
-import { ROOT, plain, runStack, type StackOptions } from "../../support/stacks";
+import { plain, runStack, type StackOptions } from "../../support/stacks";
 import type { KubeObject } from "../flux/kube";
 import type { GitServer } from "../flux/gitServer";
 import type { Values } from "./chartConfig";
@@ -40,12 +38,6 @@ export function argoServerConfig(git: GitServer, argocdNamespace: string): strin
         `repoUrl=${git.url}`,
         `sshKnownHosts=${git.knownHosts}`,
     ];
-}
-
-/** The committed stack's apps with each namespace renamed (the test cluster is shared with other tests). */
-export function renamedApps(stack: string, rename: (namespace: string) => string): Array<Record<string, unknown>> {
-    const apps = JSON.parse(readStackFile(ROOT, stack).values[`${PROJECT}:apps`]) as Array<{ namespace: string }>;
-    return apps.map((a) => ({ ...a, namespace: rename(a.namespace) }));
 }
 
 const isKubeObject = (r: RecordedResource) =>

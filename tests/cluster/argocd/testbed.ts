@@ -8,14 +8,7 @@ import { startGitServer, type GitServer } from "../flux/gitServer";
 import { applyObjects, getObject, waitFor, type KubeObject } from "../flux/kube";
 import { renderChartConfig, type ChartConfig, type KubeConfigObject } from "./chartConfig";
 import { startArgoCdControllers, type ArgoCdControllers, type ArgoCdPorts } from "./controllers";
-import {
-    argoServerConfig,
-    argoStackObjects,
-    creationWaves,
-    renamedApps,
-    type ArgoStackRun,
-    type StackObject,
-} from "./stackObjects";
+import { argoServerConfig, argoStackObjects, creationWaves, type ArgoStackRun, type StackObject } from "./stackObjects";
 
 export const ARGO_API = "argoproj.io/v1alpha1";
 export const APPLICATIONS = "applications.argoproj.io";
@@ -28,8 +21,6 @@ export interface ArgoCdTestbedOptions {
     /** The Argo CD namespace (argocdNamespace): the controllers watch only it; stop() deletes it. */
     namespace: string;
     ports: ArgoCdPorts & { git: number };
-    /** Suffix added to every app namespace (the cluster is shared with the other tests), e.g. `-argo`. */
-    appSuffix: string;
     /** Further `key=value` overrides of the stack's configuration. */
     config?: string[];
     /** Secrets besides the deploy key (default: the test suite's TEST_SECRETS for the others). */
@@ -54,8 +45,6 @@ export interface ArgoCdTestbed {
     /** The ConfigMaps and Secrets the chart renders from the stack's values, as applied. */
     chart: ChartConfig;
     argocd: ArgoCdControllers;
-    /** The app namespace a committed namespace becomes here. */
-    appNamespace(committed: string): string;
     /**
      * Creates the stack's objects as `pulumi up` would: in the order of the engine's recorded dependencies, each
      * object waiting for what it depends on, and for an object carrying `pulumi.com/waitFor`, until its conditions
@@ -112,7 +101,8 @@ async function awaitConditions(o: KubeObject, explain: () => string): Promise<vo
  * rendered from its Helm values as the pinned chart renders it (./chartConfig.ts), and Argo CD v3.2.11's own
  * controllers watching `namespace` (./controllers.ts). The stack's program runs under the offline engine with its
  * repository pointed at the git server (deploy key made for the run, host key pinned through sshKnownHosts), its Argo
- * CD namespace and app namespaces renamed for the shared cluster; nothing else differs from the committed stack.
+ * CD namespace its own; nothing else differs from the committed stack. The apps deploy into their committed
+ * namespaces (guestbook-dev, ...), which stop() deletes and waits for.
  * The argo-cd Helm release itself is not installed (its ConfigMaps are applied and its controllers run), nor are the
  * cluster-wide ClusterRole and ClusterRoleBinding of the people's read access (the same names other cluster tests
  * apply; accessControl.test.ts checks them).
@@ -123,10 +113,17 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
     const ownGit = options.git === undefined;
     let git: GitServer | undefined = options.git;
     let argocd: ArgoCdControllers | undefined;
-    const appNamespace = (committed: string) => `${committed}${options.appSuffix}`;
     const appNamespaces = new Set<string>();
 
     const stop = async (): Promise<void> => {
+        // The namespaces the Applications deployed into (Argo CD creates them: CreateNamespace=true).
+        const apps = await kubectl(["get", APPLICATIONS, "-n", namespace, "-o", "json"], { ok: false });
+        if (apps.code === 0) {
+            for (const a of JSON.parse(apps.stdout).items as KubeObject[]) {
+                const target = a.spec?.destination?.namespace as string | undefined;
+                if (target && target !== namespace) appNamespaces.add(target);
+            }
+        }
         if (argocd) {
             // Applications first, while the controllers run to process their finalizers (dev and staging cascade;
             // prod's carry none and leave their workloads), then ApplicationSets and projects.
@@ -141,23 +138,23 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
                 ok: false,
             });
         }
-        await kubectl(["delete", "namespace", namespace, ...appNamespaces, "--ignore-not-found", "--wait=false"], {
+        // The apps' namespaces are the committed stack's own (guestbook-dev, ...): the overlays in Git name them, and
+        // Argo CD, unlike Flux's targetNamespace, cannot move them. So they are deleted and waited for, leaving the
+        // shared cluster as the next test file expects it.
+        await kubectl(["delete", "namespace", ...appNamespaces, "--ignore-not-found", "--wait", "--timeout=120s"], {
             ok: false,
         });
+        await kubectl(["delete", "namespace", namespace, "--ignore-not-found", "--wait=false"], { ok: false });
         await argocd?.stop();
         if (ownGit) await git?.stop();
-        fs.rmSync(tmp, { recursive: true, force: true });
+        // GITOPS_STACK_KEEP_LOGS=1 keeps the controllers' logs (and the generated deploy key) for a look.
+        if (process.env.GITOPS_STACK_KEEP_LOGS === "1") console.log(`Argo CD testbed files kept in ${tmp}`);
+        else fs.rmSync(tmp, { recursive: true, force: true });
     };
 
     try {
         git ??= await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), ports.git);
-        const apps = renamedApps(stack, appNamespace);
-        for (const a of apps) appNamespaces.add(String(a.namespace));
-        const overrides = [
-            ...argoServerConfig(git, namespace),
-            `apps=${JSON.stringify(apps)}`,
-            ...(options.config ?? []),
-        ];
+        const overrides = [...argoServerConfig(git, namespace), ...(options.config ?? [])];
         const run = await argoStackObjects(stack, {
             config: overrides,
             secrets: { sshPrivateKey: git.deployKey, ...options.secrets },
@@ -201,7 +198,6 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
             overrides,
             chart,
             argocd,
-            appNamespace,
             async deploy(objects = run.objects.filter((o) => o !== ns)) {
                 for (const wave of creationWaves(objects)) {
                     await applyWave(wave);

@@ -13,6 +13,6 @@ if (!Number.isInteger(offset) || offset < -25_000 || offset > 2_000) {
 }
 
 /** Every port of `table` shifted by GITOPS_STACK_TEST_PORT_OFFSET. */
-export function testPorts<T extends Record<string, number>>(table: T): T {
-    return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v + offset])) as T;
+export function testPorts<T extends { [K in keyof T]: number }>(table: T): T {
+    return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, (v as number) + offset])) as T;
 }
