@@ -10,9 +10,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/expr-lang/expr"
 )
+
+// timeHelpers is what Argo CD's notifications controller registers as `time` in every trigger's environment
+// (util/notification/expression/time in argo-cd v3): Parse (RFC 3339, panicking on anything else, which fails the
+// condition) and Now, plus the duration constants.
+func timeHelpers() map[string]any {
+	return map[string]any{
+		"Parse": func(timestamp string) time.Time {
+			t, err := time.Parse(time.RFC3339, timestamp)
+			if err != nil {
+				panic(err)
+			}
+			return t
+		},
+		"Now":    time.Now,
+		"Second": time.Second,
+		"Minute": time.Minute,
+		"Hour":   time.Hour,
+	}
+}
 
 type trigger struct {
 	When    string `json:"when"`
@@ -46,8 +66,9 @@ func main() {
 			results = append(results, result{Error: "no trigger " + c.Trigger})
 			continue
 		}
-		// As the notifications engine does: compile without a typed environment, run with the Application as `app`.
-		env := map[string]any{"app": c.App}
+		// As the notifications engine does: compile without a typed environment, run with the Application as `app`
+		// and Argo CD's helpers beside it.
+		env := map[string]any{"app": c.App, "time": timeHelpers()}
 		prog, err := expr.Compile(t.When)
 		if err != nil {
 			results = append(results, result{Error: "compile: " + err.Error()})

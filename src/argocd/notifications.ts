@@ -15,16 +15,25 @@ interface EventSpec {
     readonly severity: "critical" | "error" | "warning" | "info";
 }
 
-/** Every event a channel can route, with its trigger's condition. */
+/** The last sync of every resource (Argo CD appends one history entry per full sync, oldest first). */
+const LAST_FULL_SYNC = "app.status.history[len(app.status.history)-1]";
+/** A self-heal this soon after a full sync re-applies what that sync wrote (see drift-corrected). */
+export const SELF_HEAL_SETTLE_SECONDS = 10;
+
+/**
+ * Every event a channel can route, with its trigger's condition. Conditions read `app.status?.` and `?.` below it:
+ * a just-created Application has no status yet, and the expression engine fails a condition that reads a field of
+ * nil ("cannot fetch operationState from <nil>"), logging an error for every trigger of every new Application.
+ */
 export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
     "sync-succeeded": {
         trigger: "on-sync-succeeded",
         template: "app-sync-succeeded",
         description: "Application syncing has succeeded",
-        when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded']",
+        when: "app.status?.operationState?.phase in ['Succeeded']",
         // Once per synced revision: a self-heal or a repeated sync of the same commit does not notify again (the
         // catalog's trigger has no oncePer, so every sync of any kind did).
-        oncePer: "app.status.operationState?.syncResult?.revision",
+        oncePer: "app.status?.operationState?.syncResult?.revision",
         color: "#18be52",
         title: "Sync succeeded",
         severity: "info",
@@ -33,10 +42,10 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         trigger: "on-sync-failed",
         template: "app-sync-failed",
         description: "Application syncing has failed",
-        when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+        when: "app.status?.operationState?.phase in ['Error', 'Failed']",
         // Once per revision that failed: the revision the sync ran at, or (when it failed before it started, e.g.
         // manifests that do not build) the revision Argo CD compared with.
-        oncePer: "app.status.operationState?.syncResult?.revision ?? app.status.sync.revision",
+        oncePer: "app.status?.operationState?.syncResult?.revision ?? app.status?.sync?.revision",
         color: "#E96D76",
         title: "Sync failed",
         severity: "error",
@@ -45,9 +54,9 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         trigger: "on-health-degraded",
         template: "app-health-degraded",
         description: "Application has degraded",
-        when: "app.status.health.status == 'Degraded'",
+        when: "app.status?.health?.status == 'Degraded'",
         // Once per revision: an app that flaps between Degraded and Progressing at one commit alerts once.
-        oncePer: "app.status.sync.revision",
+        oncePer: "app.status?.sync?.revision",
         color: "#f4c030",
         title: "Health degraded",
         severity: "critical",
@@ -59,8 +68,8 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         trigger: "on-deployed",
         template: "app-deployed",
         description: "Application is synced and healthy. Triggered once per commit.",
-        when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'",
-        oncePer: "app.status.operationState?.syncResult?.revision",
+        when: "app.status?.operationState?.phase in ['Succeeded'] and app.status?.health?.status == 'Healthy'",
+        oncePer: "app.status?.operationState?.syncResult?.revision",
         color: "#18be52",
         title: "Deployed",
         severity: "info",
@@ -71,8 +80,8 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         trigger: "on-out-of-sync",
         template: "app-out-of-sync",
         description: "Application has changes in Git waiting to be synced. Triggered once per revision.",
-        when: "app.status.sync.status == 'OutOfSync'",
-        oncePer: "app.status.sync.revision",
+        when: "app.status?.sync?.status == 'OutOfSync'",
+        oncePer: "app.status?.sync?.revision",
         color: "#f4c030",
         title: "Changes waiting to be synced",
         severity: "info",
@@ -83,7 +92,7 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
         trigger: "on-sync-status-unknown",
         template: "app-sync-status-unknown",
         description: "Application status is 'Unknown'",
-        when: "app.status.sync.status == 'Unknown'",
+        when: "app.status?.sync?.status == 'Unknown'",
         color: "#E96D76",
         title: "Sync status unknown",
         severity: "warning",
@@ -93,20 +102,26 @@ export const ARGO_EVENTS: Readonly<Record<AlertEvent, EventSpec>> = {
     // operation.sync.autoHealAttemptsCount and lists the drifted resources in operation.sync.resources
     // (controller/appcontroller.go autoSync). Such a selective sync is not appended to status.history (only a sync of
     // every resource is: controller/sync.go), so the history cannot show it; an automated sync of a new commit and a
-    // person's sync carry no autoHealAttemptsCount. Checked against Argo CD v3.2.11's controllers
+    // person's sync carry no autoHealAttemptsCount. Right after a full sync, the controller may compare with a cache
+    // that has not seen its own writes yet and "heal" the objects it just applied (seen with v3.2.11 within a second
+    // of an app's first sync): a self-heal that starts within SELF_HEAL_SETTLE_SECONDS of the last full sync's end
+    // (the history's deployedAt) is that, not a change someone made. Checked against Argo CD v3.2.11's controllers
     // (tests/cluster/argocd-reconcile.test.ts). Once per finished sync.
     "drift-corrected": {
         trigger: "on-drift-corrected",
         template: "app-drift-corrected",
         description: "Self-heal reverted a change made in the cluster outside Git",
         when: [
-            "app.status.operationState != nil",
-            "app.status.operationState.phase in ['Succeeded']",
-            "app.status.operationState.operation?.initiatedBy?.automated == true",
-            "(app.status.operationState.operation?.sync?.autoHealAttemptsCount ?? 0) > 0",
-            "app.status.health.status == 'Healthy'",
+            "app.status?.operationState?.phase in ['Succeeded']",
+            "app.status?.operationState?.operation?.initiatedBy?.automated == true",
+            "(app.status?.operationState?.operation?.sync?.autoHealAttemptsCount ?? 0) > 0",
+            "app.status?.health?.status == 'Healthy'",
+            "len(app.status?.history ?? []) > 0",
+            "app.status.operationState.startedAt != nil",
+            `${LAST_FULL_SYNC}.deployedAt != nil`,
+            `time.Parse(app.status.operationState.startedAt).Sub(time.Parse(${LAST_FULL_SYNC}.deployedAt)).Seconds() >= ${SELF_HEAL_SETTLE_SECONDS}`,
         ].join(" and "),
-        oncePer: "app.status.operationState?.finishedAt",
+        oncePer: "app.status?.operationState?.finishedAt",
         color: "#f4c030",
         title: "Manual change reverted by self-heal",
         severity: "warning",

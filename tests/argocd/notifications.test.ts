@@ -54,13 +54,13 @@ describe("Slack notifications", () => {
             {
                 description: "Application syncing has failed",
                 send: ["app-sync-failed"],
-                when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+                when: "app.status?.operationState?.phase in ['Error', 'Failed']",
                 // Once per revision (duplicate alerts are the most common complaint about Argo CD notifications).
-                oncePer: "app.status.operationState?.syncResult?.revision ?? app.status.sync.revision",
+                oncePer: "app.status?.operationState?.syncResult?.revision ?? app.status?.sync?.revision",
             },
         ]);
         const deployed = YAML.parse(values.notifications.triggers["trigger.on-deployed"]);
-        expect(deployed[0].oncePer).toBe("app.status.operationState?.syncResult?.revision");
+        expect(deployed[0].oncePer).toBe("app.status?.operationState?.syncResult?.revision");
         const template = YAML.parse(values.notifications.templates["template.app-health-degraded"]);
         expect(template.message).toContain("{{.context.argocdUrl}}/applications/{{.app.metadata.name}}");
         expect(JSON.parse(template.slack.attachments)[0].title_link).toBe(

@@ -48,22 +48,31 @@ function evaluate(cases: Array<{ trigger: string; app: unknown }>): Result[] {
  * ran (a self-heal carries autoHealAttemptsCount and the drifted resources), `history` only lists syncs of every
  * resource (a self-heal adds no entry).
  */
+const at = (seconds: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, seconds)).toISOString().replace(".000Z", "Z");
+
+/**
+ * An Application after a successful sync of `revision`, as Argo CD v3.2.11 records it: `operation` is the sync that
+ * ran (a self-heal carries autoHealAttemptsCount and the drifted resources), started `startedAfter` seconds after
+ * the last full sync (the last history entry) ended; `history` only lists full syncs (a self-heal adds no entry).
+ */
 const synced = (
     revision: string,
     operation: Record<string, unknown> | undefined,
     health = "Healthy",
     history: string[] = [revision],
+    startedAfter = 60,
 ) => ({
     status: {
         health: { status: health },
         sync: { status: "Synced", revision },
         operationState: {
             phase: "Succeeded",
-            finishedAt: "2026-11-25T12:00:00Z",
+            startedAt: at(startedAfter),
+            finishedAt: at(startedAfter + 1),
             operation: operation ?? {},
             syncResult: { revision },
         },
-        history: history.map((r, id) => ({ id, revision: r })),
+        history: history.map((r, id) => ({ id, revision: r, deployStartedAt: at(-1), deployedAt: at(0) })),
     },
 });
 const selfHeal = (attempts: number) => ({
@@ -88,6 +97,9 @@ describe.skipIf(skip)("Argo CD triggers under Argo CD's expression engine", () =
             ["the first sync", synced("a1", { initiatedBy: { automated: true } }), false],
             ["no initiator recorded", synced("a1", undefined), false],
             ["a self-heal that left the app degraded", synced("a1", selfHeal(1), "Degraded"), false],
+            // Argo CD re-applying what it just synced (its cache lagging its own writes), 1 s after the full sync.
+            ["a self-heal right after the full sync", synced("a1", selfHeal(1), "Healthy", ["a1"], 1), false],
+            ["a self-heal 10 s after the full sync", synced("a1", selfHeal(1), "Healthy", ["a1"], 10), true],
             ["an app never synced", { status: { health: { status: "Missing" } } }, false],
         ] as const;
         const results = evaluate(cases.map(([, app]) => ({ trigger: "on-drift-corrected", app })));
@@ -96,7 +108,15 @@ describe.skipIf(skip)("Argo CD triggers under Argo CD's expression engine", () =
             expect(r.fired, cases[i][0]).toBe(cases[i][2]);
         });
         // Once per finished sync: the next self-heal notifies again.
-        expect(results[0].oncePer).toBe("2026-11-25T12:00:00Z");
+        expect(results[0].oncePer).toBe(at(61));
+    });
+
+    it("no trigger fails on an Application that has no status yet (just created)", () => {
+        const names = Object.keys(triggers);
+        expect(names.length).toBeGreaterThanOrEqual(7);
+        const results = evaluate(names.map((trigger) => ({ trigger, app: { metadata: { name: "new" } } })));
+        results.forEach((r, i) => expect(r, names[i]).toMatchObject({ fired: false }));
+        results.forEach((r, i) => expect(r.error, names[i]).toBeUndefined());
     });
 
     it("on-out-of-sync fires once per waiting revision; on-sync-status-unknown on Unknown", () => {
