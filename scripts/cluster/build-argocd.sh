@@ -2,7 +2,7 @@
 # Builds what the Argo CD testbed runs out of cluster, from the Go module proxy, into the cache scripts/cluster/build.sh
 # uses ($GITOPS_STACK_CACHE/bin/<name>-<version>, default ~/.cache/gitops-stack), and installs Debian's redis-server.
 # A binary already in the cache is not rebuilt. Usage: scripts/cluster/build-argocd.sh [component...] (default: all)
-#   components: redis argocd argocd-scripts kustomize helm
+#   components: redis argocd argocd-scripts kustomize helm waitfor
 #
 # argocd is Argo CD's multi-call binary (github.com/argoproj/argo-cd/v3/cmd): ARGOCD_BINARY_NAME names the role
 # (argocd-repo-server, argocd-application-controller, argocd-applicationset-controller, argocd-notification,
@@ -79,6 +79,20 @@ build_go_tool() { # $1 name, $2 package, $3 version: `go install` into the cache
     log "$name $v: built in $((SECONDS - start)) s"
 }
 
+# scripts/waitfor: pulumi-kubernetes' own JSONPath matching of `pulumi.com/waitFor` (the testbed creates a stack's
+# objects in the engine's order). Keyed by a hash of its sources, so an edit rebuilds it.
+build_waitfor() {
+    local src="$here/../waitfor" key out
+    key="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-12)"
+    out="$CLUSTER_BIN/waitfor-$key"
+    [ -x "$out" ] && { log "waitfor $key: cached"; return; }
+    log "waitfor $key: building scripts/waitfor (pulumi-kubernetes $PULUMI_KUBERNETES_PROVIDER_VERSION's pkg/jsonpath)"
+    local start=$SECONDS
+    (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$out.tmp" .)
+    mv "$out.tmp" "$out"
+    log "waitfor $key: built in $((SECONDS - start)) s"
+}
+
 install_redis() {
     if command -v redis-server >/dev/null 2>&1; then log "redis: $(command -v redis-server)"; return; fi
     log "redis: installing Debian's redis-server"
@@ -94,12 +108,13 @@ install_redis() {
 }
 
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm argocd argocd-scripts)
+[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm waitfor argocd argocd-scripts)
 for c in "${components[@]}"; do
     case "$c" in
     redis) install_redis ;;
     argocd) build_argocd ;;
     argocd-scripts) argocd_scripts ;;
+    waitfor) build_waitfor ;;
     kustomize) build_go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     helm) build_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
     *) log "unknown component $c" && exit 2 ;;

@@ -49,6 +49,10 @@ export CRD_EXTERNAL_SECRETS_MODULE="${CRD_EXTERNAL_SECRETS_MODULE:-github.com/ex
 export ARGOCD_VERSION="${ARGOCD_VERSION:-v3.2.11}"
 # kustomize, run by the repo-server: the version Argo CD v3.2.11 ships in its image (hack/tool-versions.sh).
 export KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.7.0}"
+# pulumi-kubernetes' JSONPath package, for scripts/waitfor (the testbed's stand-in for the engine's pulumi.com/waitFor
+# wait; its version is pinned in scripts/waitfor/go.mod, stated here for the logs). The proxy refuses every tagged
+# github.com/pulumi/pulumi-kubernetes/provider/v4 version (403) and serves this pseudo-version only.
+export PULUMI_KUBERNETES_PROVIDER_VERSION="${PULUMI_KUBERNETES_PROVIDER_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}"
 # helm, run by the repo-server for Helm sources and by the tests to render the chart: Argo CD v3.2.11's
 # hack/tool-versions.sh names 3.18.4, which the proxy serves.
 export HELM_VERSION="${HELM_VERSION:-v3.18.4}"

@@ -39,8 +39,11 @@ export function diagnoseApplication(ctx: Context, app: DeclaredApplication): Obj
     const livePath: string = source.path ?? "";
     report.sync = status.sync?.status ?? "Unknown";
     report.health = status.health?.status ?? "Unknown";
-    report.revision = status.sync?.revision ?? status.operationState?.syncResult?.revision;
     const history = Array.isArray(status.history) ? status.history : [];
+    // What runs: the revision of the last full sync that succeeded (Argo CD's history), not the commit Git is at,
+    // which an OutOfSync app (a prod change waiting for a person) does not run yet; nothing for an app never synced.
+    report.revision =
+        history[history.length - 1]?.revision ?? (report.sync === "Synced" ? status.sync?.revision : undefined);
     report.lastChange =
         status.operationState?.finishedAt ?? history[history.length - 1]?.deployedAt ?? status.reconciledAt;
     const findings = report.findings;
@@ -168,7 +171,12 @@ export function diagnoseApplication(ctx: Context, app: DeclaredApplication): Obj
                 severity: "error",
                 cause: `OutOfSync and automated sync is off in ${declared.tier}: the changes in Git wait for a person to sync.`,
                 fix,
-                facts: { automatedSync: false, tier: declared.tier, manualSyncAllowedNow: state.manualAllowed },
+                facts: {
+                    automatedSync: false,
+                    tier: declared.tier,
+                    manualSyncAllowedNow: state.manualAllowed,
+                    ...(status.sync?.revision ? { waitingRevision: String(status.sync.revision) } : {}),
+                },
             });
         } else if (!state.automatedAllowed) {
             const facts: Record<string, string | boolean | string[]> = {

@@ -186,6 +186,23 @@ describe("status: Argo CD", () => {
         expect(report.ok).toBe(false);
     });
 
+    it("reports the revision that runs (the last full sync), not the one waiting in Git, for an OutOfSync app", () => {
+        const prod = declared("prod");
+        const waiting = "b".repeat(40);
+        const snapshot = argoSnapshot(prod, { "prod-guestbook": { sync: "OutOfSync" } });
+        const app = snapshot.applications!["prod-guestbook"];
+        app.status.sync.revision = waiting;
+        const report = diagnose(prod, snapshot);
+        const guestbook = report.objects.find((o) => o.name === "prod-guestbook")!;
+        expect(guestbook.revision).toBe(COMMIT);
+        expect(finding(report, "prod-guestbook", "manual-sync").facts.waitingRevision).toBe(waiting);
+
+        // Never synced: nothing runs, so no revision is reported.
+        app.status.history = [];
+        app.status.operationState = undefined;
+        expect(diagnose(prod, snapshot).objects.find((o) => o.name === "prod-guestbook")!.revision).toBeUndefined();
+    });
+
     it("OutOfSync with automated sync but the window closed: when it opens next", () => {
         const prod = declared("prod");
         const windows = [

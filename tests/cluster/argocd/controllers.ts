@@ -198,7 +198,13 @@ export async function startArgoCdControllers(options: ArgoCdControllerOptions): 
                     `--webhook-addr=127.0.0.1:${ports.appsetWebhook}`,
                     `--namespace=${namespace}`,
                 ],
-                env("applicationset-controller", "argocd-applicationset-controller"),
+                {
+                    ...env("applicationset-controller", "argocd-applicationset-controller"),
+                    // HA stacks run two replicas with leader election (the chart's preset). The testbed runs one, and
+                    // out of cluster controller-runtime cannot find the election's namespace (it reads the pod's
+                    // service account mount): "unable to find leader election namespace".
+                    ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_LEADER_ELECTION: "false",
+                },
             ),
         );
         if (options.notifications) {

@@ -14,6 +14,8 @@ export interface StackObject {
     patch: boolean;
     /** The object's inputs were a Pulumi secret (credentials). */
     secret: boolean;
+    /** The engine leaves it in the cluster when it leaves the stack (retainOnDelete). */
+    retain: boolean;
 }
 
 export interface ArgoStackRun {
@@ -80,6 +82,7 @@ export async function argoStackObjects(stack: string, options: StackOptions): Pr
             after,
             patch: r.type.endsWith("Patch"),
             secret: Object.values(r.inputs).some(isSecretValue),
+            retain: r.retainOnDelete,
         });
     }
     if (!argoCdValues) throw new Error(`stack ${stack} installs no argo-cd chart (operatorInstall=existing?)`);

@@ -1,10 +1,12 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, type StackOptions } from "../../support/stacks";
 import { cluster, kubectl } from "../support/cluster";
 import { startGitServer, type GitServer } from "../flux/gitServer";
+import { clusterVersions } from "../flux/processes";
 import { applyObjects, getObject, waitFor, type KubeObject } from "../flux/kube";
 import { renderChartConfig, type ChartConfig, type KubeConfigObject } from "./chartConfig";
 import { startArgoCdControllers, type ArgoCdControllers, type ArgoCdPorts } from "./controllers";
@@ -48,10 +50,19 @@ export interface ArgoCdTestbed {
     /**
      * Creates the stack's objects as `pulumi up` would: in the order of the engine's recorded dependencies, each
      * object waiting for what it depends on, and for an object carrying `pulumi.com/waitFor`, until its conditions
-     * hold (pulumi-kubernetes' await, reproduced with `kubectl wait --for=jsonpath`, the same JSONPath form). Only
-     * the engine's ordering is emulated; the objects, their conditions and what Argo CD does are the real ones.
+     * hold as pulumi-kubernetes' own JSONPath package decides (scripts/waitfor). Only the engine's ordering is
+     * emulated; the objects, their conditions and what Argo CD does are the real ones.
      */
     deploy(objects?: readonly StackObject[]): Promise<void>;
+    /**
+     * A later `pulumi up` of the stack with these overrides added to the first run's (each list replaces the
+     * previous update's): the program runs again, the chart's ConfigMaps are re-applied (the controllers restart
+     * when argocd-cmd-params-cm changed, as the chart's checksum annotations roll them), objects are created and
+     * updated in the engine's dependency order, an object whose name changed under the same URN is replaced
+     * (created, then the old one deleted: pulumi's default), and objects that left the program are deleted last, in
+     * reverse dependency order, each waited for (finalizers included), unless retained.
+     */
+    update(config: string[]): Promise<StackUpdate>;
     /** An Argo CD object of the stack's namespace, or undefined. */
     get(kind: string, name: string): Promise<KubeObject | undefined>;
     /** Runs the `argocd` CLI role of the multi-call binary (e.g. `admin settings rbac can ...`). */
@@ -61,6 +72,16 @@ export interface ArgoCdTestbed {
     logs(lines?: number): string;
     stop(): Promise<void>;
 }
+
+/** What an update did, as `kind/namespace/name` of each object. */
+export interface StackUpdate {
+    created: string[];
+    updated: string[];
+    replaced: string[];
+    deleted: string[];
+}
+
+const identity = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
 /** Applies one wave of objects; patches (Argo CD's default project) take over the fields they name, as patchForce. */
 async function applyWave(objects: readonly StackObject[]): Promise<void> {
@@ -75,25 +96,47 @@ async function applyWave(objects: readonly StackObject[]): Promise<void> {
     }
 }
 
-/** pulumi-kubernetes' await for `pulumi.com/waitFor` (every JSONPath condition) within `pulumi.com/timeoutSeconds`. */
+/** scripts/waitfor's binary (build-argocd.sh keys it by a hash of its sources). */
+function waitForBinary(): string {
+    const src = path.join(ROOT, "scripts/waitfor");
+    const key = createHash("sha256")
+        .update(Buffer.concat(["main.go", "go.mod", "go.sum"].map((f) => fs.readFileSync(path.join(src, f)))))
+        .digest("hex")
+        .slice(0, 12);
+    const file = path.join(clusterVersions().CLUSTER_BIN, `waitfor-${key}`);
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run scripts/cluster/build-argocd.sh waitfor`);
+    return file;
+}
+
+interface WaitForAnswer {
+    matched: boolean;
+    results: Array<{ condition: string; matched: boolean; found?: string; message?: string }>;
+}
+
+/**
+ * pulumi-kubernetes' await for `pulumi.com/waitFor`: polls the object until every condition holds, as the provider's
+ * own JSONPath package decides (scripts/waitfor), within `pulumi.com/timeoutSeconds`; fails as `pulumi up` would.
+ */
 async function awaitConditions(o: KubeObject, explain: () => string): Promise<void> {
     const annotations = (o.metadata.annotations ?? {}) as Record<string, string>;
     const raw = annotations["pulumi.com/waitFor"];
     if (!raw) return;
-    const conditions: string[] = raw.trim().startsWith("[") ? JSON.parse(raw) : [raw];
     const timeout = Number(annotations["pulumi.com/timeoutSeconds"] ?? 600);
-    const resource = `${o.kind.toLowerCase()}.${o.apiVersion.split("/")[0]}/${o.metadata.name}`;
-    for (const condition of conditions) {
-        const result = await kubectl(
-            ["wait", resource, "-n", String(o.metadata.namespace), `--for=${condition}`, `--timeout=${timeout}s`],
-            { ok: false },
-        );
-        if (result.code !== 0) {
-            throw new Error(
-                `${o.kind} ${o.metadata.name}: ${condition} did not hold within ${timeout} s (as \`pulumi up\` would fail): ${result.stderr.trim()}\n${explain()}`,
-            );
-        }
-    }
+    const resource = `${o.kind.toLowerCase()}.${o.apiVersion.split("/")[0]}`;
+    const binary = waitForBinary();
+    let last: WaitForAnswer | undefined;
+    await waitFor(
+        `${o.kind} ${o.metadata.name}: ${raw}`,
+        timeout * 1000,
+        async () => {
+            const live = await getObject(resource, o.metadata.name, String(o.metadata.namespace));
+            if (!live) return undefined;
+            last = JSON.parse(execFileSync(binary, [raw], { input: JSON.stringify(live), encoding: "utf8" }));
+            return last!.matched ? true : undefined;
+        },
+        () => `(as \`pulumi up\` would fail) last answer: ${JSON.stringify(last?.results)}\n${explain()}`,
+        1000,
+    );
 }
 
 /**
@@ -114,9 +157,16 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
     let git: GitServer | undefined = options.git;
     let argocd: ArgoCdControllers | undefined;
     const appNamespaces = new Set<string>();
+    /** Every Application the stack's program declared in this testbed's life (update() adds its new ones). */
+    const declaredApplications: KubeObject[] = [];
 
     const stop = async (): Promise<void> => {
-        // The namespaces the Applications deployed into (Argo CD creates them: CreateNamespace=true).
+        // The namespaces the Applications deployed into (Argo CD creates them: CreateNamespace=true): those of the
+        // stack's Applications (a prod Application deleted by a test leaves its workloads) and of any live one.
+        for (const o of declaredApplications) {
+            const target = o.spec?.destination?.namespace as string | undefined;
+            if (target && target !== namespace) appNamespaces.add(target);
+        }
         const apps = await kubectl(["get", APPLICATIONS, "-n", namespace, "-o", "json"], { ok: false });
         if (apps.code === 0) {
             for (const a of JSON.parse(apps.stdout).items as KubeObject[]) {
@@ -154,31 +204,43 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
 
     try {
         git ??= await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), ports.git);
-        const overrides = [...argoServerConfig(git, namespace), ...(options.config ?? [])];
-        const run = await argoStackObjects(stack, {
-            config: overrides,
-            secrets: { sshPrivateKey: git.deployKey, ...options.secrets },
-        });
-        // The cluster-wide people's RBAC is shared with other tests (see above).
-        run.objects = run.objects.filter(
-            (o) => o.object.kind !== "ClusterRole" && o.object.kind !== "ClusterRoleBinding",
-        );
-        const chart = renderChartConfig(run.argoCdValues, namespace);
+        const baseOverrides = [...argoServerConfig(git, namespace), ...(options.config ?? [])];
+        const runProgram = async (overrides: string[]) => {
+            const run = await argoStackObjects(stack, {
+                config: overrides,
+                secrets: { sshPrivateKey: git!.deployKey, ...options.secrets },
+            });
+            // The cluster-wide people's RBAC is shared with other tests (see above).
+            run.objects = run.objects.filter(
+                (o) => o.object.kind !== "ClusterRole" && o.object.kind !== "ClusterRoleBinding",
+            );
+            const ns = run.objects.find((o) => o.object.kind === "Namespace" && o.object.metadata.name === namespace);
+            if (!ns) throw new Error(`stack ${stack} declares no Namespace ${namespace}`);
+            return { run: { ...run, objects: run.objects.filter((o) => o !== ns) }, ns };
+        };
+        const startControllers = (chart: ChartConfig) =>
+            startArgoCdControllers({
+                dir: path.join(tmp, "argocd"),
+                kubeconfig: cluster().kubeconfig,
+                namespace,
+                ports,
+                config: chart.objects,
+                notifications: chart.objects.some((o) => o.metadata.name === "argocd-notifications-cm"),
+                notificationsEnv: options.notificationsEnv,
+            });
+
+        let overrides = baseOverrides;
+        const first = await runProgram(overrides);
+        let run = first.run;
+        const remember = (objects: readonly StackObject[]) =>
+            declaredApplications.push(...objects.filter((o) => o.object.kind === "Application").map((o) => o.object));
+        remember(run.objects);
+        let chart = renderChartConfig(run.argoCdValues, namespace);
 
         // The Helm release's part: the namespace, then what the chart renders into it, then its controllers.
-        const ns = run.objects.find((o) => o.object.kind === "Namespace" && o.object.metadata.name === namespace);
-        if (!ns) throw new Error(`stack ${stack} declares no Namespace ${namespace}`);
-        await applyWave([ns]);
+        await applyWave([first.ns]);
         await applyObjects(chart.objects as unknown as KubeObject[], "helm");
-        argocd = await startArgoCdControllers({
-            dir: path.join(tmp, "argocd"),
-            kubeconfig: cluster().kubeconfig,
-            namespace,
-            ports,
-            config: chart.objects,
-            notifications: chart.objects.some((o) => o.metadata.name === "argocd-notifications-cm"),
-            notificationsEnv: options.notificationsEnv,
-        });
+        argocd = await startControllers(chart);
         // argocd-server creates the built-in `default` project at start; the program's patch needs it.
         await waitFor(
             "argocd-server to create the default AppProject",
@@ -187,30 +249,92 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
             () => argocd!.logs(),
         );
 
-        const started = { git, argocd };
+        const gitServer = git;
         const logs = (lines = 30) =>
-            `${started.argocd.logs(lines)}\n--- gitserver\n${started.git.log().split("\n").slice(-10).join("\n")}`;
-        return {
+            `${argocd!.logs(lines)}\n--- gitserver\n${gitServer.log().split("\n").slice(-10).join("\n")}`;
+        const deployObjects = async (objects: readonly StackObject[]) => {
+            for (const wave of creationWaves(objects)) {
+                await applyWave(wave);
+                for (const o of wave) await awaitConditions(o.object, () => logs());
+            }
+        };
+        const deleteObject = async (o: KubeObject) => {
+            const resource = `${o.kind.toLowerCase()}${o.apiVersion.includes("/") ? `.${o.apiVersion.split("/")[0]}` : ""}`;
+            const scope = o.metadata.namespace ? ["-n", String(o.metadata.namespace)] : [];
+            await kubectl([
+                "delete",
+                resource,
+                o.metadata.name,
+                ...scope,
+                "--ignore-not-found",
+                "--wait",
+                "--timeout=600s",
+            ]);
+        };
+        const testbed: ArgoCdTestbed = {
             tmp,
             git,
             namespace,
-            run: { ...run, objects: run.objects.filter((o) => o !== ns) },
-            overrides,
-            chart,
-            argocd,
-            async deploy(objects = run.objects.filter((o) => o !== ns)) {
-                for (const wave of creationWaves(objects)) {
-                    await applyWave(wave);
-                    for (const o of wave) await awaitConditions(o.object, () => logs());
+            get run() {
+                return run;
+            },
+            get overrides() {
+                return overrides;
+            },
+            get chart() {
+                return chart;
+            },
+            get argocd() {
+                return argocd!;
+            },
+            deploy: (objects = run.objects) => deployObjects(objects),
+            async update(config) {
+                const before = run;
+                const beforeChart = chart;
+                overrides = [...baseOverrides, ...config];
+                run = (await runProgram(overrides)).run;
+                remember(run.objects);
+                chart = renderChartConfig(run.argoCdValues, namespace);
+                // The Helm release's update: its ConfigMaps, and a rollout of the controllers if their flags changed.
+                await applyObjects(chart.objects as unknown as KubeObject[], "helm");
+                const params = (c: ChartConfig) =>
+                    JSON.stringify(c.objects.find((o) => o.metadata.name === "argocd-cmd-params-cm")?.data);
+                const notifications = (c: ChartConfig) =>
+                    c.objects.some((o) => o.metadata.name === "argocd-notifications-cm");
+                if (params(chart) !== params(beforeChart) || notifications(chart) !== notifications(beforeChart)) {
+                    await argocd!.stop();
+                    argocd = await startControllers(chart);
                 }
+                const old = new Map(before.objects.map((o) => [o.urn, o]));
+                const now = new Map(run.objects.map((o) => [o.urn, o]));
+                const result: StackUpdate = { created: [], updated: [], replaced: [], deleted: [] };
+                const replacedOld: StackObject[] = [];
+                for (const o of run.objects) {
+                    const prior = old.get(o.urn);
+                    if (!prior) result.created.push(identity(o.object));
+                    else if (identity(prior.object) !== identity(o.object)) {
+                        result.replaced.push(`${identity(prior.object)} -> ${identity(o.object)}`);
+                        replacedOld.push(prior);
+                    } else result.updated.push(identity(o.object));
+                }
+                await deployObjects(run.objects);
+                // Then what left the program or was replaced, dependents first (reverse creation order).
+                const gone = [...replacedOld, ...before.objects.filter((o) => !now.has(o.urn))];
+                const order = creationWaves(before.objects).flat().reverse();
+                for (const o of order.filter((x) => gone.includes(x))) {
+                    if (o.retain || o.patch) continue;
+                    await deleteObject(o.object);
+                    if (!now.has(o.urn)) result.deleted.push(identity(o.object));
+                }
+                return result;
             },
             get: (kind, name) => getObject(kind, name, namespace),
             cli: (args, opts = {}) =>
                 new Promise((resolve) => {
                     execFile(
-                        started.argocd.binary,
+                        argocd!.binary,
                         args,
-                        { env: { ...process.env, ...started.argocd.cliEnv }, cwd: opts.cwd, timeout: 60_000 },
+                        { env: { ...process.env, ...argocd!.cliEnv }, cwd: opts.cwd, timeout: 60_000 },
                         (err, stdout, stderr) =>
                             resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
                     );
@@ -228,6 +352,7 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
             logs,
             stop,
         };
+        return testbed;
     } catch (err) {
         await stop();
         throw err;
