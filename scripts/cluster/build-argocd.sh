@@ -2,7 +2,7 @@
 # Builds what the Argo CD testbed runs out of cluster, from the Go module proxy, into the cache scripts/cluster/build.sh
 # uses ($GITOPS_STACK_CACHE/bin/<name>-<version>, default ~/.cache/gitops-stack), and installs Debian's redis-server.
 # A binary already in the cache is not rebuilt. Usage: scripts/cluster/build-argocd.sh [component...] (default: all)
-#   components: redis argocd argocd-scripts kustomize helm waitfor
+#   components: redis argocd argocd-scripts argocd-rbac kustomize helm waitfor
 #
 # argocd is Argo CD's multi-call binary (github.com/argoproj/argo-cd/v3/cmd): ARGOCD_BINARY_NAME names the role
 # (argocd-repo-server, argocd-application-controller, argocd-applicationset-controller, argocd-notification,
@@ -22,12 +22,11 @@ export CGO_ENABLED=0
 
 log() { echo "argocd-build [${SECONDS}s]: $*" >&2; }
 
-build_argocd() {
+# The wrapper module every Argo CD build runs in (created once; `go get` resolves the release's dependency graph).
+argocd_wrapper() {
     local v="$ARGOCD_VERSION" mod="github.com/argoproj/argo-cd/v3"
-    local out="$CLUSTER_BIN/argocd-$v"
-    [ -x "$out" ] && { log "argocd $v: cached"; return; }
-    log "argocd $v: building $mod/cmd@$v (cold: about 22 min on 2 cores)"
-    local start=$SECONDS gomod dir="$CLUSTER_CACHE/src/argocd-$v" reps
+    local dir="$CLUSTER_CACHE/src/argocd-$v" gomod reps
+    if [ -s "$dir/go.mod" ] && grep -q "$mod $v" "$dir/go.mod"; then echo "$dir"; return; fi
     gomod="$(module_gomod "$mod@$v")"
     [ -n "$gomod" ] || { log "$mod@$v: the module proxy does not serve it"; return 1; }
     mapfile -t reps < <(module_replaces "$gomod")
@@ -36,12 +35,41 @@ build_argocd() {
         cd "$dir"
         go mod init "gitops-stack.local/build/argocd" >/dev/null 2>&1
         go mod edit -go="$(sed -n 's/^go \([0-9.]*\).*/\1/p' "$gomod")" -require "$mod@$v" "${reps[@]}"
-        go get "$mod/cmd@$v"
+        go get "$mod/cmd@$v" >&2
+    )
+    echo "$dir"
+}
+
+build_argocd() {
+    local v="$ARGOCD_VERSION" mod="github.com/argoproj/argo-cd/v3"
+    local out="$CLUSTER_BIN/argocd-$v"
+    [ -x "$out" ] && { log "argocd $v: cached"; return; }
+    log "argocd $v: building $mod/cmd@$v (cold: about 22 min on 2 cores)"
+    local start=$SECONDS dir
+    dir="$(argocd_wrapper)"
+    (
+        cd "$dir"
         # The version stamp Argo CD's Makefile sets, so `argocd version` and the controllers' logs say what runs.
         go build -trimpath -ldflags="-s -w -X $mod/common.version=${v#v}" -o "$out.tmp" "$mod/cmd"
         mv "$out.tmp" "$out"
     )
     log "argocd $v: built in $((SECONDS - start)) s"
+}
+
+# scripts/argocd-rbac: Argo CD's RBAC enforcer as argocd-server wires it, built in the same wrapper module as the
+# controllers (same code, and after build_argocd only its own package compiles). Keyed by version and source hash.
+build_argocd_rbac() {
+    local v="$ARGOCD_VERSION" src="$here/../argocd-rbac" key out dir
+    key="$(sha256sum <"$src/main.go" | cut -c1-12)"
+    out="$CLUSTER_BIN/argocd-rbac-$v-$key"
+    [ -x "$out" ] && { log "argocd-rbac $v $key: cached"; return; }
+    log "argocd-rbac $v $key: building scripts/argocd-rbac"
+    local start=$SECONDS
+    dir="$(argocd_wrapper)"
+    rm -rf "$dir/rbac" && mkdir -p "$dir/rbac" && cp "$src/main.go" "$dir/rbac/main.go"
+    (cd "$dir" && go build -trimpath -ldflags="-s -w" -o "$out.tmp" ./rbac)
+    mv "$out.tmp" "$out"
+    log "argocd-rbac $v $key: built in $((SECONDS - start)) s"
 }
 
 # The image's helper scripts the repo-server runs from PATH (the Dockerfile copies them to /usr/local/bin):
@@ -108,13 +136,14 @@ install_redis() {
 }
 
 components=("$@")
-[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm waitfor argocd argocd-scripts)
+[ ${#components[@]} -eq 0 ] && components=(redis kustomize helm waitfor argocd argocd-scripts argocd-rbac)
 for c in "${components[@]}"; do
     case "$c" in
     redis) install_redis ;;
     argocd) build_argocd ;;
     argocd-scripts) argocd_scripts ;;
     waitfor) build_waitfor ;;
+    argocd-rbac) build_argocd_rbac ;;
     kustomize) build_go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     helm) build_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
     *) log "unknown component $c" && exit 2 ;;
