@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGitops } from "../../src/delivery/cli";
 import { ROOT } from "../support/stacks";
+import { shellCommands } from "../support/shell";
 import { cells, markdownFiles, read, tableUnder } from "./markdown";
 
 const scripts = Object.keys(
@@ -17,15 +18,7 @@ const scripts = Object.keys(
 
 /** The commands `.ci/run` runs at its top level, in order (not the Node 22 fallback inside its `if`). */
 export function ciCommands(script: string): string[] {
-    let depth = 0;
-    const out: string[] = [];
-    for (const raw of script.split("\n")) {
-        const line = raw.trim();
-        if (/^(if|for|while)\b/.test(line)) depth++;
-        if (depth === 0 && /^(npm|bash) /.test(line)) out.push(line);
-        if (/^(fi|done)\b/.test(line)) depth--;
-    }
-    return out;
+    return shellCommands(script);
 }
 
 /** The `npm run <script>` (and `npm run gitops -- <command>`) a page names, anywhere in it. */
