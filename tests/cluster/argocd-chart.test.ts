@@ -206,8 +206,10 @@ describe.skipIf(!chartDir)("the mapping against the real argo-cd chart (GITOPS_S
                 const expected = comparable(real!);
                 const actual = comparable(o);
                 // Without the subchart the chart points redis.server at its own Redis; the testbed replaces it anyway.
-                if (o.metadata.name === "argocd-cmd-params-cm")
-                    (delete expected["redis.server"], delete actual["redis.server"]);
+                if (o.metadata.name === "argocd-cmd-params-cm") {
+                    delete expected["redis.server"];
+                    delete actual["redis.server"];
+                }
                 expect(actual, `${stack} ${config.join(" ")} ${o.metadata.name}`).toEqual(expected);
             }
         }

@@ -180,6 +180,14 @@ function goString(v: unknown): string {
     throw new Error(`chart config value ${JSON.stringify(v)} is not a scalar; the chart would print it as Go text`);
 }
 
+/** `values` without the chart's switches (`create`, `annotations`), which the templates omit from the data. */
+function withoutSwitches(values: unknown): Values {
+    const out: Values = { ...(values as Values) };
+    delete out.create;
+    delete out.annotations;
+    return out;
+}
+
 const get = (values: Values, path: string): unknown =>
     path.split(".").reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), values);
 
@@ -210,7 +218,7 @@ const configMap = (name: string, namespace: string, data: Record<string, string>
 
 /** argocd-cm: presets (url from global.domain) under configs.cm, every value stringified, empty ones dropped. */
 function argocdCm(v: Values): Record<string, string> {
-    const { create: _c, annotations: _a, ...config } = get(v, "configs.cm") as Values;
+    const config = withoutSwitches(get(v, "configs.cm"));
     const presets: Values = { url: `https://${String(get(v, "global.domain"))}` };
     if (goString(config["statusbadge.enabled"]) === "true")
         presets["statusbadge.url"] = `https://${String(get(v, "global.domain"))}/`;
@@ -247,13 +255,13 @@ function cmdParamsCm(v: Values): Record<string, string> {
         presets[`${c}.log.format`] = goString(get(v, "global.logging.format"));
         presets[`${c}.log.level`] = goString(get(v, "global.logging.level"));
     }
-    const { create: _c, annotations: _a, ...config } = get(v, "configs.params") as Values;
+    const config = withoutSwitches(get(v, "configs.params"));
     return { ...presets, ...Object.fromEntries(Object.entries(config).map(([k, x]) => [k, goString(x)])) };
 }
 
 /** argocd-rbac-cm: configs.rbac without create and annotations, values as the YAML strings they are. */
 function rbacCm(v: Values): Record<string, string> {
-    const { create: _c, annotations: _a, ...config } = get(v, "configs.rbac") as Values;
+    const config = withoutSwitches(get(v, "configs.rbac"));
     return Object.fromEntries(Object.entries(config).map(([k, x]) => [k, goString(x)]));
 }
 

@@ -57,7 +57,7 @@ export function argoVersions(): { argocd: string; kustomize: string; helm: strin
     return { argocd: v.ARGOCD_VERSION, kustomize: v.KUSTOMIZE_VERSION, helm: v.HELM_VERSION };
 }
 
-const BUILD = "scripts/cluster/build-argocd.sh first (it builds Argo CD, kustomize and helm)";
+const BUILD = "scripts/cluster/build-argocd.sh";
 
 /**
  * Runs Argo CD v3.2.11's components out of cluster against the apiserver in `kubeconfig`, as the argo-cd chart runs
@@ -79,7 +79,8 @@ export async function startArgoCdControllers(options: ArgoCdControllerOptions): 
     fs.mkdirSync(tools, { recursive: true });
     // The image's helper scripts (gpg-wrapper.sh: GnuPG is on, as in the chart), from the same release module.
     const scripts = path.join(clusterVersions().CLUSTER_BIN, "..", `argocd-scripts-${v.argocd}`);
-    if (!fs.existsSync(path.join(scripts, "gpg-wrapper.sh"))) throw new Error(`${scripts} is missing: run ${BUILD}`);
+    if (!fs.existsSync(path.join(scripts, "gpg-wrapper.sh")))
+        throw new Error(`${scripts} is missing: run ${BUILD} first`);
     for (const [name, target] of [
         ["kustomize", binaryPath("kustomize", v.kustomize, BUILD)],
         ["helm", binaryPath("helm", v.helm, BUILD)],

@@ -88,7 +88,9 @@ async function applyWave(objects: readonly StackObject[]): Promise<void> {
     const plainObjects = objects.filter((o) => !o.patch).map((o) => o.object);
     if (plainObjects.length > 0) await applyObjects(plainObjects, "pulumi-kubernetes");
     for (const p of objects.filter((o) => o.patch)) {
-        const { annotations: _a, ...metadata } = p.object.metadata;
+        // patchForce is the engine's instruction to the provider, not part of the patch.
+        const metadata = { ...p.object.metadata };
+        delete metadata.annotations;
         await kubectl(
             ["apply", "--server-side", "--force-conflicts", "--field-manager", "pulumi-kubernetes-patch", "-f", "-"],
             { input: JSON.stringify({ ...p.object, metadata }) },
