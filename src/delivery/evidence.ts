@@ -162,11 +162,12 @@ export function appEvidence(
         states.add(state);
         if (o.revision) revisions.add(o.revision);
         const fine =
-            o.found &&
-            o.ok &&
-            (o.kind === "Kustomization"
-                ? (o.ready ?? "").startsWith("True")
-                : o.sync === "Synced" && o.health === "Healthy");
+            (o.found &&
+                o.ok &&
+                (o.kind === "Kustomization"
+                    ? (o.ready ?? "").startsWith("True")
+                    : o.sync === "Synced" && o.health === "Healthy")) ||
+            waitsOnlyForHealthyDependencies(o, reports);
         if (!fine) {
             const causes = o.findings.map((f) => f.cause).join(" ");
             problems.push(`${o.kind} ${o.namespace}/${o.name} is ${state}${causes ? `: ${causes}` : ""}`);
@@ -213,6 +214,25 @@ export function appEvidence(
         workloads,
         problems,
     };
+}
+
+/**
+ * A Kustomization that Flux skipped this round only because a dependency was mid-reconciliation (DependencyNotReady
+ * while the dependency itself reports nothing wrong). Flux applies nothing in that round, so what runs is what it
+ * applied last: the revision and workload checks decide, as for a Ready one. Every Kustomization of a tier depends on
+ * the platform one, whose every reconciliation briefly makes the apps wait; refusing then would refuse a healthy
+ * environment at random. A dependency that is failing, or missing, still refuses.
+ */
+function waitsOnlyForHealthyDependencies(o: ObjectReport, reports: readonly ObjectReport[]): boolean {
+    if (o.kind !== "Kustomization" || !o.found || o.findings.length === 0) return false;
+    return o.findings.every((f) => {
+        const deps = f.facts.dependsOn;
+        if (f.class !== "dependency" || !Array.isArray(deps) || deps.length === 0) return false;
+        return deps.every((name) => {
+            const dep = reports.find((r) => r.kind === "Kustomization" && r.name === name);
+            return dep !== undefined && dep.found && dep.ok && !(dep.ready ?? "").startsWith("False");
+        });
+    });
 }
 
 /** `<tier>-<app>`, or `<tier>-<app>-<cluster>` with clusters: the names the program gives an app's objects. */

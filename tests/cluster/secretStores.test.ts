@@ -2,8 +2,9 @@
  * The add-on objects of issue 12 on the real apiserver: every stack x operator rendered with Argo Rollouts and
  * External Secrets on (the offline render, as `pulumi up` would send it), its add-on objects (namespaces, the
  * environment's ClusterSecretStore against the External Secrets CRDs, the Rollouts RBAC) applied server-side and
- * accepted; a second apply changes nothing; a store the CRD does not allow is refused. With Sealed Secrets, the
- * supplied key pair's Secret is accepted as the controller reads it (kubernetes.io/tls).
+ * accepted; a second apply changes nothing; a store the CRD does not allow is refused. (A supplied Sealed Secrets key
+ * pair is not rendered, since the render never holds secrets: tests/cluster/sealedSecrets.test.ts deploys one through
+ * the program and has the real controller unseal with it.)
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { kubectl, kubectlJson } from "./support/cluster";
@@ -83,28 +84,4 @@ it("refuses a ClusterSecretStore the CRD does not allow (a KV version Vault does
     const result = await apply([bad], ["--dry-run=server"]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/spec\.provider\.vault\.version: Unsupported value: "v3"/);
-});
-
-it("accepts the supplied Sealed Secrets key pair as the controller reads it", async () => {
-    const rendered = renderStack("prod", "argocd", {
-        config: ["secretsInGit=sealed-secrets"],
-        secrets: { "tls.crt": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", "tls.key": "k" },
-    });
-    const objects = rendered.objects.filter(
-        (o) =>
-            (o.kind === "Namespace" && o.metadata.name === "sealed-secrets") ||
-            o.metadata.name === "sealed-secrets-key-gitops-stack",
-    );
-    expect(objects.map((o) => o.kind).sort()).toEqual(["Namespace", "Secret"]);
-    await apply(objects);
-    const secret = await kubectlJson<KubeObject>([
-        "get",
-        "secret",
-        "sealed-secrets-key-gitops-stack",
-        "-n",
-        "sealed-secrets",
-    ]);
-    expect(secret.type).toBe("kubernetes.io/tls");
-    expect(secret.metadata.labels).toMatchObject({ "sealedsecrets.bitnami.com/sealed-secrets-key": "active" });
-    await kubectl(["delete", "namespace", "sealed-secrets", "--wait=false"], { ok: false });
 });

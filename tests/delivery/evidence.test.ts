@@ -169,6 +169,55 @@ describe("promotion evidence (Argo CD, hand-written states)", () => {
         ).toEqual(["Rollout guestbook-staging/guestbook is not healthy (Degraded)."]);
     });
 
+    it("Flux: an app skipped only while its dependency reconciles is judged by what it applied; a failing dependency refuses", () => {
+        const kustomization = (name: string, ready: string, ok: boolean, dependsOn?: string[]): ObjectReport => ({
+            kind: "Kustomization",
+            name,
+            namespace: "flux-system",
+            found: true,
+            ready,
+            revision: `main@sha1:${head}`,
+            ok,
+            findings: dependsOn
+                ? [
+                      {
+                          class: "dependency",
+                          severity: "error",
+                          cause: "Waiting for a dependency: dependency 'flux-system/staging-platform' is not ready",
+                          fix: [],
+                          facts: { dependsOn, message: "dependency 'flux-system/staging-platform' is not ready" },
+                      },
+                  ]
+                : [],
+        });
+        const waiting = kustomization("staging-guestbook", "False (DependencyNotReady)", false, ["staging-platform"]);
+        const running = only({ deployments: { guestbook: deployment(`${GUESTBOOK}:5.1.0`) } });
+        const judge = (platform?: ObjectReport) =>
+            appEvidence(g, app, "staging", declared, platform ? [waiting, platform] : [waiting], running).problems;
+        // The platform Kustomization mid-reconciliation (Ready Unknown, no error) or Ready again: promoted.
+        expect(judge(kustomization("staging-platform", "Unknown (Progressing)", true))).toEqual([]);
+        expect(judge(kustomization("staging-platform", "True (ReconciliationSucceeded)", true))).toEqual([]);
+        // The platform failing, or not there: refused, naming the waiting Kustomization.
+        const failing = { ...kustomization("staging-platform", "False (BuildFailed)", false) };
+        expect(judge(failing)).toEqual([
+            "Kustomization flux-system/staging-guestbook is Ready False (DependencyNotReady): Waiting for a dependency: dependency 'flux-system/staging-platform' is not ready",
+        ]);
+        expect(judge()).toHaveLength(1);
+        // Still judged on what runs: a workload at another image is refused even while only waiting.
+        expect(
+            appEvidence(
+                g,
+                app,
+                "staging",
+                declared,
+                [waiting, kustomization("staging-platform", "True", true)],
+                only({
+                    deployments: { guestbook: deployment(`${GUESTBOOK}:5.0.0`) },
+                }),
+            ).problems,
+        ).toEqual([`no workload in guestbook-staging runs ${GUESTBOOK}:5.1.0.`]);
+    });
+
     it("reads Flux's revision form and writes the PR body's evidence table", () => {
         expect(commitOfRevision(`main@sha1:${head}`)).toBe(head);
         expect(commitOfRevision(head)).toBe(head);
