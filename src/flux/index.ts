@@ -22,7 +22,7 @@ export { FLUX_API_VERSIONS } from "./constants";
 export { ClusterKubeconfigs, fluxKubeconfig, kubeconfigSecretName } from "./clusters";
 export { ageRecipient, SopsDecryption, SOPS_AGE_SECRET_KEY } from "./decryption";
 export { EnvironmentKustomizations, kustomizationSpec } from "./environmentKustomizations";
-export { Flux, fluxValues } from "./flux";
+export { Flux, fluxValues, KUSTOMIZE_CONTROLLER_ARGS } from "./flux";
 export { fluxGitCredentialData, GitCredentials } from "./gitCredentials";
 export { fluxGitUrl, GitSource, gitRepositorySpec } from "./gitSource";
 export {

@@ -324,11 +324,23 @@ describe("per-environment policy", () => {
 
     it("reserves resources for the controllers in prod and keeps dev and staging at the chart's sizing", () => {
         const reserved = { resources: { requests: { cpu: "200m", memory: "256Mi" } } };
+        // kustomize-controller also re-checks dependencies every 2 s in every tier (see the next test).
+        const flags = { container: { additionalArgs: ["--requeue-dependency=2s"] } };
         for (const controller of ["sourceController", "kustomizeController", "notificationController"]) {
-            expect(values(run("prod"))[controller]).toEqual(reserved);
-            expect(values(run("dev"))).not.toHaveProperty(controller);
-            expect(values(run("staging"))).not.toHaveProperty(controller);
+            const extra = controller === "kustomizeController" ? flags : {};
+            expect(values(run("prod"))[controller]).toEqual({ ...extra, ...reserved });
+            for (const stack of ["dev", "staging"]) {
+                if (controller === "kustomizeController") expect(values(run(stack))[controller]).toEqual(flags);
+                else expect(values(run(stack))).not.toHaveProperty(controller);
+            }
         }
+    });
+
+    it("lets a dependent app follow its dependency within 2 s, not kustomize-controller's default 30 s", () => {
+        for (const stack of STACKS)
+            expect(values(run(stack)).kustomizeController.container.additionalArgs).toEqual([
+                "--requeue-dependency=2s",
+            ]);
     });
 
     it("honours a fluxInterval override", async () => {

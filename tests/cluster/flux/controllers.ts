@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { KUSTOMIZE_CONTROLLER_ARGS } from "../../../src/flux/flux";
 import { binaryPath, clusterVersions, startLogged, stopProcess, waitForHttp, type Started } from "./processes";
 
 /** Loopback ports of the three controllers (all in the cluster tests' range). */
@@ -96,6 +97,8 @@ export async function startFluxControllers(
                     `--events-addr=${events}`,
                     "--no-cross-namespace-refs=true",
                     "--default-service-account=default",
+                    // What the program adds to the chart's flags (src/flux/flux.ts), so the tests run it as stacks do.
+                    ...KUSTOMIZE_CONTROLLER_ARGS,
                 ],
                 env,
             ),
