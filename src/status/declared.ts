@@ -1,4 +1,4 @@
-import { appObjectName, type AuthKind, type StackConfig } from "../config";
+import { appObjectName, type AuthKind, type GitWebhookProvider, type StackConfig } from "../config";
 
 /**
  * What a stack declares in the cluster, named exactly as the program names it (src/argocd/index.ts,
@@ -34,6 +34,18 @@ export interface DeclaredCredentials {
     keys: string[];
 }
 
+/** Git webhooks (gitWebhook): where the secret lives, and Flux's Receiver. */
+export interface DeclaredWebhook {
+    provider: GitWebhookProvider;
+    /** Flux: the Receiver's name (in the operator's namespace). */
+    receiver?: string;
+    /** The Secret holding the webhook secret, and the key the operator reads (names only). */
+    secretName: string;
+    secretKey: string;
+    /** How often the operator polls anyway, for messages: the interval a commit waits without a webhook. */
+    pollInterval: string;
+}
+
 export interface DeclaredStack {
     stack: string;
     tier: string;
@@ -58,7 +70,19 @@ export interface DeclaredStack {
     credentials: DeclaredCredentials;
     /** Argo CD destination server (sync windows may match on it). */
     destinationServer: string;
+    /** Git webhooks, when the stack turns them on. */
+    gitWebhook?: DeclaredWebhook;
 }
+
+/**
+ * The argocd-secret key Argo CD checks each provider's webhooks with (src/argocd/constants.ts
+ * ARGOCD_WEBHOOK_SECRETS; tests/status/declared.test.ts checks them against the program's chart values).
+ */
+const ARGOCD_WEBHOOK_KEYS: Record<Exclude<GitWebhookProvider, "generic">, string> = {
+    github: "webhook.github.secret",
+    gitlab: "webhook.gitlab.secret",
+    bitbucket: "webhook.bitbucketserver.secret",
+};
 
 const CREDENTIAL_KEYS: Record<"argocd" | "flux", Record<AuthKind, string[]>> = {
     // src/argocd/repositoryCredentials.ts
@@ -130,6 +154,16 @@ export function declaredStack(config: StackConfig): DeclaredStack {
                 keys: CREDENTIAL_KEYS.argocd[repo.auth.kind],
             },
             destinationServer: config.argocd.destinationServer,
+            ...(config.gitWebhook && config.gitWebhook.provider !== "generic"
+                ? {
+                      gitWebhook: {
+                          provider: config.gitWebhook.provider,
+                          secretName: "argocd-secret",
+                          secretKey: ARGOCD_WEBHOOK_KEYS[config.gitWebhook.provider],
+                          pollInterval: "120 s plus up to 60 s of jitter",
+                      },
+                  }
+                : {}),
         };
     }
     const environment = `gitops-${tier}`;
@@ -163,5 +197,16 @@ export function declaredStack(config: StackConfig): DeclaredStack {
             keys: CREDENTIAL_KEYS.flux[repo.auth.kind],
         },
         destinationServer: config.argocd.destinationServer,
+        ...(config.gitWebhook
+            ? {
+                  gitWebhook: {
+                      provider: config.gitWebhook.provider,
+                      receiver: environment,
+                      secretName: `${environment}-webhook-token`,
+                      secretKey: "token",
+                      pollInterval: config.flux.interval,
+                  },
+              }
+            : {}),
     };
 }

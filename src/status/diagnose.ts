@@ -9,6 +9,7 @@ import type { DeclaredStack } from "./declared";
 import { condition, conditionsOf, isRemote, matches, PATH_PATTERNS, REVISION_PATTERNS, type Context } from "./findings";
 import { attemptedRevision, checkableRevision, diagnoseGitRepository, diagnoseKustomization } from "./flux";
 import type { ClusterSnapshot, ObjectReport, StatusReport } from "./types";
+import { diagnoseReceiver, diagnoseWebhookSecret } from "./webhooks";
 
 export { conflictingObject, podProblems, PROGRESSING_LIMIT_MS } from "./findings";
 export { withGenerated } from "./argocd";
@@ -21,10 +22,14 @@ export function diagnose(stack: DeclaredStack, snapshot: ClusterSnapshot): Statu
     if (declared.operator === "argocd") {
         if (declared.applicationSet) objects.push(diagnoseApplicationSet(ctx, declared.applicationSet));
         for (const app of declared.applications) objects.push(diagnoseApplication(ctx, app));
+        const webhook = diagnoseWebhookSecret(ctx);
+        if (webhook) objects.push(webhook);
     } else {
         const source = diagnoseGitRepository(ctx);
         if (source) objects.push(source);
         for (const app of declared.applications) objects.push(diagnoseKustomization(ctx, app));
+        const receiver = diagnoseReceiver(ctx);
+        if (receiver) objects.push(receiver);
     }
     return {
         schemaVersion: 1,

@@ -14,6 +14,7 @@ const shortTime = (iso: string | undefined): string =>
 function state(o: ObjectReport): string {
     if (!o.found) return "missing";
     if (o.kind === "Application") return `${o.sync ?? "?"}/${o.health ?? "?"}`;
+    if (o.kind === "Secret") return o.ready ?? "?";
     return `Ready ${o.ready ?? "Unknown"}`;
 }
 

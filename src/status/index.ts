@@ -17,7 +17,8 @@ import { diagnose } from "./diagnose";
 import { checkReachable, collectSnapshot, resolveContext, StatusUsageError, type KubeTarget } from "./kube";
 import type { StatusReport } from "./types";
 
-export { declaredStack, type DeclaredStack } from "./declared";
+export { declaredStack, type DeclaredStack, type DeclaredWebhook } from "./declared";
+export { receiverCallTime, REQUESTED_AT } from "./webhooks";
 export { diagnose, podProblems, conflictingObject, namespacesToInspect, pathsToCheck } from "./diagnose";
 export { formatReport } from "./format";
 export { ClusterReadError, DEFAULT_REQUEST_TIMEOUT_MS, StatusUsageError, sshFingerprint } from "./kube";

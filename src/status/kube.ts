@@ -273,19 +273,40 @@ export function listByName(
     const list = JSON.parse(r.stdout) as { items?: KubeObject[] };
     return Object.fromEntries((list.items ?? []).map((o) => [o.metadata.name, o]));
 }
+
+/**
+ * A Secret's data, or why it could not be read. Values stay in this file: callers keep key names (and, for SSH, the
+ * public half) only.
+ */
+function readSecretData(
+    target: KubeTarget,
+    name: string,
+    namespace: string,
+): { found: boolean; readable: boolean; data: Record<string, string> } {
+    const r = run(target, ["get", "secret", name, "-n", namespace, "-o", "json"]);
+    if (r.code !== 0 || r.timedOut) {
+        if (!r.timedOut && /NotFound|not found/i.test(r.stderr)) return { found: false, readable: false, data: {} };
+        if (!r.timedOut && /Forbidden|forbidden/.test(r.stderr)) return { found: true, readable: false, data: {} };
+        throw new ClusterReadError(describeFailure(target, r, `read the Secret ${namespace}/${name}`));
+    }
+    const data = ((JSON.parse(r.stdout) as { data?: Record<string, string> }).data ?? {}) as Record<string, string>;
+    return { found: true, readable: true, data };
+}
+
+/** A Secret's key names (never a value): the webhook secret's. */
+export function readSecretKeys(target: KubeTarget, name: string, namespace: string): CredentialState {
+    const { found, readable, data } = readSecretData(target, name, namespace);
+    return { found, readable, keys: Object.keys(data).sort() };
+}
+
 /**
  * What the credential Secret holds: key names, and for SSH the public key and its fingerprint (from identity.pub,
  * or derived from the private key, which is never kept or printed).
  */
 export function readCredentials(target: KubeTarget, declared: DeclaredStack): CredentialState {
     const { secretName, namespace, kind } = declared.credentials;
-    const r = run(target, ["get", "secret", secretName, "-n", namespace, "-o", "json"]);
-    if (r.code !== 0 || r.timedOut) {
-        if (!r.timedOut && /NotFound|not found/i.test(r.stderr)) return { found: false, readable: false, keys: [] };
-        if (!r.timedOut && /Forbidden|forbidden/.test(r.stderr)) return { found: true, readable: false, keys: [] };
-        throw new ClusterReadError(describeFailure(target, r, `read the Secret ${namespace}/${secretName}`));
-    }
-    const data = ((JSON.parse(r.stdout) as { data?: Record<string, string> }).data ?? {}) as Record<string, string>;
+    const { found, readable, data } = readSecretData(target, secretName, namespace);
+    if (!readable) return { found, readable, keys: [] };
     const state: CredentialState = { found: true, readable: true, keys: Object.keys(data).sort() };
     if (kind === "ssh") {
         const decode = (key: string) => (data[key] ? Buffer.from(data[key], "base64").toString("utf8") : undefined);
@@ -345,6 +366,11 @@ export function collectSnapshot(
         snapshot.kustomizations = listByName(target, "kustomizations.kustomize.toolkit.fluxcd.io", ns);
     }
     snapshot.credentials = readCredentials(target, declared);
+    if (declared.gitWebhook) {
+        if (declared.gitWebhook.receiver)
+            snapshot.receivers = listByName(target, "receivers.notification.toolkit.fluxcd.io", ns);
+        snapshot.webhookSecret = readSecretKeys(target, declared.gitWebhook.secretName, ns);
+    }
     for (const namespace of namespacesToInspect(declared, snapshot)) {
         const r = run(target, ["get", "pods", "-n", namespace, "-o", "json"]);
         snapshot.pods[namespace] = r.code === 0 ? ((JSON.parse(r.stdout) as { items?: KubeObject[] }).items ?? []) : [];

@@ -55,6 +55,10 @@ export interface ClusterSnapshot {
     kustomizations?: Record<string, KubeObject>;
     gitRepositories?: Record<string, KubeObject>;
     credentials?: CredentialState;
+    /** Flux Receivers of the operator's namespace (read only when the stack declares Git webhooks). */
+    receivers?: Record<string, KubeObject>;
+    /** The Secret the webhook secret lives in (Flux token Secret, Argo CD argocd-secret): key names only. */
+    webhookSecret?: CredentialState;
     /** Pods of the namespaces that were looked up (apps that are not healthy). */
     pods: Record<string, KubeObject[]>;
     /** Results for --repo; empty without it. */
@@ -83,6 +87,7 @@ export const FINDING_CLASSES = [
     "sync-failed",
     "drift-from-stack",
     "reconcile-failed",
+    "webhook",
 ] as const;
 export type FindingClass = (typeof FINDING_CLASSES)[number];
 
@@ -99,7 +104,7 @@ export interface Finding {
 }
 
 export interface ObjectReport {
-    kind: "Application" | "ApplicationSet" | "Kustomization" | "GitRepository";
+    kind: "Application" | "ApplicationSet" | "Kustomization" | "GitRepository" | "Receiver" | "Secret";
     name: string;
     namespace: string;
     found: boolean;
@@ -107,7 +112,7 @@ export interface ObjectReport {
     sync?: string;
     /** Argo CD health (Healthy, Progressing, Degraded, Missing, Suspended, Unknown). */
     health?: string;
-    /** Flux Ready condition (True, False, Unknown) with its reason. */
+    /** Flux Ready condition (True, False, Unknown) with its reason; for the webhook Secret, whether its key is set. */
     ready?: string;
     /** The revision last synced or applied (a commit, or `main@sha1:...` for Flux). */
     revision?: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { customResources, plain, runStack, STACKS } from "../support/stacks";
+import { ARGOCD_WEBHOOK_SECRETS } from "../../src/argocd/constants";
 import { declared } from "./fixtures";
 
 /** The status command must look for exactly what the program creates: names checked against a real program run. */
@@ -53,6 +54,33 @@ describe.each(STACKS)("stack %s: the status command's declared objects match the
         );
         expect(secret && (plain(secret.inputs) as any).metadata.namespace).toBe(d.credentials.namespace);
     });
+});
+
+describe("Git webhooks: the declared Receiver and webhook secret follow the program", () => {
+    it("Flux: the Receiver and its token Secret", async () => {
+        const run = await runStack("dev", { config: ["operator=flux", "gitWebhook=true"] });
+        const d = declared("dev", ["operator=flux", "gitWebhook=true"]);
+        const [receiver] = customResources(run.resources, "Receiver").map((r) => plain(r) as any);
+        expect(receiver.metadata).toMatchObject({ name: d.gitWebhook!.receiver, namespace: d.namespace });
+        expect(receiver.spec.secretRef.name).toBe(d.gitWebhook!.secretName);
+        const token = run.resources.find(
+            (r) =>
+                r.type === "kubernetes:core/v1:Secret" &&
+                (plain(r.inputs) as any).metadata?.name === d.gitWebhook!.secretName,
+        );
+        expect(Object.keys((plain(token!.inputs) as any).stringData)).toEqual([d.gitWebhook!.secretKey]);
+    });
+
+    it.each(["github", "gitlab", "bitbucket"] as const)(
+        "Argo CD (%s): the key of argocd-secret the chart writes",
+        (provider) => {
+            const d = declared("staging", ["gitWebhook=true", `gitWebhookProvider=${provider}`]);
+            expect(d.gitWebhook).toMatchObject({
+                secretName: "argocd-secret",
+                secretKey: ARGOCD_WEBHOOK_SECRETS[provider].key,
+            });
+        },
+    );
 });
 
 describe("fleet options: the declared objects follow the program", () => {
