@@ -51,7 +51,7 @@ export async function startFluxTestbed(options: FluxTestbedOptions): Promise<Flu
             // Kustomizations first: they prune what they applied, and their sources must outlive them.
             for (const kinds of [
                 "kustomizations.kustomize.toolkit.fluxcd.io",
-                "gitrepositories.source.toolkit.fluxcd.io,alerts.notification.toolkit.fluxcd.io,providers.notification.toolkit.fluxcd.io",
+                "gitrepositories.source.toolkit.fluxcd.io,alerts.notification.toolkit.fluxcd.io,providers.notification.toolkit.fluxcd.io,receivers.notification.toolkit.fluxcd.io",
             ]) {
                 await kubectl(["delete", kinds, "--all", "-n", namespace, "--wait", "--timeout=90s"], { ok: false });
             }
