@@ -231,180 +231,110 @@ describe("canaries in every secret key never appear in anything the program writ
         },
     );
 
-    /** Each secret made invalid in a way that still holds its canary. */
-    const BROKEN: Array<[string, Scenario]> = [
-        [
-            "sshPrivateKey, two keys",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    secrets: { ...secrets(false), sshPrivateKey: CANARY.sshPrivateKey + CANARY.sshPrivateKey },
-                },
+    /** A scenario with some of its secrets, config overrides or raw values changed. */
+    const variant = (
+        base: Scenario,
+        change: { secrets?: Partial<Record<SecretKey, string>>; config?: string[]; raw?: Record<string, string> },
+    ): Scenario => {
+        const flux = (base.options.config ?? []).includes("operator=flux");
+        return {
+            ...base,
+            options: {
+                ...base.options,
+                config: [...(base.options.config ?? []), ...(change.config ?? [])],
+                raw: { ...base.options.raw, ...change.raw },
+                secrets: { ...secrets(flux), ...change.secrets },
             },
-        ],
+        };
+    };
+    const [argoDev, fluxStaging, argoProd] = SCENARIOS;
+    const twice = (pem: string) => pem + pem;
+
+    /** Each secret made invalid in a way that still holds its canary, and private material where it is public. */
+    const BROKEN: Array<[string, Scenario]> = [
+        ["sshPrivateKey, two keys", variant(argoDev, { secrets: { sshPrivateKey: twice(CANARY.sshPrivateKey) } })],
         [
             "httpsToken on two lines",
-            {
-                ...SCENARIOS[1],
-                options: {
-                    ...SCENARIOS[1].options,
-                    secrets: { ...secrets(true), httpsToken: `${CANARY.httpsToken}\n${CANARY.httpsToken}` },
-                },
-            },
+            variant(fluxStaging, { secrets: { httpsToken: `${CANARY.httpsToken}\n${CANARY.httpsToken}` } }),
         ],
         [
             "githubAppPrivateKey with a certificate",
-            {
-                ...SCENARIOS[2],
-                options: {
-                    secrets: {
-                        ...secrets(false),
-                        githubAppPrivateKey: CANARY.githubAppPrivateKey + TEST_SEALED_CERTIFICATE,
-                    },
-                },
-            },
+            variant(argoProd, {
+                secrets: { githubAppPrivateKey: CANARY.githubAppPrivateKey + TEST_SEALED_CERTIFICATE },
+            }),
         ],
-        [
-            "slackToken with a space",
-            { ...SCENARIOS[2], options: { secrets: { ...secrets(false), slackToken: `${CANARY.slackToken} x` } } },
-        ],
+        ["slackToken with a space", variant(argoProd, { secrets: { slackToken: `${CANARY.slackToken} x` } })],
         [
             "ssoClientSecret as a header",
-            {
-                ...SCENARIOS[2],
-                options: { secrets: { ...secrets(false), ssoClientSecret: `Bearer ${CANARY.ssoClientSecret}` } },
-            },
+            variant(argoProd, { secrets: { ssoClientSecret: `Bearer ${CANARY.ssoClientSecret}` } }),
         ],
         [
             "sopsAgeKey in lower case",
-            {
-                ...SCENARIOS[1],
-                options: {
-                    ...SCENARIOS[1].options,
-                    secrets: { ...secrets(true), sopsAgeKey: CANARY.sopsAgeKey.toLowerCase() },
-                },
-            },
+            variant(fluxStaging, { secrets: { sopsAgeKey: CANARY.sopsAgeKey.toLowerCase() } }),
         ],
         [
             "sealedSecretsCertificate holding the private key",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    secrets: {
-                        ...secrets(false),
-                        sealedSecretsCertificate: TEST_SEALED_CERTIFICATE + CANARY.sealedSecretsPrivateKey,
-                    },
-                },
-            },
+            variant(argoDev, {
+                secrets: { sealedSecretsCertificate: TEST_SEALED_CERTIFICATE + CANARY.sealedSecretsPrivateKey },
+            }),
         ],
         [
             "sealedSecretsPrivateKey twice",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    secrets: {
-                        ...secrets(false),
-                        sealedSecretsPrivateKey: CANARY.sealedSecretsPrivateKey + CANARY.sealedSecretsPrivateKey,
-                    },
-                },
-            },
+            variant(argoDev, { secrets: { sealedSecretsPrivateKey: twice(CANARY.sealedSecretsPrivateKey) } }),
         ],
         [
             "gitWebhookSecret on two lines",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    secrets: {
-                        ...secrets(false),
-                        gitWebhookSecret: `${CANARY.gitWebhookSecret}\n${CANARY.gitWebhookSecret}`,
-                    },
-                },
-            },
+            variant(argoDev, {
+                secrets: { gitWebhookSecret: `${CANARY.gitWebhookSecret}\n${CANARY.gitWebhookSecret}` },
+            }),
         ],
         [
             "alertSecrets with bad fields",
-            {
-                ...SCENARIOS[1],
-                options: {
-                    ...SCENARIOS[1].options,
-                    secrets: {
-                        ...secrets(true),
-                        alertSecrets: JSON.stringify({
-                            deploys: { token: `x${CANARY.alertSlack}` },
-                            hook: {
-                                url: `http://${CANARY.webhookUrl.slice(8)}`,
-                                headers: { Authorization: `${CANARY.webhookHeader}\r\n` },
-                                hmacKey: CANARY.hmacKey.slice(0, 20),
-                            },
-                            oncall: { routingKey: `${CANARY.routingKey}!` },
-                        }),
-                    },
+            variant(fluxStaging, {
+                secrets: {
+                    alertSecrets: JSON.stringify({
+                        deploys: { token: `x${CANARY.alertSlack}` },
+                        hook: {
+                            url: `http://${CANARY.webhookUrl.slice(8)}`,
+                            headers: { Authorization: `${CANARY.webhookHeader}\r\n` },
+                            hmacKey: CANARY.hmacKey.slice(0, 20),
+                        },
+                        oncall: { routingKey: `${CANARY.routingKey}!` },
+                    }),
                 },
-            },
+            }),
         ],
         [
             "clusterCredentials with bad fields",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    secrets: {
-                        ...secrets(false),
-                        clusterCredentials: JSON.stringify({
-                            "eu-1": {
-                                bearerToken: `Bearer ${CANARY.bearerToken}`,
-                                caData: CANARY.sealedSecretsPrivateKey,
-                            },
-                            "us-1": {
-                                exec: { command: "aws", env: { AWS_TOKEN: `${CANARY.execEnv}\n` } },
-                                password: CANARY.execEnv,
-                            },
-                        }),
-                    },
+            variant(argoDev, {
+                secrets: {
+                    clusterCredentials: JSON.stringify({
+                        "eu-1": { bearerToken: `Bearer ${CANARY.bearerToken}`, caData: CANARY.sealedSecretsPrivateKey },
+                        "us-1": {
+                            exec: { command: "aws", env: { AWS_TOKEN: `${CANARY.execEnv}\n` } },
+                            password: CANARY.execEnv,
+                        },
+                    }),
                 },
-            },
+            }),
         ],
         [
             "a private key in a public key (argocdUrl)",
-            {
-                ...SCENARIOS[0],
-                options: {
-                    ...SCENARIOS[0].options,
-                    config: [...(SCENARIOS[0].options.config ?? []), `argocdUrl=${CANARY.githubAppPrivateKey}`],
-                },
-            },
+            variant(argoDev, { config: [`argocdUrl=${CANARY.githubAppPrivateKey}`] }),
         ],
         [
             "an age identity in a public key (apps[].image)",
-            {
-                ...SCENARIOS[1],
-                options: {
-                    ...SCENARIOS[1].options,
-                    raw: {
-                        ...SCENARIOS[1].options.raw,
-                        "gitops-stack:apps": JSON.stringify([
-                            { name: "a", namespace: "a-staging", image: CANARY.sopsAgeKey },
-                        ]),
-                    },
+            variant(fluxStaging, {
+                raw: {
+                    "gitops-stack:apps": JSON.stringify([
+                        { name: "a", namespace: "a-staging", image: CANARY.sopsAgeKey },
+                    ]),
                 },
-            },
+            }),
         ],
         [
             "a token in a URL's user information",
-            {
-                ...SCENARIOS[1],
-                options: {
-                    ...SCENARIOS[1].options,
-                    config: [
-                        ...(SCENARIOS[1].options.config ?? []),
-                        `repoUrl=https://x:${CANARY.httpsToken}@github.com/acme/gitops.git`,
-                    ],
-                },
-            },
+            variant(fluxStaging, { config: [`repoUrl=https://x:${CANARY.httpsToken}@github.com/acme/gitops.git`] }),
         ],
     ];
 
