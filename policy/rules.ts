@@ -6,7 +6,13 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { everyoneGroupReason, isSystemNamespace, patternWidth, redactSecrets } from "../src/config/guards";
+import {
+    everyoneGroupReason,
+    isSystemNamespace,
+    namespaceTier,
+    patternWidth,
+    redactSecrets,
+} from "../src/config/guards";
 import { TIER_DEFAULTS } from "../src/config/tiers";
 import { describeStack, engineConfigFromEnv, stackContext, type EngineConfig, type StackContext } from "./context";
 import { plainSecretsInPath } from "../src/shared/plainSecrets";
@@ -174,6 +180,17 @@ const destinationsCheck =
             else if (!globs && nsReason === undefined && isSystemNamespace(ns))
                 found.push(
                     `${where} lets applications deploy into the system namespace ${quote(ns)}; expected an application namespace of its own (never default or kube-*).`,
+                );
+            else if (
+                !globs &&
+                nsReason === undefined &&
+                ctx.tier &&
+                namespaceTier(ns) &&
+                namespaceTier(ns) !== ctx.tier
+            )
+                // The pack's side of the config's own-namespaces invariant (src/config/rules/environments.ts).
+                found.push(
+                    `${where} in ${describeStack(ctx)} admits ${quote(ns)}, a ${namespaceTier(ns)} namespace by its name: an environment deploys only into namespaces of its own; expected namespaces ending in -${ctx.tier}.`,
                 );
             for (const field of ["server", "name"]) {
                 if (d?.[field] === undefined) continue;
@@ -649,7 +666,7 @@ export function buildPolicies(options: PolicyOptions = {}): Policy[] {
         ),
         r(
             "argocd-appproject-explicit-destinations",
-            "AppProject destinations never admit every namespace or cluster (`*`, `**`, a `!` deny pattern) nor a system namespace (default, kube-*).",
+            "AppProject destinations never admit every namespace or cluster (`*`, `**`, a `!` deny pattern), a system namespace (default, kube-*), nor a namespace named for another tier (`shop-dev` in prod).",
             "all",
             destinationsCheck(false),
         ),

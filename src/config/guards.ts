@@ -198,6 +198,14 @@ export function isSystemNamespace(ns: string): boolean {
     return ns === "default" || ns.startsWith("kube-");
 }
 
+/**
+ * The tier a namespace's name says it belongs to: its last `-` part, read as a stack name's part is (`shop-dev` is
+ * dev, `shop-production` prod; `dev-tools` names none). Shared by the config invariant and the policy pack.
+ */
+export function namespaceTier(namespace: string): StackTier | undefined {
+    return stackTier(namespace.split("-").pop() ?? "");
+}
+
 /** The environment tiers, lowest to highest. */
 export type StackTier = "dev" | "staging" | "prod";
 

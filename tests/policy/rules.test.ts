@@ -54,7 +54,8 @@ const devProject = (spec: Record<string, unknown>): PackObject => {
             groups: ["acme:devs"],
         },
     ];
-    const props = prodProject({ roles, ...spec }, "dev").props;
+    const destinations = [{ server: "https://kubernetes.default.svc", namespace: "guestbook-dev" }];
+    const props = prodProject({ roles, destinations, ...spec }, "dev").props;
     return { type: PROJECT_TYPE, stack: "dev", props: { ...props, metadata: meta("dev", "dev") } };
 };
 
@@ -255,6 +256,8 @@ describe("policy pack on the committed stacks", () => {
         const found = violations(toPack("prod", resources), { engineConfig: stackConfig("prod").values });
         const names = new Set(found.map((f) => f.split(":")[0]));
         expect([...names].sort()).toEqual([
+            // Dev's namespaces in the prod stack (issue 19 §3).
+            "argocd-appproject-explicit-destinations",
             "argocd-prod-no-cascade-delete-by-surprise",
             "argocd-prod-no-unacknowledged-automated-sync",
             "prod-defaults-unless-acknowledged",
@@ -363,6 +366,23 @@ describe("policy pack on hostile objects", () => {
                 ),
             ],
         ),
+        // Issue 19 §3: the pack's side of the own-namespaces invariant.
+        [
+            "a prod AppProject admitting a dev namespace",
+            [prodProject({ destinations: [{ server: "https://kubernetes.default.svc", namespace: "shop-dev" }] })],
+            {},
+            /^argocd-appproject-explicit-destinations: AppProject prod destination .* in stack "prod" \(tier prod\) admits "shop-dev", a dev namespace by its name/,
+        ],
+        [
+            "a dev AppProject admitting a prod namespace",
+            [
+                devProject({
+                    destinations: [{ server: "https://kubernetes.default.svc", namespace: "shop-production" }],
+                }),
+            ],
+            {},
+            /explicit-destinations: .*admits "shop-production", a prod namespace by its name: .*expected namespaces ending in -dev/,
+        ],
         [
             "a wildcard destination server",
             [devProject({ destinations: [{ server: "*", namespace: "a" }] })],
@@ -911,7 +931,16 @@ describe("policy pack acknowledgements and tiers", () => {
         const dev = [
             app({ metadata: meta("p", "dev"), spec: { project: "dev", syncPolicy: { automated: {} } } }, "dev"),
             argoRelease({ "redis-ha": { enabled: false }, configs: { cm: { "admin.enabled": true } } }, "dev"),
-            { ...prodProject({ syncWindows: [] }, "staging"), stack: "staging" },
+            {
+                ...prodProject(
+                    {
+                        syncWindows: [],
+                        destinations: [{ server: "https://kubernetes.default.svc", namespace: "guestbook-staging" }],
+                    },
+                    "staging",
+                ),
+                stack: "staging",
+            },
         ];
         expect(violations(dev)).toEqual([]);
     });

@@ -9,7 +9,7 @@
  * branch sets from here.
  */
 import { describeRef } from "../constants";
-import { isSystemNamespace, stackTier } from "../guards";
+import { isSystemNamespace, namespaceTier, stackTier } from "../guards";
 import { TIER_DEFAULTS } from "../tiers";
 import type { AppConfig, FluxRef, Operator, OperatorInstall, Tier } from "../types";
 import { quote, type ConfigInput } from "./context";
@@ -21,7 +21,7 @@ import { quote, type ConfigInput } from "./context";
  */
 export function tierOfName(name: string, suffix = false): Tier | undefined {
     if (!suffix) return stackTier(name.replace(/\//g, "-"));
-    return stackTier(name.split("-").pop() ?? "");
+    return namespaceTier(name);
 }
 
 /**
