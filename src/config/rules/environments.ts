@@ -83,8 +83,19 @@ function automationBranch(s: EnvironmentInput): string | undefined {
     return s.argoRevision;
 }
 
-const otherTier = (name: string, tier: Tier, suffix: boolean): Tier | undefined => {
-    const named = tierOfName(name, suffix);
+/**
+ * The one tier a name says, when it says exactly one: `kind-dev` is dev, while a GKE context such as
+ * `gke_acme-prod-project_europe-west1_dev-1` names two and proves nothing (a project called prod holding a dev
+ * cluster). For kube contexts and channel names, where such mixes are common.
+ */
+export function soleTierOfName(name: string): Tier | undefined {
+    const parts = name.toLowerCase().split(/[-_.:/]/);
+    const tiers = new Set(parts.map((p) => stackTier(p)).filter((t): t is Tier => t !== undefined));
+    return tiers.size === 1 ? [...tiers][0] : undefined;
+}
+
+const otherTier = (name: string, tier: Tier): Tier | undefined => {
+    const named = tierOfName(name, true);
     return named !== undefined && named !== tier ? named : undefined;
 };
 
@@ -130,7 +141,7 @@ export const ENVIRONMENT_INVARIANTS: readonly EnvironmentInvariant[] = [
         statement: "An environment deploys only into namespaces of its own, never into one named for another tier.",
         check: (s, input) => {
             for (const app of s.apps) {
-                const other = otherTier(app.namespace, s.tier, true);
+                const other = otherTier(app.namespace, s.tier);
                 if (other)
                     input.problem(
                         "apps",
@@ -138,7 +149,7 @@ export const ENVIRONMENT_INVARIANTS: readonly EnvironmentInvariant[] = [
                     );
             }
             for (const ns of s.applicationSetNamespaces) {
-                const other = otherTier(ns, s.tier, true);
+                const other = otherTier(ns, s.tier);
                 if (other)
                     input.problem(
                         "applicationSetNamespaces",
@@ -159,7 +170,7 @@ export const ENVIRONMENT_INVARIANTS: readonly EnvironmentInvariant[] = [
                     "imageUpdaterWriteSecret",
                     `${quote(s.imageUpdaterWriteSecret)} is in ${quote(namespace)}, a namespace of the cluster itself (default and kube-*): the updater would need to read Secrets there; expected a Secret in Argo CD's namespace, e.g. argocd/gitops-write.`,
                 );
-            const other = otherTier(namespace, s.tier, true);
+            const other = otherTier(namespace, s.tier);
             if (other)
                 input.problem(
                     "imageUpdaterWriteSecret",
@@ -174,8 +185,9 @@ export const ENVIRONMENT_INVARIANTS: readonly EnvironmentInvariant[] = [
         check: (s, input) => {
             const context = s.kubeContext?.trim();
             if (!context) return;
-            // The last path part of an EKS ARN, the name of a kind/GKE/AKS context.
-            const other = otherTier(context.split("/").pop() ?? context, s.tier, false);
+            // The last path part of an EKS ARN, the name of a kind/GKE/AKS context; only when it names one tier.
+            const named = soleTierOfName(context.split("/").pop() ?? context);
+            const other = named !== undefined && named !== s.tier ? named : undefined;
             if (other)
                 input.problemFull(
                     "kubernetes:context",
@@ -188,7 +200,8 @@ export const ENVIRONMENT_INVARIANTS: readonly EnvironmentInvariant[] = [
         statement: "An environment notifies its own channels (a warning: a shared channel can be intended).",
         check: (s, input) => {
             for (const channel of s.slackChannels) {
-                const other = otherTier(channel.replace(/^#/, ""), s.tier, false);
+                const named = soleTierOfName(channel.replace(/^#/, ""));
+                const other = named !== undefined && named !== s.tier ? named : undefined;
                 if (other)
                     input.warn(
                         channel === s.slackChannels[0] ? "slackChannel" : "alertChannels",

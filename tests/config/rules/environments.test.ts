@@ -160,8 +160,9 @@ describe("the kube context is this environment's", () => {
             new RegExp(`names the ${tier} environment`),
         );
     });
-    it("accepts this environment's and unnamed contexts", () => {
-        for (const context of ["kind-dev", "acme-eu-1", "dev"])
+    it("accepts this environment's and unnamed contexts, and one that names several tiers", () => {
+        // A GKE context embeds the project's name: a project called ...-prod-... may hold a dev cluster.
+        for (const context of ["kind-dev", "acme-eu-1", "dev", "gke_acme-prod-project_europe-west1_dev-1"])
             expect(() => parsed("dev", { raw: { "kubernetes:context": context } })).not.toThrow();
     });
 });
