@@ -41,7 +41,12 @@ export const STACK_OUTPUTS = [
 ] as const satisfies ReadonlyArray<keyof StackOutputs>;
 
 /** The outputs only some stacks have. */
-const OPTIONAL_OUTPUTS = ["sshPublicKey", "sopsAgeRecipient", "sealedSecretsCertificate", "gitWebhookPath"] as const;
+export const OPTIONAL_OUTPUTS = [
+    "sshPublicKey",
+    "sopsAgeRecipient",
+    "sealedSecretsCertificate",
+    "gitWebhookPath",
+] as const;
 
 /**
  * The stack outputs of a GitOpsStack: every output the stack has, and none it has not. An output left undefined

@@ -79,6 +79,9 @@ const pending = new InitializeArgs<GitOpsStackArgs>();
  * the provider the caller passes (opts.provider or opts.providers), else the default one.
  */
 export class GitOpsStack extends pulumi.ComponentResource {
+    // Pulumi's analyzer makes every property of this class an output of the package's schema (private ones too), and
+    // its JSDoc the output's description: only the outputs are properties here.
+
     /** Environment tier: dev, staging or prod. */
     public readonly environment: pulumi.Output<string>;
     /** GitOps operator: argocd or flux. */

@@ -153,8 +153,8 @@ export interface GitOpsStackArgs {
     readonly credentialUrlPrefix?: string;
     /**
      * Empty Argo CD's built-in default AppProject (no sources, destinations or cluster kinds), so every Application
-     * must use an environment project. false: do not touch it (a project emptied before stays empty: see the README).
-     * Default: true.
+     * must use an environment project. false: do not touch it (a project emptied before stays empty: see
+     * docs/explanation/architecture.md). Default: true.
      */
     readonly restrictDefaultProject?: boolean;
     /**

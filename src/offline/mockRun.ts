@@ -125,7 +125,11 @@ interface MonitorInternals {
  * work and holds about a tenth less memory at fleet size (issue 11). Components stay in the monitor's table
  * (`registerOutputs` looks them up there).
  */
-function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
+export function registerAndRecord(
+    monitor: MockMonitor,
+    stack: string = pulumi.getStack(),
+    project: string = pulumi.getProject(),
+): RecordedResource[] {
     const records: RecordedResource[] = [];
     const internals = monitor as unknown as MonitorInternals;
     if (!(internals.resources instanceof Map)) {
@@ -139,7 +143,7 @@ function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
             const name = req.getName() as string;
             const custom = req.getCustom() as boolean;
             const parent = req.getParent() as string;
-            const urn = engineUrn(pulumi.getStack(), pulumi.getProject(), parent, type, name);
+            const urn = engineUrn(stack, project, parent, type, name);
             const id = custom ? `${name}-id` : "";
             records.push({
                 urn,
@@ -169,7 +173,8 @@ function registerAndRecord(monitor: MockMonitor): RecordedResource[] {
     return records;
 }
 
-const mocks: pulumi.runtime.Mocks = {
+/** The offline run's answers to what registerAndRecord does not answer itself. */
+export const OFFLINE_MOCKS: pulumi.runtime.Mocks = {
     // Kubernetes objects come back with their inputs as state, like a create would (registerAndRecord answers
     // registrations this way itself; this one is for reads).
     newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
@@ -199,7 +204,7 @@ export async function runProgram<T>(
     program: () => T,
 ): Promise<ProgramRun<Awaited<T>>> {
     // setMocks also switches on the features a real engine has (secrets, resource references).
-    await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+    await pulumi.runtime.setMocks(OFFLINE_MOCKS, PROJECT, stack, false);
     const records = registerAndRecord(pulumi.runtime.getMonitor() as unknown as MockMonitor);
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
     const result = program();

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { ENTRY_POINTS } from "../../src/build/build";
 import { describe, expect, it } from "vitest";
 import { DECLARED_KEYS, SECRET_KEYS, STRUCTURED_KEYS } from "../../src/config";
 import { PROVIDER_SETTINGS } from "../../src/config/constants";
@@ -34,10 +35,12 @@ function matchesType(value: unknown, declaration: { type?: string; items?: { typ
 }
 
 describe("Pulumi.yaml", () => {
-    it("is a TypeScript nodejs project named gitops-stack", () => {
+    it("is a nodejs project named gitops-stack whose main is the compiled program (issue 25 §9)", () => {
         expect(project.name).toBe("gitops-stack");
-        expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
-        expect(fs.existsSync(path.join(ROOT, project.main))).toBe(true);
+        // The engine runs the bundle npm run build makes of index.ts (src/build/build.ts), not index.ts via ts-node.
+        expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: false, packagemanager: "npm" } });
+        expect(project.main).toBe("bin/program.js");
+        expect(ENTRY_POINTS.program).toBe("index.ts");
     });
 
     it("declares exactly the keys the program reads, with the same types, defaults and descriptions", () => {
