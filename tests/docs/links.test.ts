@@ -7,11 +7,12 @@ import { anchors, codeSpans, links, markdownFiles, read, slug } from "./markdown
 const FILES = markdownFiles();
 
 /** A quoted repository path: starts at a top-level folder of this repository, no placeholder in it. */
-const REPO_PATH = /^(src|tests|scripts|policy|docs|gitops-repo|\.github|\.ci)\/[A-Za-z0-9_./-]*$/;
+const REPO_PATH = /^(src|tests|scripts|policy|docs|examples|gitops-repo|\.github|\.ci)\/[A-Za-z0-9_./-]*$/;
 
 describe("the documentation's links", () => {
-    it("reads the README, every page under docs/ and the example repository's README", () => {
+    it("reads the README, every page under docs/, the example repository's README and the examples' READMEs", () => {
         expect(FILES).toContain("README.md");
+        expect(FILES).toContain("examples/csharp/README.md");
         expect(FILES).toContain("docs/README.md");
         expect(FILES.filter((f) => f.startsWith("docs/")).length).toBeGreaterThan(10);
     });

@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../support/stacks";
 
-/** Every Markdown page a reader reaches: the README, docs/ and the example repository's README. */
+/**
+ * Every Markdown page a reader reaches: the README, docs/, the example repository's README and the examples' READMEs.
+ */
 export function markdownFiles(): string[] {
     const docs: string[] = [];
     const walk = (dir: string) => {
@@ -18,7 +20,12 @@ export function markdownFiles(): string[] {
         }
     };
     walk(path.join(ROOT, "docs"));
-    return ["README.md", "gitops-repo/README.md", ...docs.sort()];
+    // examples/README.md and each example's, not what running an example generates in it (sdks/, venv/).
+    const examples = [
+        "examples/README.md",
+        ...fs.readdirSync(path.join(ROOT, "examples")).map((d) => `examples/${d}/README.md`),
+    ].filter((file) => fs.existsSync(path.join(ROOT, file)));
+    return ["README.md", "gitops-repo/README.md", ...docs.sort(), ...examples.sort()];
 }
 
 export const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), "utf8");
