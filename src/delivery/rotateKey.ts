@@ -261,8 +261,8 @@ function kubectl(target: KubeTarget, args: string[]): { code: number; out: strin
  * Asks the operator to read the repository now (the credential may have changed a moment ago) and waits until it
  * has: Flux handles `reconcile.fluxcd.io/requestedAt` (what `flux reconcile source git` sets) and records it in
  * `status.lastHandledReconcileAt`; Argo CD refreshes an Application annotated `argocd.argoproj.io/refresh: hard` and
- * removes the annotation when done. The Argo CD half is not yet run against a real Argo CD: the Argo CD testbed
- * (tests/cluster/argocd/) is to add it to tests/cluster/support/keyRotation.ts.
+ * removes the annotation when done. Both halves run against the real controllers in the key rotation scenario
+ * (tests/cluster/support/keyRotation.ts): rotate-key-flux.test.ts and rotate-key-argocd.test.ts.
  */
 async function fetchNow(
     target: KubeTarget,

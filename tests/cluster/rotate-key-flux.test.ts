@@ -2,7 +2,7 @@
  * rotate-key against the real Flux controllers (issue 24): while the deploy key is rotated in the order the command
  * prints (new key authorised at the Git server beside the old one, the stack's Secret swapped by applying the real
  * program's objects, the check, the old key revoked), the GitRepository stays Ready and picks up every new commit.
- * The scenario is shared (./support/keyRotation.ts) so the Argo CD testbed can run it too.
+ * The scenario is shared (./support/keyRotation.ts) with the Argo CD file, rotate-key-argocd.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, it } from "vitest";

@@ -60,9 +60,11 @@ export interface ArgoCdTestbed {
      * when argocd-cmd-params-cm changed, as the chart's checksum annotations roll them), objects are created and
      * updated in the engine's dependency order, an object whose name changed under the same URN is replaced
      * (created, then the old one deleted: pulumi's default), and objects that left the program are deleted last, in
-     * reverse dependency order, each waited for (finalizers included), unless retained.
+     * reverse dependency order, each waited for (finalizers included), unless retained. `secrets` replace the
+     * stack's secrets of those names from this update on (`pulumi config set --secret`, e.g. a rotated
+     * sshPrivateKey); the others keep their values.
      */
-    update(config: string[]): Promise<StackUpdate>;
+    update(config: string[], secrets?: StackOptions["secrets"]): Promise<StackUpdate>;
     /** An Argo CD object of the stack's namespace, or undefined. */
     get(kind: string, name: string): Promise<KubeObject | undefined>;
     /** Runs the `argocd` CLI role of the multi-call binary (e.g. `admin settings rbac can ...`). */
@@ -207,11 +209,9 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
     try {
         git ??= await startGitServer(path.join(tmp, "git"), path.join(ROOT, "gitops-repo"), ports.git);
         const baseOverrides = [...argoServerConfig(git, namespace), ...(options.config ?? [])];
+        let secrets: StackOptions["secrets"] = { sshPrivateKey: git.deployKey, ...options.secrets };
         const runProgram = async (overrides: string[]) => {
-            const run = await argoStackObjects(stack, {
-                config: overrides,
-                secrets: { sshPrivateKey: git!.deployKey, ...options.secrets },
-            });
+            const run = await argoStackObjects(stack, { config: overrides, secrets });
             // The cluster-wide people's RBAC is shared with other tests (see above).
             run.objects = run.objects.filter(
                 (o) => o.object.kind !== "ClusterRole" && o.object.kind !== "ClusterRoleBinding",
@@ -290,10 +290,11 @@ export async function startArgoCdTestbed(options: ArgoCdTestbedOptions): Promise
                 return argocd!;
             },
             deploy: (objects = run.objects) => deployObjects(objects),
-            async update(config) {
+            async update(config, changedSecrets) {
                 const before = run;
                 const beforeChart = chart;
                 overrides = [...baseOverrides, ...config];
+                if (changedSecrets) secrets = { ...secrets, ...changedSecrets };
                 run = (await runProgram(overrides)).run;
                 remember(run.objects);
                 chart = renderChartConfig(run.argoCdValues, namespace);

@@ -1,8 +1,8 @@
 /**
  * The key rotation of `rotate-key` (issue 24), proven against a real operator: the order the command prints never
- * leaves the operator without a key the Git host accepts. One scenario for every operator: the Flux file
- * (tests/cluster/rotate-key-flux.test.ts) runs it with the Flux testbed; an Argo CD file runs the same scenario
- * once the Argo CD testbed (tests/cluster/argocd/) exists, with a RotationTarget of its own.
+ * leaves the operator without a key the Git host accepts. One scenario for every operator, each with a
+ * RotationTarget of its own: the Flux file (tests/cluster/rotate-key-flux.test.ts) runs it with the Flux testbed, the
+ * Argo CD file (tests/cluster/rotate-key-argocd.test.ts) with the Argo CD testbed (tests/cluster/argocd/).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -32,6 +32,12 @@ export interface RotationTarget {
     watchReadable(): { stop(): Promise<string[]> };
     /** A temp directory of the run (the new key pair goes under it). */
     tmp: string;
+    /**
+     * What each of the scenario's commits changes in the working copy, `note` naming the step. Default: a line
+     * appended to README.md (Flux's GitRepository takes every commit). Argo CD syncs only a commit that changes an
+     * app's manifests, so its target changes an overlay, and its waitForRevision waits for the sync at the commit.
+     */
+    change?(workdir: string, note: string): void;
 }
 
 /** The whole rotation, in the order rotate-key prints, with the operator's source watched throughout. */
@@ -39,6 +45,8 @@ export async function keyRotationScenario(t: RotationTarget): Promise<void> {
     const config = t.config.flatMap((c) => ["--config", c]);
     const cluster = ["--kubeconfig", t.kubeconfig, "--context", t.context];
     const oldKey = t.git.deployKey;
+    const change = (note: string) => (w: string) =>
+        t.change ? t.change(w, note) : fs.appendFileSync(path.join(w, "README.md"), `\n${note}\n`);
     await t.applyWithKey(oldKey);
     await t.waitForRevision(t.git.revision());
 
@@ -65,9 +73,7 @@ export async function keyRotationScenario(t: RotationTarget): Promise<void> {
         // 2. Added at the Git host beside the old one; 3. the stack gets it (pulumi config set --secret, pulumi up).
         t.git.authorize(newPub);
         await t.applyWithKey(newKey);
-        const during = t.git.commit("During the rotation", (w) =>
-            fs.appendFileSync(path.join(w, "README.md"), "\nrotating\n"),
-        );
+        const during = t.git.commit("During the rotation", change("rotating"));
         await t.waitForRevision(during);
 
         // 4. The check: the cluster holds the new key and fetched with it.
@@ -78,9 +84,7 @@ export async function keyRotationScenario(t: RotationTarget): Promise<void> {
 
         // 5. The old key revoked: the operator keeps reading, with the new key.
         t.git.revoke(t.git.deployPublicKey);
-        const after = t.git.commit("After the rotation", (w) =>
-            fs.appendFileSync(path.join(w, "README.md"), "\nrotated\n"),
-        );
+        const after = t.git.commit("After the rotation", change("rotated"));
         await t.waitForRevision(after);
     } finally {
         notReady = await watch.stop();
@@ -91,7 +95,7 @@ export async function keyRotationScenario(t: RotationTarget): Promise<void> {
 
     // The watch and the check do see a credential the host refuses: revoking the new key too breaks the source.
     t.git.revoke(newPub);
-    t.git.commit("Nobody can read this", (w) => fs.appendFileSync(path.join(w, "README.md"), "\nlocked out\n"));
+    t.git.commit("Nobody can read this", change("locked out"));
     await t.waitForAuthFailure();
     const locked = await gitops([...check, ...cluster]);
     expect(locked.code).toBe(1);
