@@ -3,7 +3,7 @@
  * (the real program) reconcile guestbook from a loopback Git server onto the local control plane, where
  * kube-controller-manager rolls the Deployment out and kwok runs its pods. Healthy at the pinned image: promoted with
  * the evidence in the pull request body; applied but unavailable, or never applied: refused. The scenario is shared
- * (./support/promotionEvidence.ts) so the Argo CD testbed can run it too.
+ * (./support/promotionEvidence.ts) with the Argo CD file, promote-evidence-argocd.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -62,6 +62,7 @@ function fluxSource(): SourceEnvironment {
         }).trim(),
         appNamespace,
         checkout,
+        appliedRevision: (commit) => `main@sha1:${commit}`,
         async deploy() {
             const run = await fluxStackObjects("dev", config, {
                 sshPrivateKey: git.deployKey,

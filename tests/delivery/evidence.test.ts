@@ -1,6 +1,8 @@
 /**
- * The checks behind `promote`'s evidence, on hand-written status reports and workloads: a fallback for Argo CD until
- * the Argo CD testbed exists (tests/cluster/promote-evidence.test.ts runs them on the real Flux controllers' states).
+ * The checks behind `promote`'s evidence, on hand-written status reports and workloads: the cases the cluster tests
+ * do not reach, each branch of the checks on its own. The same checks run on the states the real controllers report
+ * in tests/cluster/promote-evidence-flux.test.ts (Flux) and tests/cluster/promote-evidence-argocd.test.ts (Argo CD
+ * v3.2.11), through the shared scenario tests/cluster/support/promotionEvidence.ts.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { appEvidence, commitOfRevision, evidenceMarkdown, type Workloads } from "../../src/delivery/evidence";

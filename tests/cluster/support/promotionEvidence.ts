@@ -1,9 +1,10 @@
 /**
  * Promotion with evidence (issue 21), against what a real operator reports: `promote --from-stack` reads the source
  * environment as `npm run status` does and promotes only what runs healthy there at the images it carries. One
- * scenario for every operator: the Flux file (tests/cluster/promote-evidence-flux.test.ts) runs it with the Flux
- * testbed; the Argo CD testbed (tests/cluster/argocd/, being built by the lead) is to run the same scenario with a
- * SourceEnvironment of its own (its hook: waitApplied / waitFailed on the Application).
+ * scenario for every operator, each with a SourceEnvironment of its own: the Flux file
+ * (tests/cluster/promote-evidence-flux.test.ts) runs it with the Flux testbed (waitApplied / waitFailed on the
+ * Kustomization), the Argo CD file (tests/cluster/promote-evidence-argocd.test.ts) with the Argo CD testbed
+ * (tests/cluster/argocd/: waitApplied / waitFailed on the Application).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -24,6 +25,8 @@ export interface SourceEnvironment {
     appNamespace: string;
     /** A clone of the served repository (the person's checkout promote runs in). */
     checkout: string;
+    /** How the operator names the revision it applied for `commit` (Flux: main@sha1:<sha>; Argo CD: the SHA). */
+    appliedRevision(commit: string): string;
     /** Deploys the stack (the real program's objects) so the operator reconciles the app from Git. */
     deploy(): Promise<void>;
     /** Waits until the operator applied `commit` for the app and says so (Flux: Ready at it; Argo CD: Synced). */
@@ -88,7 +91,9 @@ export async function promotionEvidenceScenario(env: SourceEnvironment, to: stri
     const evidence = body(branch);
     expect(evidence).toContain(`### Evidence from ${from}`);
     expect(evidence).toMatch(
-        new RegExp(`\\| guestbook \\| \\S+ [^|]*${from}-guestbook \\| [^|]+ \\| \`main@sha1:${healthy}\` \\|`),
+        new RegExp(
+            `\\| guestbook \\| \\S+ [^|]*${from}-guestbook \\| [^|]+ \\| \`${env.appliedRevision(healthy)}\` \\|`,
+        ),
     );
     expect(evidence).toContain(`Deployment ${env.appNamespace}/guestbook:`);
     expect(evidence).toContain(`${GUESTBOOK}:5.3.0`);
