@@ -26,6 +26,8 @@ export interface ArgoStackRun {
     argoCdValues: Values;
     /** The other Helm releases the stack installs (Image Updater, Rollouts...), by chart name: not run here. */
     otherReleases: string[];
+    /** Their values, by chart name (what a test running one of them out of cluster configures it from). */
+    releaseValues: Record<string, Values>;
 }
 
 /**
@@ -66,11 +68,15 @@ export async function argoStackObjects(stack: string, options: StackOptions): Pr
     const objects: StackObject[] = [];
     let argoCdValues: Values | undefined;
     const otherReleases: string[] = [];
+    const releaseValues: Record<string, Values> = {};
     for (const r of run.resources) {
         if (r.type === "kubernetes:helm.sh/v3:Release") {
             const inputs = plain(r.inputs) as { chart: string; values: Values };
             if (inputs.chart === "argo-cd") argoCdValues = inputs.values;
-            else otherReleases.push(inputs.chart);
+            else {
+                otherReleases.push(inputs.chart);
+                releaseValues[inputs.chart] = inputs.values;
+            }
             continue;
         }
         if (!isKubeObject(r)) continue;
@@ -86,7 +92,7 @@ export async function argoStackObjects(stack: string, options: StackOptions): Pr
         });
     }
     if (!argoCdValues) throw new Error(`stack ${stack} installs no argo-cd chart (operatorInstall=existing?)`);
-    return { stack, objects, argoCdValues, otherReleases };
+    return { stack, objects, argoCdValues, otherReleases, releaseValues };
 }
 
 /** The objects in waves: each wave only after every object the engine would wait for is done. */
