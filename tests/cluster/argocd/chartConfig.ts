@@ -403,6 +403,9 @@ const READ_PATHS = [
     "repoServer.pdb",
     "applicationSet.replicas",
     "applicationSet.pdb",
+    // Pod template only: the digest of the webhook secret that rolls the ApplicationSet controller's pods when the
+    // secret changes (it reads the secret at start). The testbed starts its processes after the stack's objects.
+    "applicationSet.podAnnotations",
 ];
 
 /** The program's value paths (leaves) that neither a template above reads nor the install shape covers. */
