@@ -3,13 +3,16 @@
 /**
  * The commands a bash script runs, in order, as `.ci/run` and a workflow's `run:` steps write them: continuation
  * lines joined, comments dropped, `a && b` split, a background `(...) &` or a redirection stripped to the command.
- * Skipped: blocks (`if`/`for`/`while`/`case`, functions: .ci/run's Node 22 bootstrap), the handler of `cmd ||
- * handler`, and the shell's own housekeeping (set, cd, echo, export, wait, trap, variable assignments).
+ * Skipped: blocks (`if`/`for`/`while`/`case`, functions: .ci/run's Node 22 bootstrap), calls of the script's own
+ * functions, the handler of `cmd || handler`, and the shell's own housekeeping (set, cd, echo, export, wait, trap,
+ * variable assignments).
  */
 export function shellCommands(script: string): string[] {
     const commands: string[] = [];
     let depth = 0;
     const lines = script.replace(/\\\n\s*/g, " ").split("\n");
+    // The script's own functions: a call to one is its plumbing, not a command it runs.
+    const functions = [...script.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{/gm)].map((m) => m[1]);
     for (const raw of lines) {
         const line = raw.replace(/(^|\s)#.*$/, "").trim();
         if (line === "" || line.startsWith("#!")) continue;
@@ -18,7 +21,7 @@ export function shellCommands(script: string): string[] {
             depth++;
             continue;
         }
-        if (/^(fi|done|esac|\})\b/.test(line)) {
+        if (/^(?:(?:fi|done|esac)\b|\})/.test(line)) {
             depth--;
             continue;
         }
@@ -35,6 +38,7 @@ export function shellCommands(script: string): string[] {
             if (part === "" || /^[{}()]$/.test(part)) continue;
             if (/^(set|cd|echo|printf|export|wait|trap|exit|local|source|\.)(\s|$)/.test(part)) continue;
             if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(part)) continue;
+            if (functions.includes(part.split(" ")[0])) continue;
             commands.push(part);
         }
     }
