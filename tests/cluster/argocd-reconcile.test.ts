@@ -43,7 +43,7 @@ const SECRETS = {
     // The notifications engine refuses a Teams Workflows URL outside Power Automate's hosts.
     teams: { url: "https://api.powerautomate.com/workflows/argocd-test" },
     hook: { url: "https://hooks.test.example/argocd", headers: { Authorization: "Bearer hook-token-argocd-test" } },
-    oncall: { routingKey: "pagerduty-routing-key-argocd-test" },
+    oncall: { routingKey: "R0ut1ngKeyArgoCdTest0123456789ab" }, // 32 letters and digits, as PagerDuty issues them
 };
 const channels = (smtpPort: number) => [
     {
