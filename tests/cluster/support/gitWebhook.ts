@@ -6,6 +6,7 @@
  */
 import * as crypto from "node:crypto";
 import * as http from "node:http";
+import * as https from "node:https";
 
 export interface PushEvent {
     /** The branch pushed (refs/heads/<branch>). */
@@ -56,21 +57,27 @@ export function githubHeaders(body: string, secret: string | undefined, event = 
     return headers;
 }
 
-/** POSTs `body` to http://127.0.0.1:<port><path>; resolves with the status code and the response text. */
+/**
+ * POSTs `body` to http://127.0.0.1:<port><path> (https:// with `tls`: argocd-server serves TLS with the certificate
+ * it generates, which is not checked here); resolves with the status code and the response text.
+ */
 export function post(
     port: number,
     path: string,
     body: string,
     headers: Record<string, string>,
+    options: { tls?: boolean } = {},
 ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-        const req = http.request(
+        const request = options.tls ? https.request : http.request;
+        const req = request(
             {
                 host: "127.0.0.1",
                 port,
                 path,
                 method: "POST",
                 headers: { ...headers, "Content-Length": Buffer.byteLength(body) },
+                ...(options.tls ? { rejectUnauthorized: false } : {}),
             },
             (res) => {
                 let text = "";
