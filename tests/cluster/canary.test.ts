@@ -93,6 +93,12 @@ let rbac: KubeObject[] = [];
 
 const logs = () => `${testbed.logs(15)}\n--- rollouts-controller\n${controller?.tail(40)}`;
 const rollout = () => getObject(ROLLOUT, "storefront", APP_NS);
+/** Where the pods are and why they are not available: the app's pods' phase and Ready, and the node's Ready. */
+async function podsAndNode(): Promise<string> {
+    const pods = await kubectl(["get", "pods", "-n", APP_NS, "-o", "wide"], { ok: false });
+    const node = await kubectl(["get", "nodes", "-o", "wide"], { ok: false });
+    return `--- pods\n${pods.stdout}${pods.stderr}--- nodes\n${node.stdout}${node.stderr}`;
+}
 const reconcileNow = () => requestReconcile(KUSTOMIZATION, "prod-storefront", FLUX_NS);
 
 /** `kubectl argo rollouts <args>` as `who` (impersonated with the kubeconfig's admin credentials). */
@@ -263,7 +269,8 @@ describe("the storefront canary in prod, run by Argo Rollouts and reported by Fl
                 const got = await rollout();
                 return got?.status?.phase === "Healthy" && got.status.availableReplicas === REPLICAS ? got : undefined;
             },
-            async () => `${JSON.stringify((await rollout())?.status ?? "no Rollout", null, 2)}\n${logs()}`,
+            async () =>
+                `${JSON.stringify((await rollout())?.status ?? "no Rollout", null, 2)}\n${await podsAndNode()}\n${logs()}`,
         );
         expect(r.spec.replicas).toBe(REPLICAS);
         expect(r.status!.stableRS).toBe(r.status!.currentPodHash);
