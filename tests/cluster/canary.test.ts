@@ -131,12 +131,18 @@ async function release(tag: string): Promise<void> {
 function atStep(tag: string, index: number, ms = 180_000): Promise<KubeObject> {
     let last: KubeObject | undefined;
     return waitFor(
-        `the storefront Rollout at ${tag} to reach canary step ${index}`,
+        `the storefront Rollout at ${tag} to pause at canary step ${index}`,
         ms,
         async () => {
             last = await rollout();
             const image = last?.spec?.template?.spec?.containers?.[0]?.image as string | undefined;
-            return image?.endsWith(`:${tag}`) && last?.status?.currentStepIndex === index ? last : undefined;
+            // Every step the tests stop at is a pause: the controller moves currentStepIndex onto it a moment
+            // before it pauses, and a promote in that moment would act on a Rollout that is not paused yet.
+            return image?.endsWith(`:${tag}`) &&
+                last?.status?.currentStepIndex === index &&
+                last.status.phase === "Paused"
+                ? last
+                : undefined;
         },
         () => `${JSON.stringify(last?.status ?? "no Rollout", null, 2)}\n${logs()}`,
     );
