@@ -163,13 +163,19 @@ readyz() {
 wait_for 120 "the apiserver's /readyz" readyz
 log "apiserver ready after $(elapsed) s"
 
+# --node-monitor-grace-period: kwok renews the fake node's lease every 10 s, but on this control plane many renewals
+# fail ("the object has been modified": kwok's watch of Nodes keeps ending, RequestWatchProgress being off with
+# Debian's etcd). A run of them marked the node NotReady for a while (the default grace is 50 s), its pods unready and
+# tainted for eviction, and a test waiting for available replicas failed. A node that stops for good is not a case the
+# tests make; 5 min keeps the one node Ready through such a run.
 run kube-controller-manager "$kcm" \
     --kubeconfig "$kubeconfig" --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
     --authentication-skip-lookup --bind-address 127.0.0.1 --secure-port "$kcm_port" \
     --controllers '*' --leader-elect=false \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
-    --use-service-account-credentials=false
+    --use-service-account-credentials=false \
+    --node-monitor-grace-period 5m
 run kube-scheduler "$scheduler" \
     --kubeconfig "$kubeconfig" --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
     --authentication-skip-lookup --bind-address 127.0.0.1 --secure-port "$sched_port" --leader-elect=false
